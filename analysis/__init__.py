@@ -1,0 +1,1 @@
+"""Reads the Parquet edge dataset and turns it into a map. Never imports the crawler."""

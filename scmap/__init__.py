@@ -1,0 +1,1 @@
+"""scmap: map SoundCloud scenes from how accounts interact."""

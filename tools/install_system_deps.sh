@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the non-Python parts scmap needs: a Chromium for Playwright and redis-server (the
+# distributed frontier's tests start one). Idempotent: does nothing when both are present.
+# Debian/Ubuntu: the system packages (Playwright cannot download its own browser everywhere).
+# Elsewhere: Playwright's own `playwright install chromium`.
+set -euo pipefail
+venv_python="${1:-.venv/bin/python}"
+need=()
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ ${#need[@]} -eq 0 ] && exit 0
+if command -v apt-get >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "scmap setup: installing ${need[*]} with apt-get" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+else
+  echo "scmap setup: no apt-get; using Playwright's own Chromium (redis-server must be installed by hand)" >&2
+  "$venv_python" -m playwright install chromium
+fi
