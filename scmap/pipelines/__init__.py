@@ -1,0 +1,1 @@
+"""Item pipelines: `parquet_writer.ParquetWriterPipeline` stores the crawl as Parquet."""

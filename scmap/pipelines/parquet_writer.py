@@ -1,0 +1,287 @@
+"""Item pipeline that stores EdgeItems and AccountItems as an append-only Parquet dataset.
+
+Layout (docs/architecture.md, "Parquet output")::
+
+    <OUTPUT_DIR>/edges/interaction=<type>/part-<crawl_id>-<seq>.parquet
+    <OUTPUT_DIR>/accounts/part-<crawl_id>-<seq>.parquet
+    <OUTPUT_DIR>/rejected/rejected-<crawl_id>.jsonl   items that could not be typed
+
+Rows are buffered per partition and written when a buffer holds PARQUET_BATCH_SIZE rows,
+when its oldest row is PARQUET_FLUSH_SECONDS old (so a kill -9 loses a bounded window), and
+on close. Each file is written under a hidden name (`.part-...tmp`, which pyarrow datasets
+skip), fsynced, then renamed into place: a reader never sees half a file, and a crash
+leaves only complete files (plus at most one stale hidden temp file).
+
+Why deduplication happens on read, not here: part files are never rewritten, so a crash
+cannot damage what is already on disk, and several crawls (each with its own crawl id, hence
+its own file names) can write into the same directories at once without locks. A re-run or
+an overlapping crawl just adds duplicate rows; the reader drops them by the edge identity
+`(src_id, dst_id, interaction, object_kind, object_id, created_at)`. Deduplicating here would
+need the whole dataset in memory and still miss other processes' rows.
+
+Bad input: an identity-key field that cannot be typed rejects the row to the `rejected/` JSONL
+file (`parquet/bad_rows`); an optional value that cannot be typed (for example an unparsable
+`created_at`) is stored as null and logged (`parquet/nulled_values`). Nothing raises.
+
+Settings: OUTPUT_DIR ("output"), PARQUET_BATCH_SIZE (2000), PARQUET_FLUSH_SECONDS (30; 0
+turns time-based flushing off), PARQUET_COMPRESSION ("zstd"), CRAWL_ID (see crawl_id.py).
+Stats: parquet/edges_written, parquet/accounts_written, parquet/files_written,
+parquet/bad_rows, parquet/nulled_values, parquet/write_errors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.asyncio import create_looping_call
+
+from scmap.items import AccountItem, EdgeItem
+from scmap.pipelines.crawl_id import default_crawl_id, safe_crawl_id
+from scmap.pipelines.edge_schema import (
+    ACCOUNT_SCHEMA,
+    EDGE_SCHEMA,
+    PARTITION_COLUMN,
+    BadRowError,
+    TypedRow,
+    account_row,
+    edge_row,
+)
+
+logger = logging.getLogger(__name__)
+
+# How often a running crawl looks for buffers past PARQUET_FLUSH_SECONDS; cheap (a few buffers).
+EXPIRY_CHECK_SECONDS = 1.0
+# After a failed write (disk full, permissions), wait this long before trying that buffer again.
+RETRY_SECONDS = 5.0
+
+
+class PartitionBuffer:
+    """Rows waiting to be written into one partition directory, kept column by column."""
+
+    def __init__(self, directory: Path, schema: pa.Schema, rows_kind: str) -> None:
+        self.directory = directory
+        self.schema = schema
+        self.rows_kind = rows_kind  # "edges" or "accounts": names the stat
+        self.columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+        self.oldest_row_at: float | None = None
+        self.retry_at = float("-inf")  # set after a failed write
+
+    def __len__(self) -> int:
+        return len(self.columns[self.schema.names[0]])
+
+    def append(self, values: dict[str, Any], now: float) -> None:
+        for name, column in self.columns.items():
+            column.append(values[name])
+        if self.oldest_row_at is None:
+            self.oldest_row_at = now
+
+    def to_table(self) -> pa.Table:
+        return pa.Table.from_pydict(self.columns, schema=self.schema)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, values)) for values in zip(*self.columns.values())]
+
+    def clear(self) -> None:
+        for column in self.columns.values():
+            column.clear()
+        self.oldest_row_at = None
+
+
+class ParquetWriterPipeline:
+    """Buffers typed items per partition and writes them as atomic Parquet part files."""
+
+    def __init__(
+        self,
+        output_dir: str | os.PathLike[str],
+        stats: StatsCollector,
+        spider_name: str,
+        batch_size: int = 2000,
+        flush_seconds: float = 30.0,
+        crawl_id: str | None = None,
+        compression: str = "zstd",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.output_dir = Path(output_dir)
+        self.stats = stats
+        self.spider_name = spider_name
+        self.batch_size = max(1, batch_size)
+        self.flush_seconds = flush_seconds
+        self.configured_crawl_id = crawl_id
+        self.compression = compression
+        self.clock = clock
+        self.crawl_id = ""
+        self.buffers: dict[Path, PartitionBuffer] = {}
+        self.next_sequence = 0
+        self.flush_timer: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ParquetWriterPipeline:
+        settings = crawler.settings
+        return cls(
+            output_dir=settings.get("OUTPUT_DIR", "output"),
+            stats=crawler.stats,
+            spider_name=crawler.spidercls.name or "crawl",
+            batch_size=settings.getint("PARQUET_BATCH_SIZE", 2000),
+            flush_seconds=settings.getfloat("PARQUET_FLUSH_SECONDS", 30.0),
+            crawl_id=settings.get("CRAWL_ID") or None,
+            compression=settings.get("PARQUET_COMPRESSION", "zstd"),
+        )
+
+    def open_spider(self) -> None:
+        if self.configured_crawl_id:
+            self.crawl_id = safe_crawl_id(self.configured_crawl_id)
+        else:
+            self.crawl_id = default_crawl_id(self.spider_name)
+        logger.info("Parquet output: %s (crawl id %s)", self.output_dir, self.crawl_id)
+        self._start_flush_timer()
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, EdgeItem):
+            self._store(item, "edges")
+        elif isinstance(item, AccountItem):
+            self._store(item, "accounts")
+        self.flush_expired()
+        return item
+
+    def close_spider(self) -> None:
+        if self.flush_timer is not None and self.flush_timer.running:
+            self.flush_timer.stop()
+        for buffer in self.buffers.values():
+            if len(buffer) and not self._flush(buffer):
+                # Last chance: keep the rows as JSON rather than lose them.
+                for values in buffer.rows():
+                    self._reject(buffer.rows_kind, "could not write Parquet at close", values)
+                buffer.clear()
+
+    def flush_expired(self) -> None:
+        """Write every buffer whose oldest row has waited PARQUET_FLUSH_SECONDS."""
+        if self.flush_seconds <= 0:
+            return
+        now = self.clock()
+        for buffer in self.buffers.values():
+            expired = buffer.oldest_row_at is not None and now - buffer.oldest_row_at >= self.flush_seconds
+            if expired and now >= buffer.retry_at:
+                self._flush(buffer)
+
+    def _start_flush_timer(self) -> None:
+        if self.flush_seconds <= 0:
+            return
+        try:
+            timer = create_looping_call(self.flush_expired)
+            timer.start(min(EXPIRY_CHECK_SECONDS, self.flush_seconds), now=False)
+        except RuntimeError:
+            # No reactor or event loop (the pipeline is driven by hand): expiry is still
+            # checked on every item and everything is written on close.
+            logger.debug("No event loop: time-based flush only runs when items arrive")
+            return
+        self.flush_timer = timer
+
+    def _store(self, item: EdgeItem | AccountItem, rows_kind: str) -> None:
+        if item.get("scraped_at") is None:
+            item["scraped_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        if not item.get("crawl_id"):
+            item["crawl_id"] = self.crawl_id
+        try:
+            if rows_kind == "edges":
+                interaction, row = edge_row(item)
+                directory = self.output_dir / "edges" / f"{PARTITION_COLUMN}={interaction}"
+                schema = EDGE_SCHEMA
+            else:
+                row = account_row(item)
+                directory = self.output_dir / "accounts"
+                schema = ACCOUNT_SCHEMA
+        except BadRowError as error:
+            self._reject(rows_kind, str(error), dict(item))
+            return
+        self._note_nulled_values(row, item)
+        buffer = self.buffers.get(directory)
+        if buffer is None:
+            buffer = self.buffers[directory] = PartitionBuffer(directory, schema, rows_kind)
+        now = self.clock()
+        buffer.append(row.values, now)
+        if len(buffer) >= self.batch_size and now >= buffer.retry_at:
+            self._flush(buffer)
+
+    def _flush(self, buffer: PartitionBuffer) -> bool:
+        """Write the buffer as one part file; on failure keep the rows for a later try."""
+        try:
+            buffer.directory.mkdir(parents=True, exist_ok=True)
+            path = write_part_file(buffer.to_table(), self._next_part_path(buffer.directory), self.compression)
+        except (OSError, pa.ArrowException) as error:
+            logger.error("Could not write %d rows to %s: %s", len(buffer), buffer.directory, error)
+            self.stats.inc_value("parquet/write_errors")
+            buffer.retry_at = self.clock() + RETRY_SECONDS  # not on every item while the disk is broken
+            return False
+        self.stats.inc_value(f"parquet/{buffer.rows_kind}_written", len(buffer))
+        self.stats.inc_value("parquet/files_written")
+        logger.debug("Wrote %d rows to %s", len(buffer), path)
+        buffer.clear()
+        return True
+
+    def _next_part_path(self, directory: Path) -> Path:
+        # The crawl id keeps processes apart; the existence check protects an earlier run that
+        # was given the same CRAWL_ID by hand.
+        while True:
+            path = directory / f"part-{self.crawl_id}-{self.next_sequence:05d}.parquet"
+            self.next_sequence += 1
+            if not path.exists():
+                return path
+
+    def _note_nulled_values(self, row: TypedRow, item: Any) -> None:
+        if not row.notes:
+            return
+        self.stats.inc_value("parquet/nulled_values", len(row.notes))
+        logger.warning("Stored null for untypable values (%s) in %r", "; ".join(row.notes), dict(item))
+
+    def _reject(self, rows_kind: str, reason: str, values: dict[str, Any]) -> None:
+        """Keep an unstorable row as a JSON line, so bad input is visible and never lost."""
+        self.stats.inc_value("parquet/bad_rows")
+        logger.warning("Rejected %s row (%s): %r", rows_kind, reason, values)
+        record = {"kind": rows_kind, "reason": reason, "item": values}
+        path = self.output_dir / "rejected" / f"rejected-{self.crawl_id}.jsonl"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as handle:
+                # ASCII escapes keep lone surrogates writable; str() covers datetimes and the like.
+                handle.write(json.dumps(record, ensure_ascii=True, default=str) + "\n")
+        except (OSError, ValueError) as error:
+            logger.error("Could not keep the rejected row in %s: %s", path, error)
+
+
+def write_part_file(table: pa.Table, path: Path, compression: str = "zstd") -> Path:
+    """Write `table` to `path` atomically: hidden temp file in the same directory, fsync, rename."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        with temporary.open("wb") as handle:
+            pq.write_table(table, handle, compression=compression)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)  # makes the rename itself survive a power loss
+    return path
+
+
+def _fsync_directory(directory: Path) -> None:
+    # The file is already in place: a failure here must not make the caller write it again.
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+    except OSError as error:
+        logger.warning("Could not fsync directory %s: %s", directory, error)
