@@ -1,0 +1,334 @@
+"""FrontierStore in one SQLite file (WAL, busy timeout): shared by the spiders of one machine.
+
+Each public method is one short `BEGIN IMMEDIATE` transaction, so the four spiders (in one
+process or four) can use the same file, and a kill -9 leaves either all of a step or none.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import time
+from collections import OrderedDict
+from pathlib import Path
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Sequence
+
+from scmap.frontier.ordering import CrawlRules, Decision, applied_needed, contribution, decide
+from scmap.frontier.store import ClaimResult, Edge, FrontierCounts, QueueEntry
+
+IN_FLIGHT, DONE, SKIPPED = "in_flight", "done", "skipped"
+TERMINAL_FAILURES = ("not_found", "failed")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    discovery_order INTEGER PRIMARY KEY,      -- rowid: order of first sighting
+    permalink TEXT NOT NULL UNIQUE,
+    user_id INTEGER,
+    followers_count INTEGER,                  -- first value seen wins
+    score REAL NOT NULL DEFAULT 0,            -- weighted interactions from visited accounts
+    skip_reason TEXT
+);
+CREATE INDEX IF NOT EXISTS accounts_by_score ON accounts (score DESC, discovery_order);
+CREATE TABLE IF NOT EXISTS claims (           -- one row per pick of a spider
+    spider TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    permalink TEXT NOT NULL,
+    status TEXT NOT NULL,
+    owner TEXT,
+    lease_until REAL,
+    finished_at REAL,
+    PRIMARY KEY (spider, seq),
+    UNIQUE (spider, permalink)
+);
+CREATE INDEX IF NOT EXISTS claims_by_status ON claims (spider, status);
+CREATE TABLE IF NOT EXISTS pending_edges (    -- edges of done picks not applied yet
+    spider TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    dst_permalink TEXT NOT NULL,
+    dst_user_id INTEGER,
+    dst_followers_count INTEGER,
+    interaction TEXT NOT NULL,
+    PRIMARY KEY (spider, seq, position)
+);
+CREATE TABLE IF NOT EXISTS spiders (
+    spider TEXT PRIMARY KEY,
+    applied INTEGER NOT NULL DEFAULT 0        -- picks 1..applied count in the scores
+);
+"""
+
+ELIGIBLE = "(a.followers_count IS NULL OR a.followers_count >= :min_followers)"
+NOT_PICKED = "NOT EXISTS (SELECT 1 FROM claims c WHERE c.spider = :spider AND c.permalink = a.permalink)"
+ORDER_BY = {
+    Decision.PHASE_1: "a.discovery_order",
+    Decision.PHASE_2: "a.score DESC, a.discovery_order",
+}
+
+
+def make_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
+
+
+def owner_is_dead_here(owner: str | None) -> bool:
+    """A holder on this machine whose process is gone (kill -9) need not wait for its lease."""
+    if not owner:
+        return True
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class SqliteFrontierStore:
+    def __init__(self, path: str | os.PathLike[str], busy_timeout_seconds: float = 30.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=busy_timeout_seconds, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # a committed pick survives a power cut too
+        self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_seconds * 1000)}")
+        self._db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # --- discovery and followers (shared by all spiders) ---
+
+    def add_discovered(self, permalinks: Sequence[str]) -> None:
+        with self._transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO accounts (permalink) VALUES (?)", ((p,) for p in permalinks))
+
+    def set_followers(self, permalink: str, followers_count: int, rules: CrawlRules) -> None:
+        with self._transaction() as db:
+            self._record_followers(db, [(permalink, None, followers_count)], rules)
+
+    @staticmethod
+    def _record_followers(db: sqlite3.Connection, rows: list[tuple[str, int | None, int | None]],
+                          rules: CrawlRules) -> None:
+        db.executemany(
+            "INSERT OR IGNORE INTO accounts (permalink) VALUES (?)", ((p,) for p, _, _ in rows))
+        db.executemany(
+            "UPDATE accounts SET user_id = COALESCE(user_id, ?),"
+            " followers_count = COALESCE(followers_count, ?) WHERE permalink = ?",
+            ((uid, followers, p) for p, uid, followers in rows))
+        db.executemany(
+            "UPDATE accounts SET skip_reason = 'followers_count ' || followers_count || ' < ' || ?"
+            " WHERE permalink = ? AND skip_reason IS NULL AND followers_count < ?",
+            ((rules.min_followers, p, rules.min_followers) for p, _, f in rows if f is not None))
+
+    # --- picks ---
+
+    def claim_next(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float) -> ClaimResult:
+        now = time.time()
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO spiders (spider) VALUES (?)", (spider,))
+            reclaimed = self._reclaim(db, spider, owner, now + lease_seconds, now)
+            if reclaimed is not None:
+                return reclaimed
+            statuses = dict(db.execute(
+                "SELECT status, COUNT(*) FROM claims WHERE spider = ? GROUP BY status", (spider,)).fetchall())
+            decision = decide(statuses.get(DONE, 0), statuses.get(IN_FLIGHT, 0), rules)
+            if decision in (Decision.WAIT, Decision.FINISHED):
+                return ClaimResult(decision)
+            next_seq = 1 + (db.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM claims WHERE spider = ?", (spider,)).fetchone()[0])
+            applied = self._applied(db, spider)
+            while applied < applied_needed(next_seq, rules):
+                if not self._apply_pick(db, spider, applied + 1, rules):
+                    return ClaimResult(Decision.WAIT)
+                applied += 1
+            while True:
+                candidate = self._best_candidates(db, spider, decision, rules, 1)
+                if candidate:
+                    permalink = candidate[0].permalink
+                    db.execute(
+                        "INSERT INTO claims (spider, seq, permalink, status, owner, lease_until)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (spider, next_seq, permalink, IN_FLIGHT, owner, now + lease_seconds))
+                    return ClaimResult(decision, permalink, next_seq)
+                if applied >= next_seq - 1:
+                    return ClaimResult(Decision.FINISHED)  # every pick applied, nothing left
+                if not self._apply_pick(db, spider, applied + 1, rules):
+                    return ClaimResult(Decision.WAIT)
+                applied += 1
+
+    @staticmethod
+    def _reclaim(db: sqlite3.Connection, spider: str, owner: str, lease_until: float,
+                 now: float) -> ClaimResult | None:
+        rows = db.execute(
+            "SELECT seq, permalink, owner, lease_until FROM claims"
+            " WHERE spider = ? AND status = ? ORDER BY seq", (spider, IN_FLIGHT)).fetchall()
+        for seq, permalink, holder, holder_lease in rows:
+            if holder == owner:
+                continue
+            if (holder_lease or 0) < now or owner_is_dead_here(holder):
+                db.execute("UPDATE claims SET owner = ?, lease_until = ? WHERE spider = ? AND seq = ?",
+                           (owner, lease_until, spider, seq))
+                return ClaimResult(Decision.WAIT, permalink, seq, reclaimed=True)
+        return None
+
+    @staticmethod
+    def _applied(db: sqlite3.Connection, spider: str) -> int:
+        row = db.execute("SELECT applied FROM spiders WHERE spider = ?", (spider,)).fetchone()
+        return row[0] if row else 0
+
+    def _apply_pick(self, db: sqlite3.Connection, spider: str, seq: int, rules: CrawlRules) -> bool:
+        """Add pick `seq`'s edges to discovery / followers / scores, exactly once, in seq order.
+        False if that pick is still in flight."""
+        row = db.execute("SELECT permalink, status FROM claims WHERE spider = ? AND seq = ?",
+                         (spider, seq)).fetchone()
+        if row is None or row[1] == IN_FLIGHT:
+            return False
+        src_permalink = row[0]
+        edges = db.execute(
+            "SELECT dst_permalink, dst_user_id, dst_followers_count, interaction FROM pending_edges"
+            " WHERE spider = ? AND seq = ? ORDER BY position", (spider, seq)).fetchall()
+        if edges:
+            first_seen: OrderedDict[str, tuple[int | None, int | None]] = OrderedDict()
+            score_by_dst: dict[str, float] = {}
+            for dst, dst_user_id, followers, interaction in edges:
+                known = first_seen.get(dst)
+                if known is None:
+                    first_seen[dst] = (dst_user_id, followers)
+                elif known[1] is None and followers is not None:
+                    first_seen[dst] = (known[0] or dst_user_id, followers)
+                added = contribution(src_permalink, dst, interaction, rules)
+                score_by_dst[dst] = score_by_dst.get(dst, 0.0) + added
+            self._record_followers(db, [(p, uid, f) for p, (uid, f) in first_seen.items()], rules)
+            db.executemany("UPDATE accounts SET score = score + ? WHERE permalink = ?",
+                           ((s, p) for p, s in score_by_dst.items() if s))
+            db.execute("DELETE FROM pending_edges WHERE spider = ? AND seq = ?", (spider, seq))
+        db.execute("UPDATE spiders SET applied = ? WHERE spider = ?", (seq, spider))
+        return True
+
+    @staticmethod
+    def _best_candidates(db: sqlite3.Connection, spider: str, decision: Decision, rules: CrawlRules,
+                         n: int) -> list[QueueEntry]:
+        rows = db.execute(
+            f"SELECT a.permalink, a.score, a.discovery_order, a.followers_count FROM accounts a"
+            f" WHERE {ELIGIBLE} AND {NOT_PICKED} ORDER BY {ORDER_BY[decision]} LIMIT :n",
+            {"min_followers": rules.min_followers, "spider": spider, "n": n}).fetchall()
+        return [QueueEntry(*row) for row in rows]
+
+    def renew_leases(self, spider: str, owner: str, lease_seconds: float) -> int:
+        with self._transaction() as db:
+            return db.execute(
+                "UPDATE claims SET lease_until = ? WHERE spider = ? AND owner = ? AND status = ?",
+                (time.time() + lease_seconds, spider, owner, IN_FLIGHT)).rowcount
+
+    def release(self, spider: str, owner: str) -> int:
+        with self._transaction() as db:
+            return db.execute(
+                "UPDATE claims SET lease_until = 0 WHERE spider = ? AND owner = ? AND status = ?",
+                (spider, owner, IN_FLIGHT)).rowcount
+
+    # --- finishing picks ---
+
+    def _finish(self, db: sqlite3.Connection, spider: str, permalink: str, status: str) -> int | None:
+        row = db.execute("SELECT seq FROM claims WHERE spider = ? AND permalink = ? AND status = ?",
+                         (spider, permalink, IN_FLIGHT)).fetchone()
+        if row is None:
+            return None
+        db.execute("UPDATE claims SET status = ?, finished_at = ?, owner = NULL, lease_until = NULL"
+                   " WHERE spider = ? AND seq = ?", (status, time.time(), spider, row[0]))
+        return row[0]
+
+    def mark_done(self, spider: str, permalink: str, edges: Iterable[Edge],
+                  user_id: int | None, followers_count: int | None) -> bool:
+        with self._transaction() as db:
+            seq = self._finish(db, spider, permalink, DONE)
+            if seq is None:
+                return False
+            unique: dict[str, Edge] = {}
+            for edge in edges:
+                unique.setdefault(edge.identity, edge)
+            db.execute("DELETE FROM pending_edges WHERE spider = ? AND seq = ?", (spider, seq))
+            db.executemany(
+                "INSERT INTO pending_edges (spider, seq, position, dst_permalink, dst_user_id,"
+                " dst_followers_count, interaction) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((spider, seq, position, e.dst_permalink, e.dst_user_id, e.dst_followers_count, e.interaction)
+                 for position, e in enumerate(unique.values())))
+            db.execute("UPDATE accounts SET user_id = COALESCE(user_id, ?),"
+                       " followers_count = COALESCE(followers_count, ?) WHERE permalink = ?",
+                       (user_id, followers_count, permalink))
+            return True
+
+    def mark_skipped(self, spider: str, permalink: str, followers_count: int | None,
+                     reason: str, rules: CrawlRules) -> bool:
+        with self._transaction() as db:
+            if self._finish(db, spider, permalink, SKIPPED) is None:
+                return False
+            db.execute("UPDATE accounts SET followers_count = COALESCE(followers_count, ?),"
+                       " skip_reason = ? WHERE permalink = ?", (followers_count, reason, permalink))
+            return True
+
+    def mark_failed(self, spider: str, permalink: str, status: str) -> bool:
+        if status not in TERMINAL_FAILURES:
+            raise ValueError(f"mark_failed takes {TERMINAL_FAILURES}, not {status!r}")
+        with self._transaction() as db:
+            return self._finish(db, spider, permalink, status) is not None
+
+    # --- reading ---
+
+    def counts(self, spider: str, rules: CrawlRules) -> FrontierCounts:
+        db = self._db
+        params = {"min_followers": rules.min_followers, "spider": spider}
+        db.execute("BEGIN")  # one consistent snapshot
+        try:
+            statuses = dict(db.execute(
+                "SELECT status, COUNT(*) FROM claims WHERE spider = ? GROUP BY status", (spider,)).fetchall())
+            discovered = db.execute("SELECT COUNT(*) FROM accounts").fetchone()[0]
+            below = db.execute("SELECT COUNT(*) FROM accounts WHERE followers_count < ?",
+                               (rules.min_followers,)).fetchone()[0]
+            picked_eligible = db.execute(
+                f"SELECT COUNT(*) FROM claims c JOIN accounts a ON a.permalink = c.permalink"
+                f" WHERE c.spider = :spider AND {ELIGIBLE}", params).fetchone()[0]
+            applied = self._applied(db, spider)
+        finally:
+            db.execute("COMMIT")
+        return FrontierCounts(
+            discovered=discovered, below_threshold=below, visited=statuses.get(DONE, 0),
+            skipped=statuses.get(SKIPPED, 0), not_found=statuses.get("not_found", 0),
+            failed=statuses.get("failed", 0), in_flight=statuses.get(IN_FLIGHT, 0),
+            frontier_size=discovered - below - picked_eligible, applied=applied)
+
+    def top_of_queue(self, spider: str, rules: CrawlRules, n: int) -> list[QueueEntry]:
+        done = self._db.execute("SELECT COUNT(*) FROM claims WHERE spider = ? AND status = ?",
+                                (spider, DONE)).fetchone()[0]
+        decision = Decision.PHASE_1 if done < rules.bfs_accounts else Decision.PHASE_2
+        return self._best_candidates(self._db, spider, decision, rules, n)
+
+    def visited_order(self, spider: str) -> list[str]:
+        return [p for (p,) in self._db.execute(
+            "SELECT permalink FROM claims WHERE spider = ? AND status = ? ORDER BY seq", (spider, DONE))]
+
+    def picks(self, spider: str) -> list[tuple[int, str, str]]:
+        """(seq, permalink, status) of every pick of `spider`, in hand-out order."""
+        return self._db.execute(
+            "SELECT seq, permalink, status FROM claims WHERE spider = ? ORDER BY seq", (spider,)).fetchall()
+
+    def account(self, permalink: str) -> dict | None:
+        cursor = self._db.execute(
+            "SELECT permalink, user_id, followers_count, score, skip_reason, discovery_order"
+            " FROM accounts WHERE permalink = ?", (permalink,))
+        row = cursor.fetchone()
+        return None if row is None else dict(zip([d[0] for d in cursor.description], row))
+
+    def close(self) -> None:
+        self._db.close()

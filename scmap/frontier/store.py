@@ -1,0 +1,120 @@
+"""The FrontierStore protocol: what the scheduler needs from a frontier store.
+
+The store holds ACCOUNTS, never requests. Shared by all spiders using it: discovered accounts
+(in discovery order), scores, followers counts, skip reasons. Per spider name: picks (claims)
+with their seq and status, and how many of them have had their edges applied.
+
+Every method is one atomic step (one SQLite transaction; one Lua script / MULTI in Redis), so
+several processes can share a store and a crash never leaves half an update behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Protocol, Sequence
+
+from scmap.frontier.ordering import CrawlRules, Decision
+
+
+@dataclass(frozen=True)
+class Edge:
+    """What the frontier keeps of one EdgeItem of a visited account."""
+
+    dst_permalink: str
+    interaction: str
+    identity: str  # dedupes an edge yielded twice for the same account
+    dst_user_id: int | None = None
+    dst_followers_count: int | None = None
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """Answer of claim_next: an account to crawl, or why there is none."""
+
+    decision: Decision
+    permalink: str | None = None
+    seq: int | None = None
+    reclaimed: bool = False  # handed out again after its previous holder died
+
+    @property
+    def is_account(self) -> bool:
+        return self.permalink is not None
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    permalink: str
+    score: float
+    discovery_order: int
+    followers_count: int | None
+
+
+@dataclass(frozen=True)
+class FrontierCounts:
+    discovered: int  # all accounts known (seeds, edge targets), skipped ones included
+    below_threshold: int  # known followers_count < min_followers: never handed out
+    visited: int  # this spider's picks that ended `done`
+    skipped: int  # this spider's picks that ended `skipped` (profile under the threshold)
+    not_found: int
+    failed: int
+    in_flight: int
+    frontier_size: int  # eligible accounts this spider has not picked yet
+    applied: int  # picks whose edges count in the scores
+
+    def phase(self, rules: CrawlRules) -> int:
+        return 1 if self.visited < rules.bfs_accounts else 2
+
+
+class FrontierStore(Protocol):
+    def add_discovered(self, permalinks: Sequence[str]) -> None:
+        """Append unknown accounts to the discovery order (seeds, in the given order)."""
+
+    def set_followers(self, permalink: str, followers_count: int, rules: CrawlRules) -> None:
+        """Record an account's followers count (first value wins) and the skip reason if low."""
+
+    def claim_next(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float) -> ClaimResult:
+        """Atomically: hand out again a pick whose holder died or whose lease expired; else apply
+        due edges and claim the next account by the rules (ordering.py)."""
+
+    def renew_leases(self, spider: str, owner: str, lease_seconds: float) -> int:
+        """Extend the leases of `owner`'s in-flight picks; returns how many."""
+
+    def mark_done(self, spider: str, permalink: str, edges: Iterable[Edge],
+                  user_id: int | None, followers_count: int | None) -> bool:
+        """Finish a pick as visited and store its edges (applied later, in seq order, once).
+        Returns False if the pick was not in flight (already finished: ignored)."""
+
+    def mark_skipped(self, spider: str, permalink: str, followers_count: int | None,
+                     reason: str, rules: CrawlRules) -> bool:
+        """Finish a pick as skipped (profile under the threshold); records the reason."""
+
+    def mark_failed(self, spider: str, permalink: str, status: str) -> bool:
+        """Finish a pick as `not_found` or `failed` (it contributes nothing)."""
+
+    def release(self, spider: str, owner: str) -> int:
+        """Make `owner`'s in-flight picks immediately reclaimable (graceful shutdown)."""
+
+    def counts(self, spider: str, rules: CrawlRules) -> FrontierCounts: ...
+
+    def top_of_queue(self, spider: str, rules: CrawlRules, n: int) -> list[QueueEntry]:
+        """The next `n` candidates in this spider's current phase order."""
+
+    def visited_order(self, spider: str) -> list[str]:
+        """This spider's `done` picks in hand-out order."""
+
+    def close(self) -> None: ...
+
+
+def open_store(url: str) -> FrontierStore:
+    """`sqlite:///abs/path.sqlite`, `sqlite:relative/path.sqlite` or a bare path.
+    (`redis://...` comes with the distributed crawl.)"""
+    if url.startswith("redis://") or url.startswith("rediss://"):
+        raise NotImplementedError("the Redis frontier store is not written yet; use an SQLite path")
+    path = url
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite://"):]
+    elif url.startswith("sqlite:"):
+        path = url[len("sqlite:"):]
+    from scmap.frontier.sqlite_store import SqliteFrontierStore
+
+    return SqliteFrontierStore(path)
