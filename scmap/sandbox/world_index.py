@@ -1,0 +1,149 @@
+"""Fast lookups over a World for the site: users by id/permalink, objects by id, sorted lists.
+
+Every list the site serves (likes, reposts, followers...) is one `SortedList`: the relevant
+interactions sorted once by (owner, created_at desc, object_id desc), kept as numpy arrays.
+An owner's list is then a contiguous slice found by binary search, so a page costs O(log n + limit)
+whatever the world size. Unlisted rows stay in the arrays: pagination walks over them and the
+API drops them from the page, which is why real pages come back short while carrying next_href.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+KIND_CODES = {"track": 1, "playlist": 0, "user": 2}
+KIND_NAMES = {code: name for name, code in KIND_CODES.items()}
+
+
+def epoch_seconds(column: pd.Series) -> np.ndarray:
+    """Timestamps (tz-aware or naive UTC) -> int64 seconds since the epoch."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        column = column.dt.tz_convert(None)
+    values = column.to_numpy(dtype="datetime64[us]")
+    return values.astype("datetime64[s]").astype(np.int64)
+
+
+def _records_by_id(frame: pd.DataFrame) -> dict[int, dict[str, Any]]:
+    frame = frame.copy()
+    for name in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[name]):
+            frame[name] = epoch_seconds(frame[name])
+    frame = frame.astype(object).where(frame.notna(), None)
+    return {int(record["id"]): record for record in frame.to_dict("records")}
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    interaction: str
+    owner_column: str  # whose list it is: src_id, or dst_id for followers
+    object_kind: str | None = None  # keep only this kind (track_likes / playlist_likes)
+
+
+LIST_SPECS: dict[str, ListSpec] = {
+    "likes": ListSpec("likes", "src_id"),
+    "track_likes": ListSpec("likes", "src_id", "track"),
+    "playlist_likes": ListSpec("likes", "src_id", "playlist"),
+    "reposts": ListSpec("reposts", "src_id"),
+    "comments": ListSpec("comments", "src_id"),
+    "followings": ListSpec("follows", "src_id"),
+    "followers": ListSpec("follows", "dst_id"),
+}
+
+
+class SortedList:
+    """One list type for every owner, sorted (owner asc, created_at desc, tiebreak desc)."""
+
+    def __init__(self, interactions: pd.DataFrame, spec: ListSpec, created: np.ndarray) -> None:
+        mask = (interactions["interaction"] == spec.interaction).to_numpy(dtype=bool, copy=True)
+        if spec.object_kind is not None:
+            mask = mask & (interactions["object_kind"] == spec.object_kind).to_numpy(dtype=bool)
+        rows = interactions[mask]
+        owner = rows[spec.owner_column].to_numpy(np.int64)
+        counterpart = "dst_id" if spec.owner_column == "src_id" else "src_id"
+        kind_code = rows["object_kind"].map(KIND_CODES).fillna(2).to_numpy(np.int64)
+        object_id = rows["object_id"].to_numpy(np.int64)
+        # Ties on created_at: object_id desc (docs/architecture.md); followers: follower id desc.
+        if spec.owner_column == "dst_id":
+            tiebreak = rows["src_id"].to_numpy(np.int64)
+        else:
+            tiebreak = object_id * 4 + kind_code
+        comment_id = rows["comment_id"].fillna(0).to_numpy(np.int64) if "comment_id" in rows else np.zeros(len(rows), np.int64)
+        created_rows = created[mask]
+        order = np.lexsort((-comment_id, -tiebreak, -created_rows, owner))
+        self.owner = owner[order]
+        self.created = created_rows[order]
+        self.tiebreak = tiebreak[order]
+        self.neg_created = -self.created
+        self.neg_tiebreak = -self.tiebreak
+        self.kind_code = kind_code[order]
+        self.object_id = object_id[order]
+        self.counterpart_id = rows[counterpart].to_numpy(np.int64)[order]
+        self.comment_id = comment_id[order]
+        self.listed = rows["listed"].to_numpy(bool)[order]
+        bodies = rows["body"].to_numpy(object) if "body" in rows else np.full(len(rows), None, object)
+        self.body = bodies[order]
+
+    def span(self, owner_id: int) -> tuple[int, int]:
+        """[start, stop) of this owner's rows; empty when the owner has none."""
+        start = int(np.searchsorted(self.owner, owner_id, "left"))
+        stop = int(np.searchsorted(self.owner, owner_id, "right"))
+        return start, stop
+
+    def position_after(self, span: tuple[int, int], created_at: int, tiebreak: int) -> int:
+        """First index in span strictly after the row (created_at, tiebreak) in list order."""
+        start, stop = span
+        lo = start + int(np.searchsorted(self.neg_created[start:stop], -created_at, "left"))
+        hi = start + int(np.searchsorted(self.neg_created[start:stop], -created_at, "right"))
+        return lo + int(np.searchsorted(self.neg_tiebreak[lo:hi], -tiebreak, "right"))
+
+    def position_after_rank(self, span: tuple[int, int], created_at: int, rank: int) -> int:
+        """First index after the rank-th row (0-based) of the rows created in that second."""
+        start, stop = span
+        lo = start + int(np.searchsorted(self.neg_created[start:stop], -created_at, "left"))
+        hi = start + int(np.searchsorted(self.neg_created[start:stop], -created_at, "right"))
+        return min(lo + rank + 1, hi) if hi > lo else lo
+
+    def rank_in_second(self, span: tuple[int, int], index: int) -> int:
+        """0-based rank of row `index` among the span's rows with the same created_at."""
+        start, stop = span
+        lo = start + int(np.searchsorted(self.neg_created[start:stop], -int(self.created[index]), "left"))
+        return index - lo
+
+    @staticmethod
+    def tiebreak_for(object_kind: str, object_id: int) -> int:
+        return object_id * 4 + KIND_CODES[object_kind]
+
+
+class WorldIndex:
+    """Everything the site looks up, built once when the server starts."""
+
+    def __init__(self, world: Any) -> None:
+        self.meta: dict[str, Any] = dict(getattr(world, "meta", {}) or {})
+        self.users = _records_by_id(world.users)
+        self.tracks = _records_by_id(world.tracks)
+        self.playlists = _records_by_id(world.playlists)
+        self.user_id_by_permalink = {str(u["permalink"]): uid for uid, u in self.users.items()}
+        self._public_tracks_by_user: dict[int, list[dict[str, Any]]] = {}
+        for track in sorted(self.tracks.values(), key=lambda t: -(t.get("created_at") or 0)):
+            if not track.get("deleted") and track.get("sharing", "public") == "public":
+                self._public_tracks_by_user.setdefault(int(track["user_id"]), []).append(track)
+        interactions = world.interactions
+        created = epoch_seconds(interactions["created_at"])
+        self.lists = {name: SortedList(interactions, spec, created) for name, spec in LIST_SPECS.items()}
+
+    def user_by_permalink(self, permalink: str) -> dict[str, Any] | None:
+        """Current permalinks only: an old permalink of a renamed account is unknown (404)."""
+        user_id = self.user_id_by_permalink.get(permalink)
+        return None if user_id is None else self.users[user_id]
+
+    def recent_public_tracks(self, user_id: int, limit: int) -> list[dict[str, Any]]:
+        """The user's newest public tracks (for the profile page's SEO copy)."""
+        return self._public_tracks_by_user.get(int(user_id), [])[:limit]
+
+    def object_record(self, kind: str, object_id: int) -> dict[str, Any] | None:
+        table = self.tracks if kind == "track" else self.playlists if kind == "playlist" else self.users
+        return table.get(int(object_id))
