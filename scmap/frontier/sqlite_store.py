@@ -263,7 +263,7 @@ class SqliteFrontierStore:
                 "INSERT INTO pending_edges (spider, seq, position, dst_permalink, dst_user_id,"
                 " dst_followers_count, interaction) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 ((spider, seq, position, e.dst_permalink, e.dst_user_id, e.dst_followers_count, e.interaction)
-                 for position, e in enumerate(unique.values())))
+                 for position, e in enumerate(sorted(unique.values(), key=Edge.list_order_key, reverse=True))))
             db.execute("UPDATE accounts SET user_id = COALESCE(user_id, ?),"
                        " followers_count = COALESCE(followers_count, ?) WHERE permalink = ?",
                        (user_id, followers_count, permalink))

@@ -25,6 +25,11 @@ class Edge:
     identity: str  # dedupes an edge yielded twice for the same account
     dst_user_id: int | None = None
     dst_followers_count: int | None = None
+    created_at: str = ""  # with object_id: the list order (newest first), whatever the arrival order
+    object_id: int = 0
+
+    def list_order_key(self) -> tuple[str, int, str]:
+        return (self.created_at, self.object_id, self.identity)
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ class FrontierStore(Protocol):
     def mark_done(self, spider: str, permalink: str, edges: Iterable[Edge],
                   user_id: int | None, followers_count: int | None) -> bool:
         """Finish a pick as visited and store its edges (applied later, in seq order, once).
+        Edges are kept in the site's list order (newest first), which fixes discovery order.
         Returns False if the pick was not in flight (already finished: ignored)."""
 
     def mark_skipped(self, spider: str, permalink: str, followers_count: int | None,

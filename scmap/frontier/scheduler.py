@@ -1,0 +1,300 @@
+"""The Scrapy scheduler that hands out ACCOUNTS in the frontier's order.
+
+settings.py: SCHEDULER = "scmap.frontier.scheduler.FrontierScheduler".
+
+It never stores requests: when the engine asks for the next request and no ordinary request
+is waiting, it claims the next account from the store and builds its request right then with
+`spider.request_for_account(permalink)`. Ordinary requests (pagination, retries) go through an
+in-memory FIFO served first; after a crash they are rebuilt by handing their account out again.
+
+Edges of an account are collected in memory from `item_scraped` and written with the account's
+`done` in one store transaction; the store adds them to the scores once, in pick order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from scrapy import Request, Spider, signals
+from scrapy.core.scheduler import BaseScheduler
+from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
+from scrapy.utils.asyncio import create_looping_call
+
+from scmap import signals as scmap_signals
+from scmap.frontier.ordering import DEFAULT_WEIGHTS, CrawlRules, Decision
+from scmap.frontier.progress import report_progress
+from scmap.frontier.sqlite_store import make_owner
+from scmap.frontier.store import Edge, FrontierStore, open_store
+
+logger = logging.getLogger("scmap.frontier")
+
+ACCOUNT_META_KEY = "frontier_account"  # set on the request built for an account
+TICK_SECONDS = 0.5
+IDLE_TICKS_BEFORE_GIVING_UP = 20  # engine idle this long with an account unfinished: it is lost
+
+
+def parse_seeds(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [seed.strip().strip("/") for seed in value if seed and seed.strip()]
+
+
+def parse_weights(value: Any) -> dict[str, float]:
+    """A dict, JSON (`{"likes": 1}`) or `likes=1,comments=3`; missing types keep the defaults."""
+    weights = dict(DEFAULT_WEIGHTS)
+    if not value:
+        return weights
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("{"):
+            value = json.loads(text)
+        else:
+            value = dict(part.split("=", 1) for part in text.split(",") if part.strip())
+    weights.update({str(k).strip(): float(v) for k, v in dict(value).items()})
+    return weights
+
+
+def rules_for(spider: Spider, settings: BaseSettings) -> CrawlRules:
+    """Spider arguments (`-a bfs_accounts=...`) first, FRONTIER_* settings as defaults."""
+
+    def integer(attribute: str, setting: str, default: int) -> int:
+        value = getattr(spider, attribute, None)
+        return int(value) if value not in (None, "") else settings.getint(setting, default)
+
+    return CrawlRules(
+        bfs_accounts=integer("bfs_accounts", "FRONTIER_BFS_ACCOUNTS", 850),
+        max_accounts=integer("max_accounts", "FRONTIER_MAX_ACCOUNTS", 2250),
+        min_followers=integer("min_followers", "FRONTIER_MIN_FOLLOWERS", 250),
+        weights=parse_weights(getattr(spider, "weights", None) or settings.get("FRONTIER_WEIGHTS")),
+        accounts_in_flight=integer("accounts_in_flight", "FRONTIER_ACCOUNTS_IN_FLIGHT", 4),
+    )
+
+
+def store_url_for(spider: Spider, settings: BaseSettings) -> str:
+    url = getattr(spider, "frontier_url", None) or settings.get("FRONTIER_URL")
+    return url or f"{settings.get('OUTPUT_DIR') or 'output'}/frontier.sqlite"
+
+
+def edge_from_item(item: Mapping[str, Any]) -> Edge:
+    identity = "|".join(str(item.get(field)) for field in (
+        "dst_id", "dst_permalink", "interaction", "object_kind", "object_id", "created_at"))
+    return Edge(
+        dst_permalink=str(item["dst_permalink"]), interaction=str(item["interaction"]),
+        identity=identity, dst_user_id=item.get("dst_id"),
+        dst_followers_count=item.get("dst_followers_count"),
+        created_at=str(item.get("created_at") or ""), object_id=int(item.get("object_id") or 0))
+
+
+@dataclass
+class AccountInFlight:
+    """An account this process handed out: its edges so far, and its finish once announced."""
+
+    edges: dict[str, Edge]
+    finish: dict[str, Any] | None = None
+    finish_waits_for: frozenset[int] = frozenset()  # ids of requests whose items may still come
+
+
+class FrontierScheduler(BaseScheduler):
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.settings = crawler.settings
+        self.stats = crawler.stats
+        self.owner = make_owner()
+        self.lease_seconds = self.settings.getfloat("FRONTIER_LEASE_SECONDS", 300.0)
+        self.log_interval = self.settings.getfloat("FRONTIER_LOG_INTERVAL", 60.0)
+        self.requests: deque[Request] = deque()
+        self.accounts: dict[str, AccountInFlight] = {}
+        self.exhausted = False  # the store said FINISHED for this spider
+        self.store_changed = True  # worth asking the store again
+        self.idle_ticks = 0
+        self.spider: Spider | None = None
+        self.store: FrontierStore | None = None
+        self.rules: CrawlRules | None = None
+        self._loops: list[Any] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FrontierScheduler:
+        return cls(crawler)
+
+    # --- lifecycle ---
+
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+        self.rules = rules_for(spider, self.settings)
+        url = store_url_for(spider, self.settings)
+        self.store = open_store(url)
+        self.store.add_discovered(parse_seeds(getattr(spider, "seeds", None)))
+        self.crawler.signals.connect(self._on_item_scraped, signal=signals.item_scraped)
+        self.crawler.signals.connect(self._on_account_done, signal=scmap_signals.account_done)
+        logger.info("frontier %s: store %s, %s", spider.name, url, self.rules)
+        self._start_loop(self._tick, TICK_SECONDS)
+        self._start_loop(self._renew_leases, max(1.0, self.lease_seconds / 3))
+        if self.log_interval > 0:
+            self._start_loop(self._report, self.log_interval)
+
+    def _start_loop(self, function: Any, interval: float) -> None:
+        loop = create_looping_call(function)
+        loop.start(interval, now=False)
+        self._loops.append(loop)
+
+    def close(self, reason: str) -> None:
+        for loop in self._loops:
+            if loop.running:
+                loop.stop()
+        if self.store is None or self.spider is None:
+            return
+        self._settle_finishes(force=True)  # the scraper is closed: no item is still on its way
+        released = self.store.release(self.spider.name, self.owner)
+        if released:
+            logger.info("frontier %s: %d unfinished accounts released for the next run", self.spider.name, released)
+        self._report(final=True)
+        self.store.close()
+        self.store = None
+
+    # --- BaseScheduler ---
+
+    def has_pending_requests(self) -> bool:
+        return bool(self.requests) or not self.exhausted
+
+    def enqueue_request(self, request: Request) -> bool:
+        self.requests.append(request)
+        self.stats.inc_value("frontier/requests_enqueued")
+        return True
+
+    def next_request(self) -> Request | None:
+        self._settle_finishes()
+        if self.requests:
+            return self.requests.popleft()
+        if self.exhausted or not self.store_changed:
+            return None
+        assert self.store is not None and self.spider is not None and self.rules is not None
+        if len(self.accounts) >= self.rules.accounts_in_flight:
+            return None
+        claim = self.store.claim_next(self.spider.name, self.owner, self.rules, self.lease_seconds)
+        if claim.permalink is None:
+            self.store_changed = False  # ask again after a finish or the next tick
+            if claim.decision is Decision.FINISHED and not self.accounts:
+                self.exhausted = True
+                logger.info("frontier %s: finished (visited cap reached or frontier empty)", self.spider.name)
+            return None
+        self.accounts[claim.permalink] = AccountInFlight(edges={})
+        self.stats.inc_value("frontier/accounts_handed_out")
+        if claim.reclaimed:
+            self.stats.inc_value("frontier/accounts_handed_out_again")
+            logger.info("frontier %s: handing out %s again (pick %d, its holder died)",
+                        self.spider.name, claim.permalink, claim.seq)
+        request = self.spider.request_for_account(claim.permalink)
+        request.meta.setdefault(ACCOUNT_META_KEY, claim.permalink)
+        return request
+
+    # --- signals from the spider / item pipeline ---
+
+    def _account_of(self, permalink: Any, response: Any) -> AccountInFlight | None:
+        account = self.accounts.get(permalink)
+        if account is None and response is not None:
+            account = self.accounts.get(getattr(response, "meta", {}).get(ACCOUNT_META_KEY))
+        return account
+
+    def _on_item_scraped(self, item: Any, response: Any = None, spider: Spider | None = None) -> None:
+        if "dst_permalink" not in getattr(item, "fields", item) or not item.get("dst_permalink"):
+            return
+        account = self._account_of(item.get("src_permalink"), response)
+        if account is None:
+            self.stats.inc_value("frontier/edges_unattributed")
+            return
+        edge = edge_from_item(item)
+        account.edges.setdefault(edge.identity, edge)
+        self.stats.inc_value("frontier/edges_collected")
+
+    def _on_account_done(self, spider: Spider, permalink: str, status: str,
+                         user_id: int | None = None, followers_count: int | None = None,
+                         **_: Any) -> None:
+        if spider is not self.spider:
+            return
+        account = self.accounts.get(permalink)
+        if account is None or account.finish is not None:
+            self.stats.inc_value("frontier/account_done_unexpected")
+            logger.warning("frontier %s: account_done for %r which is not in flight here", spider.name, permalink)
+            return
+        if status not in scmap_signals.ACCOUNT_STATUSES:
+            logger.warning("frontier %s: unknown status %r for %s, counted as failed", spider.name, status, permalink)
+            status = scmap_signals.STATUS_FAILED
+        account.finish = {"status": status, "user_id": user_id, "followers_count": followers_count}
+        # Items yielded just before the signal may still be in the pipeline: wait for the
+        # responses being scraped right now to be fully processed.
+        account.finish_waits_for = frozenset(id(r) for r in self._requests_being_scraped())
+        self._settle_finishes()
+
+    def _requests_being_scraped(self) -> set[Any]:
+        slot = getattr(getattr(self.crawler.engine, "scraper", None), "slot", None)
+        return set(getattr(slot, "active", ()) or ())
+
+    def _settle_finishes(self, force: bool = False) -> None:
+        ready = [p for p, a in self.accounts.items() if a.finish is not None]
+        if not ready:
+            return
+        active = {id(r) for r in self._requests_being_scraped()} if not force else set()
+        for permalink in ready:
+            account = self.accounts[permalink]
+            if account.finish_waits_for & active:
+                continue
+            self._write_finish(permalink, account)
+            del self.accounts[permalink]
+            self.store_changed = True
+
+    def _write_finish(self, permalink: str, account: AccountInFlight) -> None:
+        assert self.store is not None and self.spider is not None and self.rules is not None
+        finish = account.finish or {}
+        status, followers = finish.get("status"), finish.get("followers_count")
+        name = self.spider.name
+        if status == scmap_signals.STATUS_DONE:
+            self.store.mark_done(name, permalink, account.edges.values(), finish.get("user_id"), followers)
+        elif status == scmap_signals.STATUS_SKIPPED:
+            reason = f"profile followers_count {followers} < {self.rules.min_followers}"
+            self.store.mark_skipped(name, permalink, followers, reason, self.rules)
+        else:
+            self.store.mark_failed(name, permalink, status)
+        self.stats.inc_value(f"frontier/accounts_{status}")
+
+    # --- periodic work ---
+
+    def _tick(self) -> None:
+        """Settle finishes, notice leases of dead holders, and wake the engine if work is ready."""
+        self._settle_finishes()
+        self.store_changed = True
+        self._give_up_on_silent_accounts()
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is not None and not self.exhausted:
+            slot.nextcall.schedule()
+
+    def _give_up_on_silent_accounts(self) -> None:
+        """An account whose requests are all gone without an account_done would block the order
+        forever (a spider bug); after a while it is finished as failed, loudly."""
+        engine = self.crawler.engine
+        busy = (self.requests or getattr(engine.downloader, "active", None)
+                or not engine.scraper.slot.is_idle() or getattr(engine, "_start", None) is not None)
+        silent = [p for p, a in self.accounts.items() if a.finish is None]
+        self.idle_ticks = 0 if busy or not silent else self.idle_ticks + 1
+        if self.idle_ticks < IDLE_TICKS_BEFORE_GIVING_UP:
+            return
+        for permalink in silent:
+            logger.error("frontier: no account_done for %s although its requests are finished;"
+                         " finishing it as failed", permalink)
+            self.accounts[permalink].finish = {"status": scmap_signals.STATUS_FAILED}
+        self.idle_ticks = 0
+        self._settle_finishes(force=True)
+
+    def _renew_leases(self) -> None:
+        if self.store is not None and self.spider is not None and self.accounts:
+            self.store.renew_leases(self.spider.name, self.owner, self.lease_seconds)
+
+    def _report(self, final: bool = False) -> None:
+        if self.store is not None and self.spider is not None and self.rules is not None:
+            report_progress(self.store, self.spider.name, self.rules, self.stats, final=final)

@@ -1,0 +1,141 @@
+"""A network-free crawl for the frontier tests: a random interaction graph, a spider that
+"fetches" `data:` URLs and yields its EdgeItems, and a pipeline appending edges to JSONL.
+
+Run as a script (`python -m tests.frontier.fake_crawl CONFIG.json`) so a test can kill -9 it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import scrapy
+from scrapy.crawler import CrawlerProcess
+
+from scmap import signals as scmap_signals
+from scmap.items import EdgeItem
+
+INTERACTIONS = ("likes", "comments", "reposts", "follows")
+
+
+def make_world(seed: int, accounts: int, edges_per_account: int = 12) -> dict[str, Any]:
+    """Accounts `u0..uN` with followers counts (a third under 250) and out-edges that favour a few
+    popular targets, so scores differ and ties exist. Some edges hide the target's followers
+    count (the frontier must then learn it from the profile), some are self-likes."""
+    rng = random.Random(seed)
+    names = [f"u{i}" for i in range(accounts)]
+    followers = {n: rng.choice([rng.randint(0, 249), rng.randint(250, 50_000), rng.randint(250, 5_000)])
+                 for n in names}
+    popular = rng.sample(names, max(3, accounts // 15))
+    edges: dict[str, list[dict[str, Any]]] = {}
+    for src in names:
+        out = []
+        for index in range(rng.randint(0, edges_per_account)):
+            dst = rng.choice(popular) if rng.random() < 0.5 else rng.choice(names)
+            if rng.random() < 0.05:
+                dst = src
+            interaction = rng.choice(INTERACTIONS)
+            out.append({
+                "dst_permalink": dst, "dst_id": names.index(dst),
+                "dst_followers_count": None if rng.random() < 0.3 else followers[dst],
+                "interaction": interaction, "object_kind": "user" if interaction == "follows" else "track",
+                "object_id": rng.randint(1, 10**6), "created_at": f"2024-01-01T00:00:{59 - index:02d}Z",  # newest first, as the site lists
+            })
+        edges[src] = out
+    return {"followers": followers, "edges": edges, "missing": [names[-1]]}
+
+
+class FakeAccountsSpider(scrapy.Spider):
+    """Crawls one account in two pages (the second is a follow-up request the scheduler must
+    serve before new accounts), then sends account_done."""
+
+    name = "fake"
+    custom_settings: dict[str, Any] = {}
+
+    def __init__(self, world_path: str, min_followers: int = 250, page_delay: float = 0.0,
+                 *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.world = json.loads(Path(world_path).read_text())
+        self.min_followers = int(min_followers)
+        self.page_delay = float(page_delay)
+        self.requested: list[str] = []
+
+    async def start(self) -> AsyncIterator[Any]:
+        return
+        yield  # the frontier hands out the seeds
+
+    def request_for_account(self, permalink: str) -> scrapy.Request:
+        self.requested.append(permalink)
+        return scrapy.Request(f"data:,{permalink}/page1", callback=self.parse_page,
+                              cb_kwargs={"permalink": permalink, "page": 1}, dont_filter=True)
+
+    def _done(self, permalink: str, status: str, followers: int | None) -> None:
+        self.crawler.signals.send_catch_log(
+            signal=scmap_signals.account_done, spider=self, permalink=permalink,
+            user_id=None if followers is None else int(permalink[1:]), followers_count=followers,
+            status=status)
+
+    def parse_page(self, response: scrapy.http.Response, permalink: str, page: int) -> Any:
+        if self.page_delay:
+            time.sleep(self.page_delay)  # a slower "site", so a test can kill mid-crawl
+        if permalink in self.world["missing"]:
+            self._done(permalink, scmap_signals.STATUS_NOT_FOUND, None)
+            return
+        followers = self.world["followers"][permalink]
+        if followers < self.min_followers:
+            self._done(permalink, scmap_signals.STATUS_SKIPPED, followers)
+            return
+        edges = self.world["edges"][permalink]
+        half = len(edges) // 2
+        for edge in edges[:half] if page == 1 else edges[half:]:
+            yield EdgeItem(src_id=int(permalink[1:]), src_permalink=permalink, dst_username=edge["dst_permalink"],
+                           **edge)
+        if page == 1:
+            yield scrapy.Request(f"data:,{permalink}/page2", callback=self.parse_page,
+                                 cb_kwargs={"permalink": permalink, "page": 2}, dont_filter=True)
+        else:
+            self._done(permalink, scmap_signals.STATUS_DONE, followers)
+
+
+class JsonLinesEdgeWriter:
+    """Appends every edge to EDGES_JSONL at once (flushed), like a crash-safe writer would."""
+
+    def __init__(self, path: str) -> None:
+        self.file = open(path, "a", encoding="utf-8")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> JsonLinesEdgeWriter:
+        return cls(crawler.settings.get("EDGES_JSONL"))
+
+    def process_item(self, item: Any) -> Any:
+        self.file.write(json.dumps(dict(item)) + "\n")
+        self.file.flush()
+        return item
+
+    def close_spider(self) -> None:
+        self.file.close()
+
+
+def run(config: dict[str, Any]) -> None:
+    settings = {
+        "SCHEDULER": "scmap.frontier.scheduler.FrontierScheduler",
+        "FRONTIER_URL": config["store"],
+        "FRONTIER_LOG_INTERVAL": config.get("log_interval", 0.5),
+        "EDGES_JSONL": config["edges"],
+        "ITEM_PIPELINES": {"tests.frontier.fake_crawl.JsonLinesEdgeWriter": 100},
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "INFO",
+        "CONCURRENT_REQUESTS": 8,
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+    }
+    process = CrawlerProcess(settings)
+    process.crawl(FakeAccountsSpider, world_path=config["world"], **config["spider_args"])
+    process.start()
+
+
+if __name__ == "__main__":
+    run(json.loads(Path(sys.argv[1]).read_text()))
