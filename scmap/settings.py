@@ -1,0 +1,71 @@
+"""Scrapy settings for scmap (`scrapy crawl likes -a seeds=...`).
+
+Defaults are polite enough for the real site; tests and the benchmark raise concurrency and
+point the spiders at the sandbox with `-s` or the environment variables below.
+"""
+
+import os
+
+from scmap.browser import launch_options
+
+BOT_NAME = "scmap"
+SPIDER_MODULES = ["scmap.spiders"]
+NEWSPIDER_MODULE = "scmap.spiders"
+
+# Where the spiders go: the real site by default, the sandbox in tests (env or -s).
+SOUNDCLOUD_WEB_URL = os.environ.get("SOUNDCLOUD_WEB_URL", "https://soundcloud.com")
+SOUNDCLOUD_API_URL = os.environ.get("SOUNDCLOUD_API_URL", "https://api-v2.soundcloud.com")
+
+# Honest name for any request Scrapy itself makes. Rendered pages (and the XHRs they make) go
+# out with the browser's own headers, see PLAYWRIGHT_PROCESS_REQUEST_HEADERS below and
+# docs/real-site.md.
+USER_AGENT = "scmap/0.1 (research crawler mapping music scenes; +https://github.com/scmap/scmap)"
+ROBOTSTXT_OBEY = True
+
+# --- rendering: scrapy-playwright with Chromium ------------------------------------------
+# One handler per scheme starts one Playwright driver each; both are registered because the
+# real site is https and the sandbox http. Only the one used ever launches a browser.
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = launch_options()
+PLAYWRIGHT_ABORT_REQUEST = "scmap.browser.should_abort_request"
+# Keep the browser's own headers (User-Agent included): a consistent browser fingerprint.
+PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # ms
+PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER = True
+# Contexts are rotated by the spider (a new one every SCMAP_ACCOUNTS_PER_CONTEXT accounts,
+# old ones closed when their last page is done), which keeps browser memory flat.
+
+# --- reading a list page (scmap.spiders.list_page) ----------------------------------------
+SCMAP_ACCOUNTS_PER_CONTEXT = 20
+SCMAP_SCROLL_TRIGGER_TIMEOUT = 4.0  # s for a scroll to start the page's next API request
+SCMAP_RESPONSE_TIMEOUT = 20.0  # s for one API response before the page counts as stalled
+SCMAP_API_RETRIES = 5  # re-fetches of one failed API page (429 / 5xx / truncated JSON)
+SCMAP_MAX_RETRY_AFTER = 120.0  # s, cap on an honoured Retry-After
+SCMAP_LIST_TIMEOUT = 900.0  # s, cap on reading one account's list
+
+# --- politeness ---------------------------------------------------------------------------
+CONCURRENT_REQUESTS = 4
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 2.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+DOWNLOAD_TIMEOUT = 60
+
+# --- output -------------------------------------------------------------------------------
+ITEM_PIPELINES = {"scmap.pipelines.parquet_writer.ParquetWriterPipeline": 300}
+OUTPUT_DIR = os.environ.get("SCMAP_OUTPUT_DIR", "output")
+
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"

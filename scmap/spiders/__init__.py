@@ -1,0 +1,1 @@
+"""The four interaction spiders (likes, comments, reposts, follows) and their shared base."""

@@ -1,0 +1,304 @@
+"""The one spider all four interaction spiders are: they differ only by the class attributes
+`interaction`, `page_path` and `api_route` (data, not code).
+
+Per account: render `{web}/{permalink}/{page_path}` in Chromium (scrapy-playwright), read the
+list from the page's own api-v2 responses (scmap.spiders.list_page), keep the most recent
+`limit` items, emit one AccountItem (from the page's hydration `user`) and one EdgeItem per
+item, then send `account_done`. Every fault becomes a log line, a stat, and an account status.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any, AsyncIterator, ClassVar
+
+import scrapy
+from scrapy.http import Response
+
+from scmap.items import AccountItem, EdgeItem
+from scmap.signals import (
+    STATUS_DONE,
+    STATUS_FAILED,
+    STATUS_NOT_FOUND,
+    account_done,
+)
+from scmap.soundcloud.dom import DOM_READERS
+from scmap.soundcloud.edges import Source, edges_from_items
+from scmap.soundcloud.hydration import parse_hydration
+from scmap.soundcloud.permalinks import BadSeed, permalink_from_seed, split_seeds
+from scmap.spiders.list_page import (
+    CAPTURE_META_KEY,
+    CONFIG_META_KEY,
+    ListConfig,
+    ListResult,
+    new_capture,
+    read_list,
+)
+
+DEFAULT_LIMIT = 500
+NOT_FOUND_STATUSES = (404, 410)
+INIT_PAGE_CALLBACK = "scmap.spiders.list_page.init_page"
+
+
+def parse_limit(value: Any) -> int | None:
+    """`limit` argument: a positive int, or `all` (None = no cap). Raises ValueError."""
+    if value is None or value == "":
+        return DEFAULT_LIMIT
+    if isinstance(value, str) and value.strip().lower() == "all":
+        return None
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"limit must be >= 1 or 'all', got {value!r}")
+    return number
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
+class InteractionSpider(scrapy.Spider):
+    """Base of the likes / comments / reposts / follows spiders."""
+
+    interaction: ClassVar[str]  # partition value of the edges: likes, comments, reposts, follows
+    page_path: ClassVar[str]  # the web page listing them: `/{permalink}/{page_path}`
+    api_route: ClassVar[str]  # regex on the api-v2 path the page fetches its list from
+
+    def __init__(self, seeds: str | None = None, limit: Any = None, max_accounts: Any = None,
+                 bfs_accounts: Any = None, min_followers: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.seed_texts = split_seeds(seeds)
+        self.seeds: list[str] = []
+        self.bad_seeds: list[str] = []
+        for text in self.seed_texts:
+            try:
+                permalink = permalink_from_seed(text)
+            except BadSeed as error:
+                self.bad_seeds.append(f"{text!r}: {error}")
+                continue
+            if permalink not in self.seeds:
+                self.seeds.append(permalink)
+        try:
+            self.limit = parse_limit(limit)
+            self.bad_limit = None
+        except (TypeError, ValueError) as error:
+            self.limit, self.bad_limit = DEFAULT_LIMIT, str(error)
+        # The frontier's arguments (its issue); stored for scmap.frontier to read.
+        self.max_accounts = _optional_int(max_accounts)
+        self.bfs_accounts = _optional_int(bfs_accounts)
+        self.min_followers = _optional_int(min_followers)
+        self._accounts_started = 0
+        self._context_pending: Counter[str] = Counter()
+        self._contexts: dict[str, Any] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "InteractionSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.web_url = settings.get("SOUNDCLOUD_WEB_URL").rstrip("/")
+        spider.api_url = settings.get("SOUNDCLOUD_API_URL").rstrip("/")
+        spider.accounts_per_context = max(1, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20))
+        spider.list_settings = {
+            "scroll_trigger_timeout": settings.getfloat("SCMAP_SCROLL_TRIGGER_TIMEOUT", 4.0),
+            "response_timeout": settings.getfloat("SCMAP_RESPONSE_TIMEOUT", 20.0),
+            "api_retries": settings.getint("SCMAP_API_RETRIES", 5),
+            "max_retry_after": settings.getfloat("SCMAP_MAX_RETRY_AFTER", 120.0),
+            "list_timeout": settings.getfloat("SCMAP_LIST_TIMEOUT", 900.0),
+        }
+        for problem in spider.bad_seeds:
+            spider.logger.error("Malformed seed skipped: %s", problem)
+            spider._stat("bad_seed")
+        if spider.bad_limit:
+            spider.logger.error("Bad limit (%s): using %d", spider.bad_limit, DEFAULT_LIMIT)
+            spider._stat("bad_limit")
+        return spider
+
+    # --- requests ---------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for permalink in self.seeds:
+            yield self.request_for_account(permalink)
+
+    def request_for_account(self, permalink: str) -> scrapy.Request:
+        """The one request that crawls `permalink`'s list (contract with scmap.frontier)."""
+        # Contexts rotate every N accounts; a retired one is closed by its last page.
+        context = f"{self.name}-{self._accounts_started // self.accounts_per_context}"
+        self._accounts_started += 1
+        self._context_pending[context] += 1
+        config = ListConfig(api_url=self.api_url, route=self.api_route, limit=self.limit,
+                            **self.list_settings)
+        return scrapy.Request(
+            f"{self.web_url}/{permalink}/{self.page_path}",
+            callback=self.parse_list,
+            errback=self.list_failed,
+            dont_filter=True,  # the frontier decides what is crawled once
+            meta={
+                "playwright": True,
+                "playwright_include_page": True,
+                "playwright_context": context,
+                "playwright_page_init_callback": INIT_PAGE_CALLBACK,
+                "handle_httpstatus_list": list(NOT_FOUND_STATUSES),
+                "permalink": permalink,
+                CONFIG_META_KEY: config.to_meta(),
+            },
+        )
+
+    # --- callbacks ----------------------------------------------------------------------------
+    async def parse_list(self, response: Response) -> AsyncIterator[scrapy.Item]:
+        permalink = response.meta["permalink"]
+        page = response.meta.get("playwright_page")
+        try:
+            if response.status in NOT_FOUND_STATUSES:
+                self.logger.warning("Account not found (HTTP %s): %s", response.status, permalink)
+                self._stat("not_found")
+                self._account_done(permalink, None, None, STATUS_NOT_FOUND)
+                return
+            user = parse_hydration(response.text).user or {}
+            if not user:
+                self.logger.warning("No hydration user on %s: ids from the API URLs", response.url)
+                self._stat("no_hydration_user")
+            capture = response.meta.get(CAPTURE_META_KEY)
+            config = ListConfig.from_meta(response.meta[CONFIG_META_KEY])
+            if capture is None:  # the init callback failed: nothing was recorded
+                capture = new_capture(config)
+            result = await read_list(page, capture, config)
+            dom_html = await page.content() if result.source == "dom" else None
+        except Exception as error:  # a dead browser or a closed page: the crawl goes on
+            self.logger.error("Reading %s failed: %r", response.url, error)
+            self._stat("failed")
+            self._account_done(permalink, None, None, STATUS_FAILED)
+            return
+        finally:
+            await self._close_page(page, response.meta.get("playwright_context"))
+
+        source = self._source(user, capture, permalink)
+        if user.get("id") is not None:
+            yield AccountItem(
+                id=user.get("id"), permalink=user.get("permalink"), username=user.get("username"),
+                followers_count=user.get("followers_count"),
+                followings_count=user.get("followings_count"), track_count=user.get("track_count"),
+            )
+        edges = self._edges(result, source, dom_html) if source else []
+        for edge in edges:
+            yield EdgeItem(**edge)
+        status = self._record_outcome(permalink, result, len(edges), source)
+        self._account_done(permalink, source.id if source else None,
+                           user.get("followers_count"), status)
+
+    async def list_failed(self, failure: Any) -> None:
+        request = failure.request
+        permalink = request.meta.get("permalink")
+        await self._close_page(request.meta.get("playwright_page"), request.meta.get("playwright_context"))
+        self.logger.error("List page of %s failed: %s", permalink, failure.getErrorMessage())
+        self._stat("failed")
+        self._stat(f"failed/{failure.type.__name__}")
+        self._account_done(permalink, None, None, STATUS_FAILED)
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _source(self, user: dict[str, Any], capture: Any, permalink: str) -> Source | None:
+        user_id = user.get("id")
+        if not isinstance(user_id, int):
+            user_id = _user_id_from_api_urls(capture)
+        if user_id is None:
+            self.logger.error("No account id for %s: its edges cannot be keyed", permalink)
+            self._stat("no_account_id")
+            return None
+        return Source(id=user_id, permalink=user.get("permalink") or permalink)
+
+    def _edges(self, result: ListResult, source: Source, dom_html: str | None) -> list[dict]:
+        if result.source == "dom":
+            return self._dom_edges(dom_html or "", source)
+        edges, skipped = edges_from_items(self.interaction, result.items, source)
+        for reason, count in skipped.items():
+            self._stat(f"skipped_items/{reason}", count)
+        return edges
+
+    def _dom_edges(self, html: str, source: Source) -> list[dict]:
+        """Fallback: entries from the rendered DOM, kept only where the markup gives ids."""
+        self._stat("dom_fallback")
+        entries = DOM_READERS[self.interaction](html)
+        if self.limit is not None:
+            entries = entries[: self.limit]
+        edges = []
+        for entry in entries:
+            if entry.dst_id is None or entry.object_id is None:
+                self._stat("dom_fallback/no_ids")
+                continue
+            edges.append({
+                "src_id": source.id, "src_permalink": source.permalink, "dst_id": entry.dst_id,
+                "dst_permalink": entry.dst_permalink, "dst_username": entry.dst_username,
+                "dst_followers_count": None, "interaction": self.interaction,
+                "object_kind": entry.object_kind, "object_id": entry.object_id,
+                "created_at": entry.created_at,
+            })
+        self.logger.warning("No API JSON captured for %s: %d edges from the DOM (%d entries)",
+                            source.permalink, len(edges), len(entries))
+        return edges
+
+    def _record_outcome(self, permalink: str, result: ListResult, edge_count: int,
+                        source: Source | None) -> str:
+        self._stat("lists")
+        self._stat("edges", edge_count)
+        self._stat("items", len(result.items))
+        self._stat("scrolls", result.scrolls)
+        for reason, count in result.retries.items():
+            self._stat(f"api_retries/{reason}", count)
+        if result.api_failures:
+            self._stat("api_failures", len(result.api_failures))
+            self.logger.info("%s: %d API failures survived, e.g. %s", permalink,
+                             len(result.api_failures), result.api_failures[0])
+        if result.takeover:
+            self._stat("takeovers")
+        if source is None:
+            return STATUS_FAILED
+        if not result.complete:
+            self._stat("incomplete")
+            self.logger.warning(
+                "List of %s incomplete (%s): kept the %d items read", permalink,
+                "stalled" if result.stalled else "ended early", len(result.items))
+            return STATUS_FAILED
+        self._stat("lists_done")
+        return STATUS_DONE
+
+    def _account_done(self, permalink: str, user_id: int | None, followers_count: Any,
+                      status: str) -> None:
+        self.crawler.signals.send_catch_log(
+            signal=account_done, spider=self, permalink=permalink, user_id=user_id,
+            followers_count=followers_count, status=status)
+
+    async def _close_page(self, page: Any, context_name: str | None) -> None:
+        """Close the page; close its context too once retired and idle (flat browser memory)."""
+        context = None
+        if page is not None:
+            try:
+                context = page.context
+                if not page.is_closed():
+                    await page.close()
+            except Exception as error:  # the browser may be gone
+                self.logger.debug("closing page: %r", error)
+        if context_name is None:
+            return
+        if context is not None:
+            self._contexts[context_name] = context
+        self._context_pending[context_name] -= 1
+        current = f"{self.name}-{(self._accounts_started - 1) // self.accounts_per_context}"
+        if self._context_pending[context_name] <= 0 and context_name != current:
+            del self._context_pending[context_name]
+            retired = self._contexts.pop(context_name, None)
+            if retired is not None:
+                try:
+                    await retired.close()
+                    self._stat("contexts_closed")
+                except Exception as error:
+                    self.logger.debug("closing context %s: %r", context_name, error)
+
+    def _stat(self, name: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(f"scmap/{self.interaction}/{name}", count)
+
+
+def _user_id_from_api_urls(capture: Any) -> int | None:
+    """`/users/{id}/...` in a captured api-v2 URL: the account's id when hydration failed."""
+    for page in getattr(capture, "pages", []) or []:
+        match = re.search(r"/users/(\d+)(?:/|$)", page.url or "")
+        if match:
+            return int(match.group(1))
+    return None
