@@ -105,16 +105,20 @@ class InteractionSpider(scrapy.Spider):
             "max_retry_after": settings.getfloat("SCMAP_MAX_RETRY_AFTER", 120.0),
             "list_timeout": settings.getfloat("SCMAP_LIST_TIMEOUT", 900.0),
         }
-        for problem in spider.bad_seeds:
-            spider.logger.error("Malformed seed skipped: %s", problem)
-            spider._stat("bad_seed")
-        if spider.bad_limit:
-            spider.logger.error("Bad limit (%s): using %d", spider.bad_limit, DEFAULT_LIMIT)
-            spider._stat("bad_limit")
         return spider
 
     # --- requests ---------------------------------------------------------------------------
+    def report_bad_arguments(self) -> None:
+        """Log + count malformed seeds and a bad limit (stats exist only once the crawl runs)."""
+        for problem in self.bad_seeds:
+            self.logger.error("Malformed seed skipped: %s", problem)
+            self._stat("bad_seed")
+        if self.bad_limit:
+            self.logger.error("Bad limit (%s): using %d", self.bad_limit, DEFAULT_LIMIT)
+            self._stat("bad_limit")
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.report_bad_arguments()
         for permalink in self.seeds:
             yield self.request_for_account(permalink)
 
