@@ -1,0 +1,57 @@
+"""Optional scene labels: neighbourhoods found on the 2-D map, each named after its most
+central accounts (those receiving the largest share of interactions from the other members).
+
+HDBSCAN on the t-SNE plane: t-SNE already gathers scenes into dense islands, and HDBSCAN
+needs no cluster count and leaves the scattered accounts between islands unlabelled (-1),
+which fits the article's point that scene borders are blurry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.cluster import HDBSCAN
+
+UNCLUSTERED = -1
+
+
+def find_neighbourhoods(coordinates: np.ndarray, min_cluster_size: int | None = None) -> np.ndarray:
+    """A cluster number per point (-1: between islands). Clusters are numbered by size."""
+    n_points = len(coordinates)
+    if min_cluster_size is None:
+        min_cluster_size = max(5, n_points // 150)
+    if n_points < 2 * min_cluster_size:
+        return np.full(n_points, UNCLUSTERED, dtype=np.int64)
+    raw = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min(10, min_cluster_size), copy=True).fit_predict(coordinates)
+    # Renumber by size (largest = 0) so numbering is stable and meaningful.
+    found = pd.Series(raw[raw != UNCLUSTERED]).value_counts()
+    renumber = {old: new for new, old in enumerate(sorted(found.index, key=lambda c: (-found[c], c)))}
+    return np.array([renumber.get(c, UNCLUSTERED) for c in raw], dtype=np.int64)
+
+
+def centrality_within_cluster(shares: sp.csr_matrix, row_ids: np.ndarray, column_ids: np.ndarray,
+                              clusters: np.ndarray) -> np.ndarray:
+    """Per mapped account: the summed shares it receives from members of its own cluster."""
+    # Columns that are themselves mapped accounts (row_ids are sorted).
+    positions = np.searchsorted(row_ids, column_ids)
+    positions = np.clip(positions, 0, len(row_ids) - 1)
+    column_is_mapped = row_ids[positions] == column_ids
+    entries = shares.tocoo()
+    giver = entries.row
+    receiver = np.where(column_is_mapped[entries.col], positions[entries.col], -1)
+    same_cluster = (receiver >= 0) & (clusters[giver] == clusters[np.maximum(receiver, 0)]) & (clusters[giver] != UNCLUSTERED)
+    same_cluster &= giver != receiver  # liking oneself does not make one central
+    return np.bincount(receiver[same_cluster], weights=entries.data[same_cluster], minlength=len(row_ids))
+
+
+def name_clusters(clusters: np.ndarray, centrality: np.ndarray, names: list[str],
+                  followers: np.ndarray, names_per_label: int = 2) -> dict[int, str]:
+    """``{cluster: "name A / name B"}`` after the cluster's most central members
+    (ties, e.g. no inner interactions at all, go to the most followed)."""
+    labels = {}
+    for cluster in sorted(set(clusters.tolist()) - {UNCLUSTERED}):
+        members = np.flatnonzero(clusters == cluster)
+        order = np.lexsort((members, -np.nan_to_num(followers[members].astype(float)), -centrality[members]))
+        labels[cluster] = " / ".join(names[i] for i in members[order][:names_per_label])
+    return labels

@@ -1,0 +1,23 @@
+"""coords.parquet: one row per mapped account with its map and PCA positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis.atomic_write import write_atomically
+
+COORDS_SCHEMA = pa.schema([
+    ("id", pa.int64()), ("permalink", pa.string()), ("username", pa.string()),
+    ("followers_count", pa.int64()), ("x", pa.float64()), ("y", pa.float64()),
+    ("pca_x", pa.float64()), ("pca_y", pa.float64()),
+    ("cluster", pa.int64()), ("cluster_label", pa.string()),
+])
+
+
+def write_coords(path: Path, coords: pd.DataFrame) -> None:
+    table = pa.Table.from_pandas(coords[COORDS_SCHEMA.names], schema=COORDS_SCHEMA, preserve_index=False)
+    write_atomically(path, lambda temp: pq.write_table(table, temp))

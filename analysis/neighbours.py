@@ -1,0 +1,25 @@
+"""Each mapped account's strongest neighbours: the accounts that take the largest shares
+of its (normalised) interaction scores. Shown when an account is clicked on the map."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def strongest_neighbours(shares: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(columns, values)``, both rows x k: the top-k column indices of each row by value
+    (ties by lower column index), padded with column -1 / value 0 for short rows."""
+    n_rows = shares.shape[0]
+    columns = np.full((n_rows, k), -1, dtype=np.int64)
+    values = np.zeros((n_rows, k), dtype=np.float64)
+    indptr, indices, data = shares.indptr, shares.indices, shares.data
+    for row in range(n_rows):
+        start, end = indptr[row], indptr[row + 1]
+        if start == end:
+            continue
+        row_columns, row_values = indices[start:end], data[start:end]
+        order = np.lexsort((row_columns, -row_values))[:k]
+        columns[row, :len(order)] = row_columns[order]
+        values[row, :len(order)] = row_values[order]
+    return columns, values

@@ -1,0 +1,87 @@
+"""pca.png and map.png: static scatter plots with a few labels that never pile up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display; must precede pyplot
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from analysis.atomic_write import write_atomically  # noqa: E402
+from analysis.palette import cluster_colours  # noqa: E402
+
+UNCLUSTERED_GREY = "#b8b8b8"
+
+
+def _point_size(n_points: int) -> float:
+    return float(np.clip(4000 / max(n_points, 1), 0.5, 14))
+
+
+def _place_labels(axes, texts: list[tuple[float, float, str, dict]]) -> int:
+    """Draw labels in priority order, skipping any that would overlap one already drawn."""
+    figure = axes.figure
+    renderer = figure.canvas.get_renderer()
+    placed = []
+    for x, y, text, style in texts:
+        artist = axes.annotate(text, (x, y), xytext=(3, 3), textcoords="offset points", **style)
+        box = artist.get_window_extent(renderer).expanded(1.05, 1.15)
+        if any(box.overlaps(other) for other in placed) or not axes.bbox.contains(box.x0, box.y0):
+            artist.remove()
+            continue
+        placed.append(box)
+    return len(placed)
+
+
+def _scatter(xy: np.ndarray, clusters: np.ndarray | None) -> tuple:
+    figure, axes = plt.subplots(figsize=(12, 10), dpi=110)
+    if clusters is None:
+        colours = np.full(len(xy), "#3b6ea8")
+    else:
+        palette = cluster_colours(int(clusters.max()) + 1 if len(clusters) else 0)
+        colours = np.array([palette[c] if c >= 0 else UNCLUSTERED_GREY for c in clusters])
+    axes.scatter(xy[:, 0], xy[:, 1], s=_point_size(len(xy)), c=colours, linewidths=0, alpha=0.8)
+    axes.set_xticks([])
+    axes.set_yticks([])
+    figure.tight_layout()
+    return figure, axes
+
+
+def _save(figure, path: Path) -> None:
+    write_atomically(path, lambda temp: figure.savefig(temp, format="png"))
+    plt.close(figure)
+
+
+def most_followed(followers: np.ndarray, count: int) -> np.ndarray:
+    order = np.argsort(-np.nan_to_num(followers.astype(float), nan=-1), kind="stable")
+    return order[:count]
+
+
+def plot_pca(path: Path, pca_xy: np.ndarray, names: list[str], followers: np.ndarray,
+             explained: tuple[float, float], labels: int = 12) -> None:
+    """The article's 2-D PCA plot, labelled with the most followed accounts."""
+    figure, axes = _scatter(pca_xy, None)
+    axes.set_title(f"PCA of {len(pca_xy):,} accounts (PC1 {explained[0]:.1%}, PC2 {explained[1]:.1%} of variance)")
+    texts = [(pca_xy[i, 0], pca_xy[i, 1], names[i], {"fontsize": 8}) for i in most_followed(followers, labels)]
+    _place_labels(axes, texts)
+    _save(figure, path)
+
+
+def plot_map(path: Path, map_xy: np.ndarray, names: list[str], followers: np.ndarray,
+             clusters: np.ndarray | None, cluster_labels: dict[int, str], labels: int = 25) -> None:
+    """The t-SNE map: scene labels at cluster centres first, then the most followed accounts."""
+    figure, axes = _scatter(map_xy, clusters)
+    axes.set_title(f"SoundCloud scenes: t-SNE map of {len(map_xy):,} accounts")
+    texts = []
+    if clusters is not None:
+        for cluster, label in cluster_labels.items():
+            centre = np.median(map_xy[clusters == cluster], axis=0)
+            texts.append((centre[0], centre[1], label,
+                          {"fontsize": 9, "fontweight": "bold", "ha": "center",
+                           "bbox": {"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.7}}))
+    texts += [(map_xy[i, 0], map_xy[i, 1], names[i], {"fontsize": 7, "color": "#333333"})
+              for i in most_followed(followers, labels)]
+    _place_labels(axes, texts)
+    _save(figure, path)

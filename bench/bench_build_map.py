@@ -1,0 +1,148 @@
+"""Benchmark: python -m analysis.build_map on synthetic crawl output, against the article's
+dense method. Prints wall time per stage and peak RSS (each run in its own subprocess,
+peak RSS from os.wait4's rusage of exactly that child).
+
+    .venv/bin/python bench/bench_build_map.py --scale article      # 2,250 accounts, ~122,000 columns
+    .venv/bin/python bench/bench_build_map.py --scale 100k         # 100,000 accounts, ~2,000,000 columns
+    .venv/bin/python bench/bench_build_map.py --scale small        # quick check
+
+Synthetic data: planted scenes; each crawled account has ~500 interactions of each type,
+half in its own scene (popularity-skewed), some to globally popular accounts, the rest
+spread over the long tail; 3% of edges duplicated (as a re-crawl would). Dataset cached
+under --data-dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALES = {
+    "small": {"sources": 400, "columns": 8_000, "per_type": 200},
+    "article": {"sources": 2_250, "columns": 122_000, "per_type": 500},
+    "100k": {"sources": 100_000, "columns": 2_000_000, "per_type": 500},
+}
+TYPES = {"likes": "track", "comments": "track", "reposts": "track", "follows": "user"}
+TS = pa.timestamp("us", tz="UTC")
+SOURCES_PER_FILE = 5_000
+
+
+def generate(out: Path, sources: int, columns: int, per_type: int, seed: int = 7) -> None:
+    """Write edges/ and accounts/ in the crawler's layout (docs/architecture.md)."""
+    rng = np.random.default_rng(seed)
+    n_scenes = max(8, sources // 250)
+    scene_of = rng.integers(0, n_scenes, columns)
+    members = [np.flatnonzero(scene_of == s) for s in range(n_scenes)]
+    popularity = rng.pareto(1.2, columns) + 1  # heavy tail: a few accounts get most interactions
+    in_scene_cdf = [np.cumsum(popularity[m]) / popularity[m].sum() for m in members]
+    global_cdf = np.cumsum(popularity) / popularity.sum()
+    ids = np.arange(1, columns + 1, dtype=np.int64) * 7 + 1_000  # non-contiguous ids
+    permalinks = pa.array([f"user-{i}" for i in ids])
+    usernames = pa.array([f"User {i}" for i in ids])
+    followers = rng.integers(250, 200_000, columns)
+    scraped = np.datetime64("2025-06-01T00:00:00", "us").astype(np.int64)
+    for typ, kind in TYPES.items():
+        (out / "edges" / f"interaction={typ}").mkdir(parents=True, exist_ok=True)
+    for start in range(0, sources, SOURCES_PER_FILE):
+        block = np.arange(start, min(sources, start + SOURCES_PER_FILE))
+        for typ, kind in TYPES.items():
+            src = np.repeat(block, per_type)
+            choice = rng.random(len(src))
+            dst = np.empty(len(src), dtype=np.int64)
+            uniform = choice < 0.3
+            dst[uniform] = rng.integers(0, columns, uniform.sum())
+            popular = (choice >= 0.3) & (choice < 0.5)
+            dst[popular] = np.searchsorted(global_cdf, rng.random(popular.sum()))
+            scene_rows = np.flatnonzero(choice >= 0.5)
+            scenes = scene_of[src[scene_rows]]
+            for s in np.unique(scenes):
+                rows = scene_rows[scenes == s]
+                dst[rows] = members[s][np.searchsorted(in_scene_cdf[s], rng.random(len(rows)))]
+            dst = np.minimum(dst, columns - 1)
+            object_id = ids[dst] if kind == "user" else ids[dst] * 100 + rng.integers(0, 30, len(src))
+            created = rng.integers(1_400_000_000, 1_750_000_000, len(src)) * 1_000_000
+            duplicate = rng.random(len(src)) < 0.03  # a re-crawl writes some edges twice
+            take = np.concatenate([np.arange(len(src)), np.flatnonzero(duplicate)])
+            src, dst, object_id, created = src[take], dst[take], object_id[take], created[take]
+            table = pa.table({
+                "src_id": ids[src], "src_permalink": permalinks.take(pa.array(src)),
+                "dst_id": ids[dst], "dst_permalink": permalinks.take(pa.array(dst)),
+                "dst_username": usernames.take(pa.array(dst)), "dst_followers_count": followers[dst],
+                "object_kind": pa.array(np.full(len(src), kind)), "object_id": object_id,
+                "created_at": pa.array(created, TS), "scraped_at": pa.array(np.full(len(src), scraped), TS),
+                "crawl_id": pa.array(np.full(len(src), "bench")),
+            })
+            pq.write_table(table, out / "edges" / f"interaction={typ}" / f"part-bench-{start:07d}.parquet")
+    (out / "accounts").mkdir(parents=True, exist_ok=True)
+    crawled = np.arange(sources)
+    pq.write_table(pa.table({
+        "id": ids[crawled], "permalink": permalinks.take(pa.array(crawled)), "username": usernames.take(pa.array(crawled)),
+        "followers_count": followers[crawled], "followings_count": np.zeros(sources, np.int64),
+        "track_count": np.zeros(sources, np.int64), "scraped_at": pa.array(np.full(sources, scraped), TS),
+        "crawl_id": pa.array(np.full(sources, "bench")),
+    }), out / "accounts" / "part-bench-0000000.parquet")
+    pq.write_table(pa.table({"id": ids, "scene": pa.array([f"scene-{s}" for s in scene_of])}), out / "truth.parquet")
+    (out / "done").write_text("ok")
+
+
+def run_measured(command: list[str]) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in MiB, exit code) of one child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, process.returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=SCALES, default="article")
+    parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "scmap-bench")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the dense baseline (always skipped at 100k)")
+    args = parser.parse_args()
+    scale = SCALES[args.scale]
+    data = args.data_dir / args.scale
+    if not (data / "done").exists():
+        print(f"generating {args.scale} dataset in {data} ...", flush=True)
+        began = time.perf_counter()
+        generate(data, **scale)
+        print(f"  generated in {time.perf_counter() - began:.0f} s", flush=True)
+    python = sys.executable
+    out = data / "map"
+    print(f"\n== build_map ({args.scale}: {scale['sources']:,} crawled accounts, {scale['columns']:,} accounts, "
+          f"{scale['per_type']} interactions per type each)", flush=True)
+    wall, peak, code = run_measured([python, "-m", "analysis.build_map", "--input", str(data), "--out", str(out),
+                                     "--truth", str(data / "truth.parquet")])
+    if code != 0:
+        print(f"build_map failed with exit code {code}")
+        return 1
+    report = json.loads((out / "report.json").read_text())
+    figures = {"scale": args.scale, "build_map": {"wall_seconds": round(wall, 1), "peak_rss_mib": round(peak),
+                                                 "stages_seconds": report["timings_seconds"],
+                                                 "matrix_steps": report["matrix_steps"], "quality": report["quality"]}}
+    if args.scale != "100k" and not args.no_baseline:
+        print("\n== baseline: the article's way (dense pandas tables, scikit-learn PCA + Barnes-Hut t-SNE)", flush=True)
+        wall_b, peak_b, code_b = run_measured([python, str(Path(__file__).with_name("dense_baseline.py")), str(data)])
+        if code_b == 0:
+            figures["baseline"] = {"wall_seconds": round(wall_b, 1), "peak_rss_mib": round(peak_b)}
+            figures["ratios"] = {"time_baseline_over_build_map": round(wall_b / wall, 1),
+                                 "memory_baseline_over_build_map": round(peak_b / peak, 1)}
+        else:
+            figures["baseline"] = {"failed_exit_code": code_b, "wall_seconds": round(wall_b, 1), "peak_rss_mib": round(peak_b)}
+    print("\n" + json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
