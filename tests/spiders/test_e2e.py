@@ -1,0 +1,90 @@
+"""End to end: `scrapy crawl <spider>` through real Chromium against the sandbox over HTTP.
+
+For a handful of awkward accounts (renamed, non-ASCII, emoji, blank, HTML-special, playlist
+liker/reposter, self liker, empty...) the Parquet edges must equal the world's most recent
+`limit` listed interactions of that type, exactly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+import pytest
+
+from .crawl import run_crawl
+
+LIMIT = 30
+SPIDERS = {"likes": "likes", "comments": "comments", "reposts": "reposts", "follows": "follows"}
+MALFORMED_SEED = "https://example.com/not-soundcloud"
+
+
+def quirky_ids(truth) -> list[int]:
+    ids = {value for value in truth.meta["quirky_accounts"].values() if value is not None}
+    return sorted(ids)
+
+
+def permalink_of(truth, user_id: int) -> str:
+    return truth.users.set_index("id").loc[user_id, "permalink"]
+
+
+def edge_keys(frame: pd.DataFrame, interaction: str) -> Counter:
+    """Multiset of (dst, kind, object[, created_at]) - follows have no time on the site."""
+    keys = Counter()
+    for row in frame.itertuples():
+        key = (int(row.dst_id), row.object_kind, int(row.object_id))
+        if interaction != "follows":
+            key += (pd.Timestamp(row.created_at).floor("s"),)
+        keys[key] += 1
+    return keys
+
+
+def expected_keys(truth, user_id: int, interaction: str, limit: int | None) -> Counter:
+    rows = truth.recent_interactions(user_id, interaction, limit)
+    return edge_keys(rows, interaction)
+
+
+def assert_exact_lists(truth, result, interaction: str, user_ids: list[int], limit: int | None):
+    for user_id in user_ids:
+        got = result.edges[result.edges["src_id"] == user_id] if len(result.edges) else result.edges
+        expected = expected_keys(truth, user_id, interaction, limit)
+        got_keys = edge_keys(got, interaction) if len(got) else Counter()
+        missing, extra = expected - got_keys, got_keys - expected
+        assert not missing and not extra, (
+            f"{interaction} of {user_id}: {len(missing)} missing {list(missing)[:3]}, "
+            f"{len(extra)} extra {list(extra)[:3]}")
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("spider", list(SPIDERS))
+def test_every_spider_stores_exactly_the_most_recent_interactions(spider, truth, clean_sandbox, tmp_path):
+    interaction = SPIDERS[spider]
+    user_ids = quirky_ids(truth)
+    users = truth.users.set_index("id")
+    renamed = truth.meta["quirky_accounts"]["renamed"]
+    seeds = [permalink_of(truth, user_id) for user_id in user_ids]
+    # Profile URLs are seeds too; an old (renamed-away) slug is a 404; junk is a bad seed.
+    seeds[0] = f"https://soundcloud.com/{seeds[0]}/{spider}"
+    seeds += [users.loc[renamed, "old_permalink"], MALFORMED_SEED]
+
+    result = run_crawl(spider, clean_sandbox, seeds, tmp_path, limit=LIMIT)
+
+    assert result.returncode == 0, result.log[-3000:]
+    assert_exact_lists(truth, result, interaction, user_ids, LIMIT)
+    # The limit really cut some lists, and some lists were shorter than it.
+    listed = [len(truth.recent_interactions(u, interaction)) for u in user_ids]
+    assert max(listed) > LIMIT and min(listed) < LIMIT
+    # Display names and slugs exactly as the site has them (non-ASCII, <script>, U+2800...).
+    joined = result.edges.join(users[["permalink", "username"]], on="dst_id")
+    assert (joined["dst_permalink"] == joined["permalink"]).all()
+    assert (joined["dst_username"] == joined["username"]).all()
+    # One AccountItem per crawled account, from the page's hydration.
+    accounts = result.accounts.drop_duplicates("id").set_index("id")
+    assert sorted(accounts.index) == user_ids
+    assert (accounts["username"] == users.loc[accounts.index, "username"]).all()
+    assert (accounts["followers_count"] == users.loc[accounts.index, "followers_count"]).all()
+    # Faults of the input are counted, and the crawl went on.
+    assert result.stat(f"scmap/{interaction}/not_found") == 1
+    assert result.stat(f"scmap/{interaction}/bad_seed") == 1
+    assert result.stat(f"scmap/{interaction}/lists_done") == len(user_ids)
+    assert "Malformed seed skipped" in result.log and MALFORMED_SEED in result.log
