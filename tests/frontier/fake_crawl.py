@@ -10,6 +10,7 @@ import json
 import random
 import sys
 import time
+import zlib
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -20,6 +21,10 @@ from scmap import signals as scmap_signals
 from scmap.items import EdgeItem
 
 INTERACTIONS = ("likes", "comments", "reposts", "follows")
+
+
+def user_id_of(permalink: str) -> int:
+    return zlib.crc32(permalink.encode())
 
 
 def make_world(seed: int, accounts: int, edges_per_account: int = 12) -> dict[str, Any]:
@@ -40,7 +45,7 @@ def make_world(seed: int, accounts: int, edges_per_account: int = 12) -> dict[st
                 dst = src
             interaction = rng.choice(INTERACTIONS)
             out.append({
-                "dst_permalink": dst, "dst_id": names.index(dst),
+                "dst_permalink": dst, "dst_id": user_id_of(dst),
                 "dst_followers_count": None if rng.random() < 0.3 else followers[dst],
                 "interaction": interaction, "object_kind": "user" if interaction == "follows" else "track",
                 "object_id": rng.randint(1, 10**6), "created_at": f"2024-01-01T00:00:{59 - index:02d}Z",  # newest first, as the site lists
@@ -76,7 +81,7 @@ class FakeAccountsSpider(scrapy.Spider):
     def _done(self, permalink: str, status: str, followers: int | None) -> None:
         self.crawler.signals.send_catch_log(
             signal=scmap_signals.account_done, spider=self, permalink=permalink,
-            user_id=None if followers is None else int(permalink[1:]), followers_count=followers,
+            user_id=None if followers is None else user_id_of(permalink), followers_count=followers,
             status=status)
 
     def parse_page(self, response: scrapy.http.Response, permalink: str, page: int) -> Any:
@@ -92,7 +97,7 @@ class FakeAccountsSpider(scrapy.Spider):
         edges = self.world["edges"][permalink]
         half = len(edges) // 2
         for edge in edges[:half] if page == 1 else edges[half:]:
-            yield EdgeItem(src_id=int(permalink[1:]), src_permalink=permalink, dst_username=edge["dst_permalink"],
+            yield EdgeItem(src_id=user_id_of(permalink), src_permalink=permalink, dst_username=edge["dst_permalink"],
                            **edge)
         if page == 1:
             yield scrapy.Request(f"data:,{permalink}/page2", callback=self.parse_page,
@@ -139,3 +144,43 @@ def run(config: dict[str, Any]) -> None:
 
 if __name__ == "__main__":
     run(json.loads(Path(sys.argv[1]).read_text()))
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WEIGHTS = {"likes": 1.0, "comments": 3.0, "reposts": 3.0, "follows": 3.0}
+
+
+def write_config(directory: Path, world: dict[str, Any], spider_args: dict[str, Any], name: str = "run",
+                 **extra: Any) -> Path:
+    """Files of one crawl under `directory`: world.json, NAME.sqlite, NAME.jsonl, NAME.json."""
+    directory.mkdir(parents=True, exist_ok=True)
+    world_path = directory / "world.json"
+    world_path.write_text(json.dumps(world))
+    config = {"world": str(world_path), "store": str(directory / f"{name}.sqlite"),
+              "edges": str(directory / f"{name}.jsonl"), "spider_args": spider_args, **extra}
+    config_path = directory / f"{name}.json"
+    config_path.write_text(json.dumps(config))
+    return config_path
+
+
+def start_crawl(config_path: Path) -> "subprocess.Popen[str]":
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-m", "tests.frontier.fake_crawl", str(config_path)],
+                            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def read_edges(path: str | Path) -> list[dict[str, Any]]:
+    """Edges written so far; a line cut by a kill -9 is not an edge."""
+    edges = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        try:
+            edges.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return edges
+
+
+def edge_identity(edge: dict[str, Any]) -> tuple:
+    """docs/architecture.md: the identity analysis dedupes on."""
+    return tuple(edge[k] for k in ("src_id", "dst_id", "interaction", "object_kind", "object_id", "created_at"))

@@ -1,0 +1,63 @@
+"""The scheduler driven by a real Scrapy crawler (fake spider on data: URLs, no network)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scmap.frontier.sqlite_store import SqliteFrontierStore
+from tests.frontier.fake_crawl import WEIGHTS, make_world, read_edges, start_crawl, write_config
+from tests.frontier.reference_order import reference_picks
+
+SEEDS = ["u1", "u2", "u3"]
+
+
+def world_with_missing_popular_account(seed: int) -> dict:
+    world = make_world(seed=seed, accounts=200)
+    popular = max(world["edges"]["u5"] or [{"dst_permalink": "u5"}], key=lambda e: e["dst_permalink"])
+    world["missing"] = [popular["dst_permalink"]]  # one visited target answers 404
+    return world
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("accounts_in_flight", [1, 4])
+def test_real_crawl_follows_the_rules(tmp_path, accounts_in_flight):
+    world = world_with_missing_popular_account(seed=11)
+    args = {"seeds": ",".join(SEEDS), "bfs_accounts": 12, "max_accounts": 45, "min_followers": 250,
+            "accounts_in_flight": accounts_in_flight}
+    process = start_crawl(write_config(tmp_path, world, args))
+    log, _ = process.communicate(timeout=100)
+    assert process.returncode == 0, log[-3000:]
+
+    store = SqliteFrontierStore(tmp_path / "run.sqlite")
+    picks = [(permalink, status) for _, permalink, status in store.picks("fake")]
+    expected = reference_picks(world, SEEDS, 12, 45, 250, WEIGHTS, accounts_in_flight)
+    assert picks == expected
+    statuses = [status for _, status in picks]
+    assert statuses.count("done") == 45 and "skipped" in statuses
+
+    # Nothing under the threshold was crawled: no edge comes from a small account.
+    sources = {edge["src_permalink"] for edge in read_edges(tmp_path / "run.jsonl")}
+    assert sources and all(world["followers"][src] >= 250 for src in sources)
+    assert sources == {p for p, status in picks if status == "done" and world["edges"][p]}
+    # Progress is logged at intervals and at the end, with the phase and the top of the queue.
+    assert "frontier fake (final): phase 2 (by score), visited 45/45" in log
+    assert "next: " in log and "'frontier/visited': 45" in log
+
+
+@pytest.mark.timeout(120)
+def test_crawl_ends_when_the_frontier_is_empty(tmp_path):
+    world = {"followers": {"a": 500, "b": 500, "c": 10}, "missing": [],
+             "edges": {"a": [{"dst_permalink": "b", "dst_id": 2, "dst_followers_count": None, "interaction": "likes",
+                              "object_kind": "track", "object_id": 1, "created_at": "2024-01-01T00:00:00Z"},
+                             {"dst_permalink": "c", "dst_id": 3, "dst_followers_count": 10, "interaction": "likes",
+                              "object_kind": "track", "object_id": 2, "created_at": "2024-01-01T00:00:00Z"}],
+                       "b": [], "c": []}}
+    args = {"seeds": "a", "bfs_accounts": 1, "max_accounts": 100, "accounts_in_flight": 2}
+    process = start_crawl(write_config(tmp_path, world, args))
+    log, _ = process.communicate(timeout=100)
+    assert process.returncode == 0, log[-3000:]
+    store = SqliteFrontierStore(tmp_path / "run.sqlite")
+    assert store.picks("fake") == [(1, "a", "done"), (2, "b", "done")]
+    assert "Spider closed (finished)" in log
