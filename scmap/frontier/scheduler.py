@@ -92,6 +92,13 @@ def edge_from_item(item: Mapping[str, Any]) -> Edge:
         created_at=str(item.get("created_at") or ""), object_id=int(item.get("object_id") or 0))
 
 
+def _below(followers_count: Any, min_followers: int) -> bool:
+    try:
+        return followers_count is not None and int(followers_count) < min_followers
+    except (TypeError, ValueError):
+        return False
+
+
 @dataclass
 class AccountInFlight:
     """An account this process handed out: its edges so far, and its finish once announced."""
@@ -164,6 +171,11 @@ class FrontierScheduler(BaseScheduler):
         return bool(self.requests) or not self.exhausted
 
     def enqueue_request(self, request: Request) -> bool:
+        if request.meta.get("is_start_request"):
+            # The frontier hands out the seeds itself, in its order: a spider's own start
+            # requests (so it can also run without the frontier) would crawl them twice.
+            self.stats.inc_value("frontier/start_requests_ignored")
+            return False
         self.requests.append(request)
         self.stats.inc_value("frontier/requests_enqueued")
         return True
@@ -254,6 +266,8 @@ class FrontierScheduler(BaseScheduler):
         finish = account.finish or {}
         status, followers = finish.get("status"), finish.get("followers_count")
         name = self.spider.name
+        if status == scmap_signals.STATUS_DONE and _below(followers, self.rules.min_followers):
+            status = scmap_signals.STATUS_SKIPPED  # the spider read the list anyway; it is not a visit
         if status == scmap_signals.STATUS_DONE:
             self.store.mark_done(name, permalink, account.edges.values(), finish.get("user_id"), followers)
         elif status == scmap_signals.STATUS_SKIPPED:

@@ -62,16 +62,19 @@ class FakeAccountsSpider(scrapy.Spider):
     custom_settings: dict[str, Any] = {}
 
     def __init__(self, world_path: str, min_followers: int = 250, page_delay: float = 0.0,
-                 *args: Any, **kwargs: Any) -> None:
+                 spider_skips: bool = True, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.world = json.loads(Path(world_path).read_text())
         self.min_followers = int(min_followers)
         self.page_delay = float(page_delay)
+        self.spider_skips = spider_skips  # False: read small accounts' lists, report them done
         self.requested: list[str] = []
 
     async def start(self) -> AsyncIterator[Any]:
-        return
-        yield  # the frontier hands out the seeds
+        # Like the real spiders: seed requests, which the frontier ignores (it hands them out).
+        for permalink in self.world.get("start_seeds", []):
+            yield scrapy.Request(f"data:,{permalink}/start", callback=self.parse_page,
+                                 cb_kwargs={"permalink": permalink, "page": 1}, dont_filter=True)
 
     def request_for_account(self, permalink: str) -> scrapy.Request:
         self.requested.append(permalink)
@@ -91,7 +94,7 @@ class FakeAccountsSpider(scrapy.Spider):
             self._done(permalink, scmap_signals.STATUS_NOT_FOUND, None)
             return
         followers = self.world["followers"][permalink]
-        if followers < self.min_followers:
+        if followers < self.min_followers and self.spider_skips:
             self._done(permalink, scmap_signals.STATUS_SKIPPED, followers)
             return
         edges = self.world["edges"][permalink]
