@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 ID_DIGITS = 20
+MAX_ID = 2**61  # ids above this cannot be in the world (and would overflow the int64 tiebreak)
 MAX_TIES_PER_SECOND = 999
 
 
@@ -42,6 +43,13 @@ def _parse_iso_millis(text: str) -> int:
     except ValueError as error:
         raise CursorError(str(error)) from None
     return int(moment.replace(tzinfo=timezone.utc).timestamp())
+
+
+def _object_id(digits: str) -> int:
+    value = int(digits)
+    if value > MAX_ID:
+        raise CursorError(f"object id out of range: {digits}")
+    return value
 
 
 def _padded(number: int) -> str:
@@ -70,7 +78,7 @@ def decode_likes_cursor(text: str) -> ObjectCursor:
     if not match:
         raise CursorError(f"bad ids in likes cursor: {text!r}")
     kind = "playlist" if parts[1] == "user-playlist-likes" else "track"
-    return ObjectCursor(_parse_iso_millis(parts[0]), kind, int(match.group(2)))
+    return ObjectCursor(_parse_iso_millis(parts[0]), kind, _object_id(match.group(2)))
 
 
 def encode_repost_cursor(created_at: int, object_kind: str, object_id: int) -> str:
@@ -82,7 +90,7 @@ def decode_repost_cursor(text: str) -> ObjectCursor:
     match = re.fullmatch(r"([^,]+),source:(track|playlist):repost,(\d{1,20})", text)
     if not match:
         raise CursorError(f"not a repost cursor: {text!r}")
-    return ObjectCursor(_parse_iso_millis(match.group(1)), match.group(2), int(match.group(3)))
+    return ObjectCursor(_parse_iso_millis(match.group(1)), match.group(2), _object_id(match.group(3)))
 
 
 @dataclass(frozen=True)

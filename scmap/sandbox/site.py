@@ -52,6 +52,7 @@ class WebPages:
             web.get("/assets/{name}", self.asset),
             web.get("/", self.home),
             web.get("/{permalink}", self.profile),
+            web.get("/{permalink}/", self.without_trailing_slash),
             web.get("/{permalink}/{section}", self.profile),
             web.get("/{tail:.*}", self.not_found),
         ]
@@ -84,6 +85,9 @@ class WebPages:
         page = profile_page(self.frontend, user, self.represent.hydration_user(user), section,
                             tracks, self.urls.web_url)
         return self._html(page)
+
+    async def without_trailing_slash(self, request: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently(request.path.rstrip("/") or "/")
 
     async def not_found(self, request: web.Request) -> web.Response:
         return self._html(not_found_page(self.frontend), status=404)

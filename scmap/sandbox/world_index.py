@@ -54,38 +54,77 @@ LIST_SPECS: dict[str, ListSpec] = {
 }
 
 
+@dataclass(frozen=True)
+class InteractionColumns:
+    """The interactions table as numpy arrays, converted once for all lists."""
+
+    src_id: np.ndarray
+    dst_id: np.ndarray
+    interaction: np.ndarray  # int codes, see interaction_code
+    interaction_names: tuple[str, ...]
+    kind_code: np.ndarray
+    object_id: np.ndarray
+    created: np.ndarray  # epoch seconds
+    comment_id: np.ndarray  # 0 where null
+    listed: np.ndarray
+    body: pd.Series  # converted per list (strings are costly to copy)
+
+    @classmethod
+    def from_frame(cls, interactions: pd.DataFrame) -> "InteractionColumns":
+        kinds = interactions["object_kind"].to_numpy(object)
+        kind_code = np.full(len(kinds), KIND_CODES["user"], np.int64)
+        kind_code[kinds == "track"] = KIND_CODES["track"]
+        kind_code[kinds == "playlist"] = KIND_CODES["playlist"]
+        codes, names = pd.factorize(interactions["interaction"])
+        return cls(
+            src_id=interactions["src_id"].to_numpy(np.int64),
+            dst_id=interactions["dst_id"].to_numpy(np.int64),
+            interaction=np.asarray(codes, np.int64),
+            interaction_names=tuple(str(name) for name in names),
+            kind_code=kind_code,
+            object_id=interactions["object_id"].to_numpy(np.int64),
+            created=epoch_seconds(interactions["created_at"]),
+            comment_id=interactions["comment_id"].fillna(0).to_numpy(np.int64),
+            listed=interactions["listed"].to_numpy(bool),
+            body=interactions["body"],
+        )
+
+    def interaction_code(self, name: str) -> int:
+        return self.interaction_names.index(name) if name in self.interaction_names else -1
+
+
 class SortedList:
     """One list type for every owner, sorted (owner asc, created_at desc, tiebreak desc)."""
 
-    def __init__(self, interactions: pd.DataFrame, spec: ListSpec, created: np.ndarray) -> None:
-        mask = (interactions["interaction"] == spec.interaction).to_numpy(dtype=bool, copy=True)
+    def __init__(self, columns: InteractionColumns, spec: ListSpec) -> None:
+        mask = columns.interaction == columns.interaction_code(spec.interaction)
         if spec.object_kind is not None:
-            mask = mask & (interactions["object_kind"] == spec.object_kind).to_numpy(dtype=bool)
-        rows = interactions[mask]
-        owner = rows[spec.owner_column].to_numpy(np.int64)
-        counterpart = "dst_id" if spec.owner_column == "src_id" else "src_id"
-        kind_code = rows["object_kind"].map(KIND_CODES).fillna(2).to_numpy(np.int64)
-        object_id = rows["object_id"].to_numpy(np.int64)
+            mask &= columns.kind_code == KIND_CODES[spec.object_kind]
+        rows = np.flatnonzero(mask)
+        by_dst = spec.owner_column == "dst_id"
+        owner = (columns.dst_id if by_dst else columns.src_id)[rows]
+        object_id = columns.object_id[rows]
+        kind_code = columns.kind_code[rows]
         # Ties on created_at: object_id desc (docs/architecture.md); followers: follower id desc.
-        if spec.owner_column == "dst_id":
-            tiebreak = rows["src_id"].to_numpy(np.int64)
-        else:
-            tiebreak = object_id * 4 + kind_code
-        comment_id = rows["comment_id"].fillna(0).to_numpy(np.int64) if "comment_id" in rows else np.zeros(len(rows), np.int64)
-        created_rows = created[mask]
-        order = np.lexsort((-comment_id, -tiebreak, -created_rows, owner))
+        tiebreak = columns.src_id[rows] if by_dst else object_id * 4 + kind_code
+        comment_id = columns.comment_id[rows]
+        created = columns.created[rows]
+        order = np.lexsort((-comment_id, -tiebreak, -created, owner))
+        rows = rows[order]
         self.owner = owner[order]
-        self.created = created_rows[order]
+        self.created = created[order]
         self.tiebreak = tiebreak[order]
         self.neg_created = -self.created
         self.neg_tiebreak = -self.tiebreak
         self.kind_code = kind_code[order]
         self.object_id = object_id[order]
-        self.counterpart_id = rows[counterpart].to_numpy(np.int64)[order]
+        self.counterpart_id = (columns.src_id if by_dst else columns.dst_id)[rows]
         self.comment_id = comment_id[order]
-        self.listed = rows["listed"].to_numpy(bool)[order]
-        bodies = rows["body"].to_numpy(object) if "body" in rows else np.full(len(rows), None, object)
-        self.body = bodies[order]
+        self.listed = columns.listed[rows]
+        if spec.interaction == "comments":
+            self.body = columns.body.iloc[rows].to_numpy(object)
+        else:
+            self.body = np.full(len(rows), None, object)
 
     def span(self, owner_id: int) -> tuple[int, int]:
         """[start, stop) of this owner's rows; empty when the owner has none."""
@@ -131,9 +170,8 @@ class WorldIndex:
         for track in sorted(self.tracks.values(), key=lambda t: -(t.get("created_at") or 0)):
             if not track.get("deleted") and track.get("sharing", "public") == "public":
                 self._public_tracks_by_user.setdefault(int(track["user_id"]), []).append(track)
-        interactions = world.interactions
-        created = epoch_seconds(interactions["created_at"])
-        self.lists = {name: SortedList(interactions, spec, created) for name, spec in LIST_SPECS.items()}
+        columns = InteractionColumns.from_frame(world.interactions)
+        self.lists = {name: SortedList(columns, spec) for name, spec in LIST_SPECS.items()}
 
     def user_by_permalink(self, permalink: str) -> dict[str, Any] | None:
         """Current permalinks only: an old permalink of a renamed account is unknown (404)."""

@@ -179,6 +179,20 @@ def test_bad_cursor_and_limit_never_crash(sandbox_api, loaded_world):
     assert sandbox_api.get(f"/users/{user_id}/likes", offset="2024-99-99T00:00:00.000Z,user-track-likes,000-1-2").status == 400
     assert sandbox_api.get(f"/users/{user_id}/likes", limit="lots").status == 200
     assert sandbox_api.get(f"/users/{user_id}/likes", limit=-3).status == 200
+    garbage = [
+        ("/users/%d/likes" % user_id, {"offset": "2024-01-01T00:00:00.000Z,user-track-likes,000-1-99999999999999999999"}),
+        ("/stream/users/%d/reposts" % user_id, {"offset": "2024-01-01T00:00:00Z,source:track:repost,99999999999999999999"}),
+        ("/users/%d/followings" % user_id, {"offset": "9999999999999999"}),
+        ("/users/%d/comments" % user_id, {"offset": "999999999"}),
+        ("/users/%d/likes" % user_id, {"limit": "99999999999999999999999"}),
+        ("/users/99999999999999999999999/likes", {}),
+        ("/resolve", {"url": "http://[::1"}),
+        ("/resolve", {"url": "\x00\u2800"}),
+        ("/resolve", {}),
+    ]
+    for path, params in garbage:
+        status = sandbox_api.get(path, **params).status
+        assert status in (200, 400, 404), (path, params, status)
 
 
 def test_limit_is_capped_at_200(sandbox_api, loaded_world):
