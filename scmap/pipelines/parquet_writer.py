@@ -112,6 +112,9 @@ class ParquetWriterPipeline:
         compression: str = "zstd",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if not pa.Codec.is_available(compression):
+            # Fail at start-up, not at the first flush with a crawl's worth of rows buffered.
+            raise ValueError(f"PARQUET_COMPRESSION {compression!r} is not available in pyarrow")
         self.output_dir = Path(output_dir)
         self.stats = stats
         self.spider_name = spider_name
@@ -228,7 +231,7 @@ class ParquetWriterPipeline:
         try:
             buffer.directory.mkdir(parents=True, exist_ok=True)
             path = write_part_file(buffer.to_table(), self._next_part_path(buffer.directory), self.compression)
-        except (OSError, pa.ArrowException) as error:
+        except Exception as error:  # noqa: BLE001 - whatever the cause, keep the rows and the crawl
             logger.error("Could not write %d rows to %s: %s", len(buffer), buffer.directory, error)
             self.stats.inc_value("parquet/write_errors")
             buffer.retry_at = self.clock() + RETRY_SECONDS  # not on every item while the disk is broken

@@ -287,6 +287,12 @@ def test_rows_survive_a_failing_write(tmp_path: Path) -> None:
     assert [record["item"]["dst_id"] for record in records] == [2**40 + 4]
 
 
+def test_an_unknown_compression_fails_at_start_not_mid_crawl(tmp_path: Path) -> None:
+    crawler = get_crawler(TinySpider, {"OUTPUT_DIR": str(tmp_path), "PARQUET_COMPRESSION": "nope"})
+    with pytest.raises(ValueError, match="nope"):
+        ParquetWriterPipeline.from_crawler(crawler)
+
+
 def test_other_items_pass_through_untouched(tmp_path: Path) -> None:
     class OtherItem(scrapy.Item):
         value = scrapy.Field()
