@@ -155,3 +155,43 @@ def test_empty_page_with_next_href_does_not_stall_the_list(sandbox_world, loaded
         stats = page.evaluate("fetch('/__sandbox/stats').then(r => r.json())")
     assert stats["counts"].get("empty_pages", 0) > 0
     assert rendered == [path for _, _, path in object_paths(loaded_world, listed(loaded_world, user_id, "likes"))]
+
+
+def modest_account(world, interaction: str, low: int = 15, high: int = 120) -> int:
+    rows = world.interactions
+    counts = rows[rows["interaction"] == interaction]["src_id"].value_counts()
+    return int(counts[(counts > low) & (counts < high)].index[0])
+
+
+def test_reposts_page_renders_stream_items_with_repost_times(sandbox, loaded_world, page):
+    user_id = modest_account(loaded_world, "reposts")
+    user = loaded_world.users.set_index("id").loc[user_id]
+    page.goto(f"{sandbox.web_url}/{user['permalink']}/reposts")
+    accept_cookies(page)
+    scroll_to_end(page, "li.soundList__item")
+    rendered = page.eval_on_selector_all("li.soundList__item > .sound", """sounds => sounds.map(s => [
+        s.querySelector('.soundContext__repost') !== null,
+        s.querySelector('.soundContext__usernameLink').getAttribute('href'),
+        s.querySelector('.relativeTime').getAttribute('datetime'),
+        s.querySelector('a.soundTitle__username').getAttribute('href'),
+        s.querySelector('a.soundTitle__title').getAttribute('href')])""")
+    truth = listed(loaded_world, user_id, "reposts")
+    paths = object_paths(loaded_world, truth)
+    expected = [[True, f"/{user['permalink']}", t.strftime("%Y-%m-%dT%H:%M:%SZ"), owner_path, object_path]
+                for t, (_, owner_path, object_path) in zip(truth["created_at"], paths)]
+    assert rendered == expected
+
+
+def test_comments_page_renders_bodies_as_text(sandbox, loaded_world, page):
+    user_id = modest_account(loaded_world, "comments", low=10)
+    user = loaded_world.users.set_index("id").loc[user_id]
+    page.goto(f"{sandbox.web_url}/{user['permalink']}/comments")
+    accept_cookies(page)
+    scroll_to_end(page, "li.commentsList__item")
+    rendered = page.eval_on_selector_all(".commentTitle", """titles => titles.map(t => [
+        t.querySelector('.commentTitle__main').textContent,
+        t.querySelector('.commentTitle__secondary a').getAttribute('href')])""")
+    truth = listed(loaded_world, user_id, "comments")
+    paths = object_paths(loaded_world, truth)
+    assert rendered == [[body, object_path] for body, (_, _, object_path) in zip(truth["body"], paths)]
+    assert page.dialogs == []

@@ -32,6 +32,28 @@
     return a;
   }
 
+  /* "3 months ago", as the site prints next to a repost; the exact ISO time stays in datetime=. */
+  function relativeTime(iso) {
+    var seconds = (Date.now() - Date.parse(iso)) / 1000;
+    if (!(seconds >= 0)) return "";
+    var units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+                 ["hour", 3600], ["minute", 60]];
+    for (var i = 0; i < units.length; i++) {
+      var n = Math.floor(seconds / units[i][1]);
+      if (n >= 1) return n + " " + units[i][0] + (n > 1 ? "s" : "") + " ago";
+    }
+    return "just now";
+  }
+
+  function timeElement(iso) {
+    var time = el("time", "relativeTime");
+    time.setAttribute("datetime", iso || "");
+    time.setAttribute("title", iso || "");
+    time.appendChild(el("span", "sc-visuallyhidden", "Posted "));
+    time.appendChild(el("span", "", relativeTime(iso)));
+    return time;
+  }
+
   function pathOf(permalinkUrl) {
     try { return new URL(permalinkUrl, location.origin).pathname; } catch (e) { return "/"; }
   }
@@ -111,10 +133,7 @@
     var line = el("div", "soundContext__line");
     line.appendChild(link("soundContext__usernameLink sc-link-secondary", "/" + (reposter.permalink || ""), reposter.username));
     line.appendChild(el("span", "soundContext__repost sc-ministats sc-ministats-small sc-ministats-reposts", "reposted"));
-    var time = el("time", "relativeTime", item.created_at);
-    time.setAttribute("datetime", item.created_at || "");
-    time.setAttribute("title", item.created_at || "");
-    line.appendChild(time);
+    line.appendChild(timeElement(item.created_at));
     context.appendChild(line);
     block.insertBefore(context, block.firstChild);
     li.appendChild(block);
@@ -132,9 +151,7 @@
     secondary.appendChild(document.createTextNode("on "));
     secondary.appendChild(link("sc-link-light", pathOf(track.permalink_url), track.title));
     var when = el("div", "commentTitle__time");
-    var time = el("time", "relativeTime", item.created_at);
-    time.setAttribute("datetime", item.created_at || "");
-    when.appendChild(time);
+    when.appendChild(timeElement(item.created_at));
     title.appendChild(main);
     title.appendChild(secondary);
     title.appendChild(when);
