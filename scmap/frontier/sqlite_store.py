@@ -94,7 +94,9 @@ class SqliteFrontierStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=busy_timeout_seconds, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")  # a committed pick survives a power cut too
+        # WAL + NORMAL: a committed step survives a process crash (kill -9); a power cut may undo
+        # the last steps, never half of one, which only means re-crawling a few accounts.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_seconds * 1000)}")
         self._db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
 
@@ -116,21 +118,24 @@ class SqliteFrontierStore:
 
     def set_followers(self, permalink: str, followers_count: int, rules: CrawlRules) -> None:
         with self._transaction() as db:
-            self._record_followers(db, [(permalink, None, followers_count)], rules)
+            self._record_followers(db, [(permalink, None, followers_count, 0.0)], rules)
 
     @staticmethod
-    def _record_followers(db: sqlite3.Connection, rows: list[tuple[str, int | None, int | None]],
+    def _record_followers(db: sqlite3.Connection, rows: list[tuple[str, int | None, int | None, float]],
                           rules: CrawlRules) -> None:
+        """rows: (permalink, user_id, followers_count, score to add), unknown accounts appended
+        in row order. First known user_id / followers_count wins; the skip reason is set once."""
         db.executemany(
-            "INSERT OR IGNORE INTO accounts (permalink) VALUES (?)", ((p,) for p, _, _ in rows))
+            "INSERT OR IGNORE INTO accounts (permalink) VALUES (?)", ((row[0],) for row in rows))
         db.executemany(
-            "UPDATE accounts SET user_id = COALESCE(user_id, ?),"
-            " followers_count = COALESCE(followers_count, ?) WHERE permalink = ?",
-            ((uid, followers, p) for p, uid, followers in rows))
-        db.executemany(
-            "UPDATE accounts SET skip_reason = 'followers_count ' || followers_count || ' < ' || ?"
-            " WHERE permalink = ? AND skip_reason IS NULL AND followers_count < ?",
-            ((rules.min_followers, p, rules.min_followers) for p, _, f in rows if f is not None))
+            "UPDATE accounts SET user_id = COALESCE(user_id, :uid),"
+            " followers_count = COALESCE(followers_count, :followers), score = score + :added,"
+            " skip_reason = CASE WHEN skip_reason IS NULL AND COALESCE(followers_count, :followers) < :min"
+            "   THEN 'followers_count ' || COALESCE(followers_count, :followers) || ' < ' || :min"
+            "   ELSE skip_reason END"
+            " WHERE permalink = :permalink",
+            ({"uid": uid, "followers": followers, "added": added, "min": rules.min_followers, "permalink": p}
+             for p, uid, followers, added in rows))
 
     # --- picks ---
 
@@ -210,9 +215,8 @@ class SqliteFrontierStore:
                     first_seen[dst] = (known[0] or dst_user_id, followers)
                 added = contribution(src_permalink, dst, interaction, rules)
                 score_by_dst[dst] = score_by_dst.get(dst, 0.0) + added
-            self._record_followers(db, [(p, uid, f) for p, (uid, f) in first_seen.items()], rules)
-            db.executemany("UPDATE accounts SET score = score + ? WHERE permalink = ?",
-                           ((s, p) for p, s in score_by_dst.items() if s))
+            self._record_followers(
+                db, [(p, uid, f, score_by_dst[p]) for p, (uid, f) in first_seen.items()], rules)
             db.execute("DELETE FROM pending_edges WHERE spider = ? AND seq = ?", (spider, seq))
         db.execute("UPDATE spiders SET applied = ? WHERE spider = ?", (seq, spider))
         return True
