@@ -1,66 +1,73 @@
 """Label choice: for every account, the newest value seen of each of its label fields.
 
 An account is its numeric id; its display name and permalink can change between crawls
-(renames), so each field is taken from the newest observation (by ``scraped_at``) that
-has a value for it. Observations come from the accounts dataset (crawled profiles) and
-from edges (the target's mini user object).
+(renames), so each field is taken from the newest observation (by ``scraped_at``) that has
+a value for it. Observations come from the accounts dataset (crawled profiles) and from
+edges (the target's mini user object). Ties on ``scraped_at`` go to the smallest value, so
+the choice never depends on the order files were read in.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-LABEL_FIELDS = ("permalink", "username", "followers_count")
-_EMPTY = pd.DataFrame(
-    {"id": pd.Series(dtype="int64"), "value": pd.Series(dtype="object"),
-     "scraped_at": pd.Series(dtype="datetime64[us, UTC]")}
-)
+FIELD_TYPES = {"permalink": pa.string(), "username": pa.string(), "followers_count": pa.int64()}
+LABEL_FIELDS = tuple(FIELD_TYPES)
+_TIMESTAMP = pa.timestamp("us", tz="UTC")
+_OLDEST = pa.scalar(0, _TIMESTAMP)  # an observation without scraped_at loses every tie
 
 
-def newest_value_per_id(observations: pd.DataFrame, field: str) -> pd.DataFrame:
-    """Rows ``id, value, scraped_at``: per id, the newest non-null ``field`` value.
-
-    Ties on ``scraped_at`` are broken by the value itself so the choice is reproducible.
-    """
-    present = observations.loc[observations[field].notna(), ["id", field, "scraped_at"]]
-    if present.empty:
-        return _EMPTY.copy()
-    present = present.rename(columns={field: "value"})
-    ordered = present.sort_values(["id", "scraped_at", "value"], ascending=[True, False, True],
-                                  na_position="last", kind="stable")
-    return ordered.drop_duplicates("id", keep="first").reset_index(drop=True)
+def newest_value_per_id(observations: pa.Table, field: str) -> pa.Table:
+    """Table ``id, value, scraped_at``: per id, the newest non-null value of ``field``."""
+    present = observations.filter(pc.and_(pc.is_valid(observations["id"]), pc.is_valid(observations[field])))
+    table = pa.table({"id": present["id"].cast(pa.int64()), "value": present[field].cast(FIELD_TYPES[field]),
+                      "scraped_at": pc.fill_null(present["scraped_at"].cast(_TIMESTAMP), _OLDEST)})
+    # Ordered aggregation: after sorting oldest-first (ties: largest value first), "last" is the winner.
+    ordered = table.sort_by([("scraped_at", "ascending"), ("value", "descending")])
+    newest = pa.TableGroupBy(ordered, "id", use_threads=False).aggregate([("value", "last"), ("scraped_at", "last")])
+    return newest.rename_columns(["id", "value", "scraped_at"])
 
 
 class LabelCollector:
     """Folds observation batches into the newest value per (id, field), in bounded memory."""
 
     def __init__(self) -> None:
-        self._newest: dict[str, pd.DataFrame] = {field: _EMPTY.copy() for field in LABEL_FIELDS}
+        self._newest: dict[str, pa.Table | None] = {field: None for field in LABEL_FIELDS}
 
-    def add(self, observations: pd.DataFrame) -> None:
+    def add(self, observations: pa.Table | pd.DataFrame) -> None:
         """``observations`` has ``id``, ``scraped_at`` and any of the label fields."""
+        if isinstance(observations, pd.DataFrame):
+            observations = pa.Table.from_pandas(observations, preserve_index=False)
         for field in LABEL_FIELDS:
-            if field not in observations.columns:
+            if field not in observations.column_names or observations.num_rows == 0:
                 continue
             batch = newest_value_per_id(observations, field)
-            if batch.empty:
-                continue
-            merged = pd.concat([self._newest[field], batch], ignore_index=True) if len(self._newest[field]) else batch
-            self._newest[field] = newest_value_per_id(merged.rename(columns={"value": field}), field)
+            known = self._newest[field]
+            if known is not None:
+                merged = pa.concat_tables([known, batch]).rename_columns(["id", field, "scraped_at"])
+                batch = newest_value_per_id(merged, field)
+            self._newest[field] = batch
 
     def ids_with(self, field: str) -> set[int]:
-        return set(self._newest[field]["id"].tolist())
+        known = self._newest[field]
+        return set() if known is None else set(known["id"].to_pylist())
 
     def labels(self, ids: pd.Index) -> pd.DataFrame:
         """One row per id in ``ids`` (in that order): permalink, username, followers_count."""
-        result = pd.DataFrame(index=pd.Index(ids, name="id"))
+        result = pd.DataFrame(index=pd.Index(ids, name="id", dtype="int64"))
         for field in LABEL_FIELDS:
-            values = self._newest[field].set_index("id")["value"]
+            known = self._newest[field]
+            if known is None:
+                result[field] = None
+                continue
+            values = pd.Series(known["value"].to_pandas().to_numpy(), index=known["id"].to_numpy())
             result[field] = values.reindex(result.index).to_numpy()
-        result["followers_count"] = pd.array(result["followers_count"], dtype="Int64")
-        # Every account gets a readable label: display name, else permalink, else the id.
+        result["followers_count"] = pd.array(pd.to_numeric(result["followers_count"]), dtype="Int64")
         result["permalink"] = result["permalink"].astype("string")
         result["username"] = result["username"].astype("string")
-        fallback = result["permalink"].fillna(pd.Series(result.index.astype(str), index=result.index, dtype="string"))
-        result["username"] = result["username"].fillna(fallback)
+        # Every account gets a readable label: display name, else permalink, else the id.
+        ids_as_text = pd.Series(result.index.astype(str), index=result.index, dtype="string")
+        result["username"] = result["username"].fillna(result["permalink"].fillna(ids_as_text))
         return result

@@ -146,13 +146,13 @@ def build_map(options: MapOptions) -> dict:
 
     report = {
         "parameters": {**{k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()},
-                       "tsne_method": "openTSNE", "pca_method": "PCA, ARPACK, implicit centring"},
+                       "tsne_method": "openTSNE"},
         "edges": {"read": edge_counts.edges_read, "distinct": edge_counts.unique_edges,
                   "duplicates": edge_counts.edges_read - edge_counts.rows_without_ids - edge_counts.unique_edges,
                   "without_ids": edge_counts.rows_without_ids, "per_interaction": edge_counts.per_interaction},
         "crawled_accounts_in_accounts_dataset": crawled_accounts,
         "matrix_steps": steps,
-        "pca": {"components": int(pca.coordinates.shape[1]),
+        "pca": {"components": int(pca.coordinates.shape[1]), "solver": pca.solver, "centred": True,
                 "explained_variance_ratio": [float(v) for v in explained]},
         "tsne": {"perplexity_used": usable_perplexity(options.perplexity, len(ids)),
                  "gradient": gradient_method(len(ids), options.tsne_gradient)},

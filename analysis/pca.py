@@ -1,11 +1,16 @@
-"""Steps 4-5a: PCA of the sparse normalised matrix.
+"""Steps 4-5a: PCA of the sparse normalised matrix, to 50 dimensions (the first two are the
+2-D PCA plot: components are nested).
 
-True PCA (centred), not TruncatedSVD: scikit-learn's PCA with the ARPACK solver centres
-*implicitly* (it wraps the sparse matrix in a linear operator that subtracts the column
-means on the fly), so the result equals dense PCA, as in the article, while memory stays
-sparse. TruncatedSVD would skip the centring, and its first component would mostly
-follow the mean (overall popularity) instead of the directions that separate scenes.
-Components are nested, so the 2-D PCA map is the first two of the 50.
+True PCA (centred), not TruncatedSVD: TruncatedSVD skips the centring, so its first
+component mostly follows the mean row (overall popularity) instead of the directions that
+separate scenes, and the figures would not be the article's. Centring a sparse matrix
+would make it dense, so both solvers centre implicitly:
+
+- ``gram`` (up to 20,000 rows, e.g. the article's 2,250): eigen-decomposition of the rows x
+  rows centred Gram matrix ``Xc Xc^T = X X^T - r 1^T - 1 r^T + (mu . mu) 1 1^T`` (r = X mu),
+  built from one sparse product. Exact, and fast because rows << columns.
+- ``arpack`` (more rows): scikit-learn's PCA with the ARPACK solver, which wraps the sparse
+  matrix in a linear operator that subtracts the column means on the fly.
 """
 
 from __future__ import annotations
@@ -13,26 +18,59 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 from sklearn.decomposition import PCA
 
 from analysis.errors import MapBuildError
+
+GRAM_MAX_ROWS = 20_000
 
 
 @dataclass
 class PcaResult:
     coordinates: np.ndarray          # rows x components
     explained_variance_ratio: np.ndarray
+    solver: str
 
 
-def reduce_with_pca(scores: sp.csr_matrix, n_components: int, seed: int) -> PcaResult:
+def reduce_with_pca(scores: sp.csr_matrix, n_components: int, seed: int, solver: str = "auto") -> PcaResult:
     """Centred PCA of ``scores`` to ``n_components`` (fewer if the matrix is smaller)."""
     n_rows, n_columns = scores.shape
-    # ARPACK needs k < min(shape).
-    components = min(n_components, n_rows - 1, n_columns - 1)
+    components = min(n_components, n_rows - 1, n_columns - 1)  # ARPACK needs k < min(shape)
     if components < 2:
         raise MapBuildError(f"only {n_rows} accounts x {n_columns} columns left after the filters: "
                             "too few for a 2-D map (lower --min-total or raise --max-share)")
-    pca = PCA(n_components=components, svd_solver="arpack", random_state=seed)
-    coordinates = pca.fit_transform(scores)
-    return PcaResult(np.ascontiguousarray(coordinates, dtype=np.float64), pca.explained_variance_ratio_)
+    if solver == "auto":
+        solver = "gram" if n_rows <= GRAM_MAX_ROWS else "arpack"
+    if solver == "gram":
+        coordinates, ratio = _pca_by_gram(scores, components)
+    else:
+        pca = PCA(n_components=components, svd_solver="arpack", random_state=seed)
+        coordinates, ratio = pca.fit_transform(scores), pca.explained_variance_ratio_
+    return PcaResult(_fix_signs(np.asarray(coordinates, dtype=np.float64)), np.asarray(ratio), solver)
+
+
+def _pca_by_gram(scores: sp.csr_matrix, components: int) -> tuple[np.ndarray, np.ndarray]:
+    scores = scores.astype(np.float64)
+    n_rows = scores.shape[0]
+    column_means = np.asarray(scores.mean(axis=0)).ravel()
+    row_dot_mean = scores @ column_means
+    gram = (scores @ scores.T).toarray()
+    gram -= row_dot_mean[:, None]
+    gram -= row_dot_mean[None, :]
+    gram += column_means @ column_means
+    total_variance = np.trace(gram)
+    values, vectors = scipy.linalg.eigh(gram, subset_by_index=[n_rows - components, n_rows - 1])
+    values, vectors = np.clip(values[::-1], 0, None), vectors[:, ::-1]
+    # Principal-component scores are U * S, and S^2 are the Gram eigenvalues.
+    return vectors * np.sqrt(values), values / total_variance if total_variance > 0 else values * 0
+
+
+def _fix_signs(coordinates: np.ndarray) -> np.ndarray:
+    """Eigenvectors have no sign; make each component's largest-magnitude score positive
+    so every solver and every run give the same picture."""
+    largest = np.argmax(np.abs(coordinates), axis=0)
+    signs = np.sign(coordinates[largest, np.arange(coordinates.shape[1])])
+    signs[signs == 0] = 1
+    return coordinates * signs

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.account_labels import LabelCollector
 from analysis.datasets import ACCOUNT_SCHEMA, open_dataset, scan_error
@@ -29,10 +30,8 @@ def collect_account_labels(accounts_dir: Path, labels: LabelCollector) -> int:
     try:
         for batch in dataset.scanner(columns=list(ACCOUNT_SCHEMA.names), batch_size=1 << 20).to_batches():
             if batch.num_rows:
-                frame = batch.to_pandas()
-                frame = frame[frame["id"].notna()]
-                ids.update(frame["id"].tolist())
-                labels.add(frame)
+                ids.update(pc.unique(batch.column("id").drop_null()).to_pylist())
+                labels.add(pa.Table.from_batches([batch]))
     except (pa.ArrowException, OSError) as error:
         raise scan_error(accounts_dir, "accounts", error) from None
     return len(ids)

@@ -79,18 +79,20 @@ def count_edges(edges_dir: Path, rows_per_bucket: int = ROWS_PER_BUCKET) -> Edge
             unique = int(frame["count"].sum())
             result.unique_edges += unique
             result.per_interaction[interaction] = unique
-            frame["interaction"] = interaction
+            frame["count"] = frame["count"].astype("int32")
+            frame["interaction"] = pd.Categorical.from_codes(np.zeros(len(frame), np.int8), categories=[interaction])
             frames.append(frame)
             log.info("  %s: %d edges, %d distinct, %d account pairs", interaction, total, unique, len(frame))
     except (pa.ArrowException, OSError) as error:
         raise scan_error(edges_dir, "edge", error) from None
     if frames:
+        types = [str(frame["interaction"].cat.categories[0]) for frame in frames]
+        for frame in frames:  # one shared category list, so concat keeps the compact dtype
+            frame["interaction"] = frame["interaction"].cat.set_categories(types)
         counts = pd.concat(frames, ignore_index=True)
     else:
         counts = pd.DataFrame({"src_id": pd.Series(dtype="int64"), "dst_id": pd.Series(dtype="int64"),
-                               "count": pd.Series(dtype="int32"), "interaction": pd.Series(dtype="object")})
-    counts["interaction"] = counts["interaction"].astype("category")
-    counts["count"] = counts["count"].astype("int32")
+                               "count": pd.Series(dtype="int32"), "interaction": pd.Series(dtype="category")})
     result.counts = counts[["src_id", "dst_id", "interaction", "count"]]
     return result
 
@@ -149,17 +151,14 @@ def collect_edge_labels(edges_dir: Path, ids: np.ndarray, labels: LabelCollector
             filter=ds.field("dst_id").isin(wanted), batch_size=1 << 20)
         for batch in scanner.to_batches():
             if batch.num_rows:
-                frame = batch.to_pandas()
-                frame.columns = ["id", "permalink", "username", "followers_count", "scraped_at"]
-                labels.add(frame)
+                labels.add(pa.Table.from_batches([batch]).rename_columns(
+                    ["id", "permalink", "username", "followers_count", "scraped_at"]))
         if source_permalinks_for is not None and len(source_permalinks_for):
             sources = pa.array(np.asarray(source_permalinks_for, dtype=np.int64))
             scanner = dataset.scanner(columns=["src_id", "src_permalink", "scraped_at"],
                                       filter=ds.field("src_id").isin(sources), batch_size=1 << 20)
             for batch in scanner.to_batches():
                 if batch.num_rows:
-                    frame = batch.to_pandas()
-                    frame.columns = ["id", "permalink", "scraped_at"]
-                    labels.add(frame)
+                    labels.add(pa.Table.from_batches([batch]).rename_columns(["id", "permalink", "scraped_at"]))
     except (pa.ArrowException, OSError) as error:
         raise scan_error(edges_dir, "edge", error) from None

@@ -1,0 +1,79 @@
+"""Steps 2-3 on tiny hand-made matrices: weights, both filters, normalisation."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.errors import MapBuildError
+from analysis.interaction_matrix import (DEFAULT_WEIGHTS, build_score_matrix, drop_dominated, drop_low_total,
+                                         normalize_rows, parse_weights)
+
+
+def counts(rows: list[tuple[int, int, str, int]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["src_id", "dst_id", "interaction", "count"])
+    frame["interaction"] = frame["interaction"].astype("category")
+    return frame
+
+
+def dense(matrix) -> dict:
+    array = matrix.scores.toarray()
+    return {(int(r), int(c)): float(array[i, j]) for i, r in enumerate(matrix.row_ids)
+            for j, c in enumerate(matrix.column_ids) if array[i, j]}
+
+
+def test_parse_weights() -> None:
+    assert parse_weights("likes=1,comments=3,reposts=3,follows=3") == DEFAULT_WEIGHTS
+    assert parse_weights(" likes=2 , follows=0.5") == {"likes": 2.0, "follows": 0.5}
+    for bad in ("likes", "likes=x", "likes=-1", "=3", "likes=0"):
+        with pytest.raises(MapBuildError):
+            parse_weights(bad)
+
+
+def test_score_is_likes_plus_three_times_the_rest() -> None:
+    matrix = build_score_matrix(counts([(1, 10, "likes", 4), (1, 10, "comments", 1), (1, 10, "reposts", 2),
+                                        (1, 20, "follows", 1), (2, 10, "likes", 7)]), DEFAULT_WEIGHTS)
+    assert dense(matrix) == {(1, 10): 4 + 3 * 1 + 3 * 2, (1, 20): 3.0, (2, 10): 7.0}
+    assert list(matrix.row_ids) == [1, 2] and list(matrix.column_ids) == [10, 20]
+
+
+def test_custom_weights_and_unweighted_types() -> None:
+    matrix = build_score_matrix(counts([(1, 10, "likes", 4), (1, 10, "follows", 1), (1, 30, "shares", 9)]),
+                                {"likes": 0.5, "follows": 10})
+    assert dense(matrix) == {(1, 10): 2 + 10}
+
+
+def test_ids_are_sorted_whatever_the_input_order() -> None:
+    rows = [(5, 50, "likes", 1), (3, 70, "likes", 2), (4, 60, "follows", 1)]
+    a, b = build_score_matrix(counts(rows), DEFAULT_WEIGHTS), build_score_matrix(counts(rows[::-1]), DEFAULT_WEIGHTS)
+    assert list(a.row_ids) == [3, 4, 5] and dense(a) == dense(b)
+
+
+def test_min_total_keeps_exactly_the_threshold_and_drops_empty_columns() -> None:
+    matrix = build_score_matrix(counts([(1, 10, "likes", 50), (2, 10, "likes", 49), (2, 20, "likes", 0),
+                                        (3, 30, "likes", 49), (3, 30, "follows", 1)]), DEFAULT_WEIGHTS)
+    kept = drop_low_total(matrix, 50)
+    assert list(kept.row_ids) == [1, 3] and list(kept.column_ids) == [10, 30]
+
+
+def test_normalise_divides_each_row_by_its_sum() -> None:
+    shares = normalize_rows(build_score_matrix(counts([(1, 10, "likes", 10), (1, 20, "likes", 90),
+                                                       (2, 10, "likes", 1), (2, 30, "likes", 9)]), DEFAULT_WEIGHTS))
+    assert np.allclose(shares.scores.sum(axis=1), 1)
+    # The article's example: 10 of 100 likes and 1 of 10 likes weigh the same.
+    assert dense(shares)[(1, 10)] == pytest.approx(dense(shares)[(2, 10)]) == pytest.approx(0.1)
+
+
+def test_max_share_drops_rows_over_the_limit_only() -> None:
+    shares = normalize_rows(build_score_matrix(counts([
+        (1, 10, "likes", 40), (1, 20, "likes", 60),     # largest 0.6: dropped
+        (2, 10, "likes", 40), (2, 30, "likes", 30), (2, 40, "likes", 30),  # exactly 0.4: kept
+        (3, 30, "likes", 41), (3, 50, "likes", 59),     # 0.59: dropped
+    ]), DEFAULT_WEIGHTS))
+    kept = drop_dominated(shares, 0.4)
+    assert list(kept.row_ids) == [2] and list(kept.column_ids) == [10, 30, 40]
+
+
+def test_normalising_an_empty_row_is_an_error() -> None:
+    matrix = build_score_matrix(counts([(1, 10, "likes", 0)]), DEFAULT_WEIGHTS)
+    with pytest.raises(MapBuildError):
+        normalize_rows(matrix)
