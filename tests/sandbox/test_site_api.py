@@ -300,3 +300,30 @@ def test_json_shapes_match_real_captures(sandbox_api, loaded_world):
     repost = sandbox_api.get(f"/stream/users/{reposter}/reposts").json()["collection"][0]
     assert set(real_repost) <= set(repost)
     assert set(real_repost["user"]) <= set(repost["user"])
+
+
+# -- process contract (the ready line, the runner) ------------------------------------------
+
+def test_serve_without_world_dir_generates_one_and_prints_ready_line(http):
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "scmap.sandbox", "serve", "--seed", "3", "--accounts", "60",
+                                "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        ready = json.loads(process.stdout.readline())
+        assert list(ready) == ["web_url", "api_url", "world"] and ready["world"] is None
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", ready["web_url"])
+        assert ready["api_url"] == ready["web_url"] + "/api-v2"
+        assert http(ready["web_url"] + "/").status == 200
+    finally:
+        process.terminate()
+        assert process.wait(10) == 0  # SIGTERM is a clean stop
+
+
+def test_runner_reports_a_server_that_cannot_start(tmp_path):
+    from scmap.sandbox.runner import SandboxError, run_sandbox
+
+    with pytest.raises(SandboxError, match="world.json"):
+        with run_sandbox(tmp_path / "not-a-world", timeout=30):
+            pass
