@@ -45,13 +45,24 @@ def stable_number(*parts: object) -> int:
 
 
 def _token(*parts: object, length: int = 16) -> str:
+    """A deterministic alphanumeric string (artwork ids, authorizations...)."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-    number = stable_number(*parts) | (stable_number("more", *parts) << 64)
+    seed = "|".join(map(str, parts)).encode()
+    digest = b"".join(hashlib.sha256(seed + bytes([block])).digest() for block in range(1 + length // 40))
+    number = int.from_bytes(digest, "big")
     chars = []
     for _ in range(length):
         number, digit = divmod(number, len(alphabet))
         chars.append(alphabet[digit])
     return "".join(chars)
+
+
+def _world_end(meta: dict[str, Any]) -> int:
+    """The world's last moment (meta time_range), so no derived date lies after it."""
+    try:
+        return int(datetime.fromisoformat(str(meta["time_range"][1])).timestamp())
+    except (KeyError, IndexError, TypeError, ValueError):
+        return int(datetime.now(timezone.utc).timestamp())
 
 
 def _count(value: Any) -> int | None:
@@ -65,6 +76,7 @@ class Representer:
         self.index = index
         self.urls = urls
         self._mini_users: dict[int, Json] = {}
+        self._world_end = _world_end(getattr(index, "meta", {}) or {})
 
     # -- users ---------------------------------------------------------------------------
     def _avatar_url(self, user: Json) -> str:
@@ -76,7 +88,8 @@ class Representer:
         created = user.get("created_at")
         if created is None:
             return None
-        return iso(int(created) + stable_number("modified", user["id"]) % (3 * 365 * 86400))
+        modified = int(created) + stable_number("modified", user["id"]) % (3 * 365 * 86400)
+        return iso(min(modified, max(int(created), self._world_end)))
 
     def _badges(self, user: Json) -> Json:
         verified = self._verified(user)

@@ -233,6 +233,26 @@ def test_resolve_and_user(sandbox, sandbox_api, loaded_world):
     assert sandbox_api.get(f"/users/soundcloud:users:{int(user['id'])}").json() == by_id
 
 
+def test_no_served_date_lies_after_the_world_end(sandbox_api, loaded_world):
+    world_end = pd.Timestamp(loaded_world.meta["time_range"][1]).strftime("%Y-%m-%dT%H:%M:%SZ")
+    user_id = busiest(loaded_world, "likes")
+    page = sandbox_api.get(f"/users/{user_id}/likes", limit=200).json()
+
+    def dates(value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key in ("created_at", "last_modified", "display_date", "published_at") and inner:
+                    yield inner
+                else:
+                    yield from dates(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                yield from dates(inner)
+
+    served = list(dates(page))
+    assert len(served) > 200 and max(served) <= world_end
+
+
 def test_profile_page_shell(http, sandbox, loaded_world):
     user = loaded_world.users.iloc[5]
     html = http(f"{sandbox.web_url}/{user['permalink']}/likes").body.decode()
