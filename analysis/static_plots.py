@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import matplotlib
 
@@ -54,6 +57,15 @@ def _save(figure, path: Path) -> None:
     plt.close(figure)
 
 
+@contextmanager
+def _missing_glyphs_allowed() -> Iterator[None]:
+    """Names in scripts the bundled fonts lack (CJK, emoji) show as boxes in the PNG (map.html
+    shows them with the browser's fonts): not worth a warning per glyph."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        yield
+
+
 def most_followed(followers: np.ndarray, count: int) -> np.ndarray:
     order = np.argsort(-np.nan_to_num(followers.astype(float), nan=-1), kind="stable")
     return order[:count]
@@ -62,6 +74,11 @@ def most_followed(followers: np.ndarray, count: int) -> np.ndarray:
 def plot_pca(path: Path, pca_xy: np.ndarray, names: list[str], followers: np.ndarray,
              explained: tuple[float, float], labels: int = 12) -> None:
     """The article's 2-D PCA plot, labelled with the most followed accounts."""
+    with _missing_glyphs_allowed():
+        _plot_pca(path, pca_xy, names, followers, explained, labels)
+
+
+def _plot_pca(path, pca_xy, names, followers, explained, labels) -> None:
     figure, axes = _scatter(pca_xy, None)
     axes.set_title(f"PCA of {len(pca_xy):,} accounts (PC1 {explained[0]:.1%}, PC2 {explained[1]:.1%} of variance)")
     texts = [(pca_xy[i, 0], pca_xy[i, 1], names[i], {"fontsize": 8}) for i in most_followed(followers, labels)]
@@ -72,6 +89,11 @@ def plot_pca(path: Path, pca_xy: np.ndarray, names: list[str], followers: np.nda
 def plot_map(path: Path, map_xy: np.ndarray, names: list[str], followers: np.ndarray,
              clusters: np.ndarray | None, cluster_labels: dict[int, str], labels: int = 25) -> None:
     """The t-SNE map: scene labels at cluster centres first, then the most followed accounts."""
+    with _missing_glyphs_allowed():
+        _plot_map(path, map_xy, names, followers, clusters, cluster_labels, labels)
+
+
+def _plot_map(path, map_xy, names, followers, clusters, cluster_labels, labels) -> None:
     figure, axes = _scatter(map_xy, clusters)
     axes.set_title(f"SoundCloud scenes: t-SNE map of {len(map_xy):,} accounts")
     texts = []
