@@ -29,6 +29,9 @@ def page(browser):
     page = context.new_page()
     page.dialogs = []  # any alert() would mean a display name ran as script
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.list_responses, page.seen_responses = [], 0
+    page.on("response", lambda response: page.list_responses.append(response)
+            if "/api-v2/" in response.url and response.status == 200 else None)
     yield page
     context.close()
 
@@ -40,10 +43,23 @@ def accept_cookies(page: Page) -> None:
 
 
 def scroll_to_end(page: Page, item_selector: str, max_rounds: int = 400) -> None:
-    """Scroll like a scraper does until the list stops loading (next_href null)."""
+    """Scroll like a scraper until the page's own api-v2 answer says next_href is null.
+
+    The page carries no "done" marker (the real one has none either); the end is read from the
+    list responses the page receives, recorded by `record_list_responses`.
+    """
     for _ in range(max_rounds):
-        if page.query_selector(".lazyLoadingList__done"):  # the bundle marks a list whose next_href was null
-            return
+        responses = page.list_responses
+        while page.seen_responses < len(responses):
+            response = responses[page.seen_responses]
+            page.seen_responses += 1
+            try:
+                body = response.json()
+            except Exception:  # a faulted body: the client retries the same page
+                continue
+            if isinstance(body, dict) and "collection" in body and body.get("next_href") is None:
+                page.wait_for_timeout(100)  # let the bundle render that last page
+                return
         page.mouse.wheel(0, 4000)
         page.wait_for_timeout(150)
     raise AssertionError(f"list not finished after {max_rounds} scrolls; {len(page.query_selector_all(item_selector))} items")

@@ -233,10 +233,7 @@
     this.pendingUrl = data && data.next_href ? withClientParams(data.next_href) : null;
     this.loading = false;
     if (this.spinner.parentNode) this.spinner.parentNode.removeChild(this.spinner);
-    if (this.pendingUrl === null) {
-      this.host.classList.add("lazyLoadingList__done");
-      return;
-    }
+    if (this.pendingUrl === null) return;  // fully populated: scrolling fetches nothing more
     // An empty (or short) page must not stall the list: fetch on without waiting for a scroll.
     if (collection.length === 0) { this.load(); return; }
     this.maybeLoad();
