@@ -24,6 +24,7 @@ from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import create_looping_call
+from twisted.python.failure import Failure
 
 from scmap import signals as scmap_signals
 from scmap.frontier.ordering import DEFAULT_WEIGHTS, CrawlRules, Decision
@@ -257,9 +258,22 @@ class FrontierScheduler(BaseScheduler):
             account = self.accounts[permalink]
             if account.finish_waits_for & active:
                 continue
+            if not self._persist_edges(permalink):
+                continue  # retried at the next tick; recording it now could lose its edges
             self._write_finish(permalink, account)
             del self.accounts[permalink]
             self.store_changed = True
+
+    def _persist_edges(self, permalink: str) -> bool:
+        """Ask the item writer to put this account's buffered edges on disk first."""
+        results = self.crawler.signals.send_catch_log(
+            signal=scmap_signals.persist_account_edges, spider=self.spider, permalink=permalink)
+        failures = [result for _, result in results if isinstance(result, Failure)]
+        if failures:
+            self.stats.inc_value("frontier/persist_failures")
+            logger.error("frontier: edges of %s could not be persisted (%s); not recorded yet",
+                         permalink, failures[0].getErrorMessage())
+        return not failures
 
     def _write_finish(self, permalink: str, account: AccountInFlight) -> None:
         assert self.store is not None and self.spider is not None and self.rules is not None

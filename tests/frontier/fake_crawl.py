@@ -7,6 +7,7 @@ Run as a script (`python -m tests.frontier.fake_crawl CONFIG.json`) so a test ca
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import time
@@ -110,21 +111,31 @@ class FakeAccountsSpider(scrapy.Spider):
 
 
 class JsonLinesEdgeWriter:
-    """Appends every edge to EDGES_JSONL at once (flushed), like a crash-safe writer would."""
+    """Buffers edges like the Parquet writer and appends them to EDGES_JSONL (flushed, fsync'd)
+    only when the frontier sends persist_account_edges, or at close."""
 
     def __init__(self, path: str) -> None:
         self.file = open(path, "a", encoding="utf-8")
+        self.buffer: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> JsonLinesEdgeWriter:
-        return cls(crawler.settings.get("EDGES_JSONL"))
+        writer = cls(crawler.settings.get("EDGES_JSONL"))
+        crawler.signals.connect(writer.persist, signal=scmap_signals.persist_account_edges)
+        return writer
 
     def process_item(self, item: Any) -> Any:
-        self.file.write(json.dumps(dict(item)) + "\n")
-        self.file.flush()
+        self.buffer.append(json.dumps(dict(item)) + "\n")
         return item
 
+    def persist(self, spider: Any = None, permalink: str | None = None) -> None:
+        self.file.write("".join(self.buffer))
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.buffer.clear()
+
     def close_spider(self) -> None:
+        self.persist()
         self.file.close()
 
 
