@@ -100,11 +100,17 @@ def chain_pages(pages: list[CollectionPage]) -> tuple[list[CollectionPage], bool
     Returns (ordered pages, complete) where complete means the chain ran to a null next_href.
     Pages that arrived twice (a retry) count once; pages not reachable from the first one
     (e.g. after a lost page) are left out, since what follows a gap is not "the most recent N".
+    A page whose next_href points back at its own cursor (an empty page saying "try again
+    here") is superseded by a later copy of that page that moves on.
     """
     by_cursor: dict[str | None, CollectionPage] = {}
     for page in pages:
-        if page.url is not None:
-            by_cursor.setdefault(cursor_of(page.url), page)
+        if page.url is None:
+            continue
+        cursor = cursor_of(page.url)
+        known = by_cursor.get(cursor)
+        if known is None or (_points_at_itself(known) and not _points_at_itself(page)):
+            by_cursor[cursor] = page
     ordered: list[CollectionPage] = []
     page = by_cursor.get(None)
     seen: set[int] = set()
@@ -115,3 +121,8 @@ def chain_pages(pages: list[CollectionPage]) -> tuple[list[CollectionPage], bool
             return ordered, True
         page = by_cursor.get(cursor_of(page.next_href))
     return ordered, False
+
+
+def _points_at_itself(page: CollectionPage) -> bool:
+    return page.next_href is not None and page.url is not None and (
+        cursor_of(page.next_href) == cursor_of(page.url))

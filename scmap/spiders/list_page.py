@@ -273,6 +273,7 @@ async def scroll_list(page: Any, capture: ApiCapture, config: ListConfig, result
 async def fetch_rest(page: Any, capture: ApiCapture, config: ListConfig, result: ListResult,
                      deadline: float) -> None:
     """Continue the list from its last good page with in-page fetch(), retrying faults."""
+    same_place = 0
     while not _enough(capture, config.limit):
         url = capture.next_url()
         if url is None:
@@ -281,6 +282,15 @@ async def fetch_rest(page: Any, capture: ApiCapture, config: ListConfig, result:
         if page_result is None:
             result.stalled = True
             return
+        # A page that sends us back to where we were (empty "try again" page) is retried,
+        # a bounded number of times.
+        same_place = same_place + 1 if capture.next_url() == url else 0
+        if same_place:
+            result.retries["no_progress"] = result.retries.get("no_progress", 0) + 1
+            if same_place > config.api_retries:
+                result.stalled = True
+                return
+            await asyncio.sleep(min(2.0 ** (same_place - 1), 30.0))
 
 
 async def _fetch_with_retries(page: Any, capture: ApiCapture, config: ListConfig,

@@ -161,3 +161,13 @@ def test_gap_in_the_chain_stops_it():
     third = parse_collection('{"collection":[{"a":3}],"next_href":null}', url="https://h/l?offset=3")
     ordered, complete = chain_pages([first, third])
     assert ordered == [first] and not complete
+
+
+def test_an_empty_try_again_page_is_superseded_by_the_real_one():
+    empty = parse_collection('{"collection":[],"next_href":"https://h/l?offset=0&limit=2"}', url="https://h/l?offset=0")
+    real = parse_collection('{"collection":[{"a":1}],"next_href":null}', url="https://h/l?offset=0&client_id=x")
+    ordered, complete = chain_pages([empty, real])
+    assert ordered == [real] and complete
+    # Alone, the self-pointing page is an unfinished list, not an endless loop.
+    ordered, complete = chain_pages([empty])
+    assert ordered == [empty] and not complete

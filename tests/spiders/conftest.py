@@ -34,3 +34,11 @@ def truth(spider_world: Path):
 def clean_sandbox(spider_world: Path) -> Iterator[SandboxInfo]:
     with run_sandbox(spider_world) as info:
         yield info
+
+
+@pytest.fixture(scope="session")
+def fault_sandbox(spider_world: Path):
+    """`with fault_sandbox({"error_rate": 0.3}) as site:` - the same world with faults on."""
+    def start(faults: dict[str, object]):
+        return run_sandbox(spider_world, faults=faults)
+    return start

@@ -1,0 +1,87 @@
+"""Each sandbox fault, switched on, is survived: the likes lists still come out exactly right
+(or, for a stalled page, the part read before the stall is kept and the stall is logged)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .crawl import run_crawl, sandbox_counts
+from .test_e2e import assert_exact_lists, edge_keys
+
+LIMIT = 60  # three to four pages of 24 per account
+# Short timeouts so the stalled-page test does not wait long; retries keep nothing lost.
+FAST = {"SCMAP_RESPONSE_TIMEOUT": "3", "SCMAP_SCROLL_TRIGGER_TIMEOUT": "2"}
+
+
+def busy_likers(truth, count: int = 3) -> list[int]:
+    """Accounts whose likes span several pages (plus the playlist liker)."""
+    listed = truth.interactions[truth.interactions["listed"] & (truth.interactions["interaction"] == "likes")]
+    sizes = listed.groupby("src_id").size()
+    chosen = sorted(sizes[(sizes > LIMIT) & (sizes < 400)].index)[:count]
+    playlist_liker = truth.meta["quirky_accounts"]["playlist_liker"]
+    return sorted(set(int(user_id) for user_id in chosen) | {playlist_liker})
+
+
+def permalinks(truth, user_ids: list[int]) -> list[str]:
+    users = truth.users.set_index("id")
+    return [users.loc[user_id, "permalink"] for user_id in user_ids]
+
+
+FAULTS = {
+    # fault flags -> the sandbox counter proving it fired
+    "latency": ({"latency_ms": 120}, "delayed"),
+    "server_errors": ({"error_rate": 0.3, "fault_seed": 3}, ("errors_502", "errors_503")),
+    "truncated_json": ({"truncate_rate": 0.3, "fault_seed": 4}, "truncated"),
+    "empty_pages": ({"empty_page_rate": 0.4, "fault_seed": 5}, "empty_pages"),
+}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_fault_is_survived_with_nothing_lost(fault, truth, fault_sandbox, tmp_path):
+    flags, counter = FAULTS[fault]
+    user_ids = busy_likers(truth)
+    with fault_sandbox(flags) as site:
+        result = run_crawl("likes", site, permalinks(truth, user_ids), tmp_path, limit=LIMIT, settings=FAST)
+        counts = sandbox_counts(site)
+    fired = sum(counts.get(name, 0) for name in ((counter,) if isinstance(counter, str) else counter))
+    assert fired > 0, f"the sandbox never injected {fault}: {counts}"
+    assert result.returncode == 0, result.log[-3000:]
+    assert_exact_lists(truth, result, "likes", user_ids, LIMIT)
+    assert result.stat("scmap/likes/lists_done") == len(user_ids)
+    if fault in ("server_errors", "truncated_json"):
+        # Survived by re-fetching, with a log line and a stat for each failure.
+        assert result.stat("scmap/likes/api_failures") > 0
+        assert "API failures survived" in result.log
+
+
+@pytest.mark.timeout(400)
+def test_rate_limit_429_is_waited_out_per_retry_after(truth, fault_sandbox, tmp_path):
+    user_ids = busy_likers(truth, count=2)
+    with fault_sandbox({"rate_limit": 5}) as site:
+        result = run_crawl("likes", site, permalinks(truth, user_ids), tmp_path, limit=LIMIT,
+                           settings=FAST, timeout=380)
+        counts = sandbox_counts(site)
+    assert counts.get("rate_limited", 0) > 0
+    assert result.returncode == 0, result.log[-3000:]
+    assert_exact_lists(truth, result, "likes", user_ids, LIMIT)
+    assert result.stat("scmap/likes/api_retries/rate_limited") > 0
+    assert "429 from" in result.log and "Retry-After" in result.log
+
+
+@pytest.mark.timeout(300)
+def test_stalled_page_keeps_what_was_read_and_logs_it(truth, fault_sandbox, tmp_path):
+    user_ids = busy_likers(truth)
+    with fault_sandbox({"stall_after": 1, "stall_seconds": 120}) as site:
+        result = run_crawl("likes", site, permalinks(truth, user_ids), tmp_path, limit=LIMIT, settings=FAST)
+        counts = sandbox_counts(site)
+    assert counts.get("stalls", 0) > 0
+    assert result.returncode == 0, result.log[-3000:]
+    for user_id in user_ids:
+        got = result.edges[result.edges["src_id"] == user_id]
+        truth_rows = truth.recent_interactions(user_id, "likes", LIMIT)
+        # The first page came through, and exactly it: a prefix of the true list.
+        assert 0 < len(got) < len(truth_rows)
+        assert edge_keys(got, "likes") == edge_keys(truth_rows.head(len(got)), "likes")
+    assert result.stat("scmap/likes/incomplete") == len(user_ids)
+    assert result.log.count("incomplete (stalled)") == len(user_ids)
