@@ -1,0 +1,167 @@
+"""FrontierStore in Redis: one frontier shared by the spiders of several machines.
+
+Same semantics as the SQLite store (two phases, follower skip, live scores, per-spider picks,
+edges applied once in pick order, leases); each step is one Lua script (redis_scripts.py), so
+claims are atomic across nodes and a node that dies mid-step leaves nothing half done. A pick
+whose holder died is handed out again when its lease expires (at once if the holder was a
+process on this machine that no longer exists).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Iterable, Sequence
+
+import redis
+
+from scmap.frontier import redis_scripts
+from scmap.frontier.ordering import CrawlRules, Decision
+from scmap.frontier.sqlite_store import TERMINAL_FAILURES, owner_is_dead_here
+from scmap.frontier.store import ClaimResult, Edge, FrontierCounts, QueueEntry
+from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_redis_url
+
+logger = logging.getLogger("scmap.frontier")
+
+DISCOVERY_BATCH = 5_000  # accounts per script call: keeps each call short for other clients
+
+
+class RedisFrontierStore:
+    def __init__(self, url: str, client: redis.Redis | None = None) -> None:
+        install_log_masking()
+        target = parse_redis_url(url)
+        self.url = mask_store_url(url)
+        self.key_prefix = target.key_prefix
+        self._p = "{" + target.key_prefix + "}"
+        self._redis = client or redis.Redis.from_url(
+            target.connection_url, decode_responses=True, health_check_interval=30,
+            **target.connection_kwargs())
+        self._scripts = {
+            name: self._redis.register_script(redis_scripts.script(getattr(redis_scripts, name)))
+            for name in ("ADD_DISCOVERED", "SET_FOLLOWERS", "CLAIM_NEXT", "RENEW_LEASES", "MARK_DONE",
+                         "MARK_SKIPPED", "MARK_FAILED", "COUNTS", "TOP_OF_QUEUE")}
+        self._known_dead: set[str] = set()
+        self._redis.ping()  # fail at open (wrong host / password), not at the first claim
+
+    def __repr__(self) -> str:
+        return f"RedisFrontierStore({self.url})"
+
+    def _run(self, name: str, *args: Any) -> Any:
+        return self._scripts[name](keys=[f"{self._p}:order"], args=[self._p, *args])
+
+    def _key(self, *parts: str) -> str:
+        return ":".join((self._p, *parts))
+
+    def _spider_key(self, spider: str, name: str) -> str:
+        return f"{self._p}:spider:{spider}:{name}"
+
+    # --- discovery and followers (shared by all spiders) ---
+
+    def add_discovered(self, permalinks: Sequence[str]) -> None:
+        permalinks = list(permalinks)
+        for start in range(0, len(permalinks), DISCOVERY_BATCH):
+            self._run("ADD_DISCOVERED", *permalinks[start:start + DISCOVERY_BATCH])
+
+    def set_followers(self, permalink: str, followers_count: int, rules: CrawlRules) -> None:
+        self._run("SET_FOLLOWERS", permalink, int(followers_count), rules.min_followers)
+
+    # --- picks ---
+
+    def _dead_holders(self, spider: str, owner: str) -> list[str]:
+        """Holders of in-flight picks known to be dead processes of this machine."""
+        holders = set(self._redis.hvals(self._spider_key(spider, "owner"))) - {owner}
+        dead = [h for h in holders if h in self._known_dead or owner_is_dead_here(h)]
+        self._known_dead.update(dead)  # a dead pid stays dead
+        return dead
+
+    def claim_next(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float) -> ClaimResult:
+        decision, permalink, seq, reclaimed = self._run(
+            "CLAIM_NEXT", spider, owner, repr(float(lease_seconds)), rules.bfs_accounts, rules.max_accounts,
+            rules.min_followers, rules.accounts_in_flight, json.dumps(dict(rules.weights)),
+            json.dumps(self._dead_holders(spider, owner)))
+        return ClaimResult(Decision(decision), permalink or None, int(seq) if seq else None,
+                           reclaimed=bool(reclaimed))
+
+    def renew_leases(self, spider: str, owner: str, lease_seconds: float) -> int:
+        if lease_seconds == 0:
+            lease_seconds = -1e-6  # 0 means "release" to the script
+        return int(self._run("RENEW_LEASES", spider, owner, repr(float(lease_seconds))))
+
+    def release(self, spider: str, owner: str) -> int:
+        return int(self._run("RENEW_LEASES", spider, owner, "0"))
+
+    # --- finishing picks ---
+
+    def mark_done(self, spider: str, permalink: str, edges: Iterable[Edge],
+                  user_id: int | None, followers_count: int | None) -> bool:
+        unique: dict[str, Edge] = {}
+        for edge in edges:
+            unique.setdefault(edge.identity, edge)
+        in_list_order = sorted(unique.values(), key=Edge.list_order_key, reverse=True)
+        encoded = json.dumps([[e.dst_permalink, e.dst_user_id, e.dst_followers_count, e.interaction]
+                              for e in in_list_order])
+        return bool(self._run("MARK_DONE", spider, permalink, encoded, _text(user_id), _text(followers_count)))
+
+    def mark_skipped(self, spider: str, permalink: str, followers_count: int | None,
+                     reason: str, rules: CrawlRules) -> bool:
+        return bool(self._run("MARK_SKIPPED", spider, permalink, _text(followers_count), reason))
+
+    def mark_failed(self, spider: str, permalink: str, status: str) -> bool:
+        if status not in TERMINAL_FAILURES:
+            raise ValueError(f"mark_failed takes {TERMINAL_FAILURES}, not {status!r}")
+        return bool(self._run("MARK_FAILED", spider, permalink, status))
+
+    # --- reading ---
+
+    def counts(self, spider: str, rules: CrawlRules) -> FrontierCounts:
+        statuses_flat, discovered, below, picked_eligible, applied, in_flight = self._run(
+            "COUNTS", spider, rules.min_followers)
+        flat = json.loads(statuses_flat)
+        statuses = {flat[i]: int(flat[i + 1]) for i in range(0, len(flat), 2)}
+        return FrontierCounts(
+            discovered=int(discovered), below_threshold=int(below), visited=statuses.get("done", 0),
+            skipped=statuses.get("skipped", 0), not_found=statuses.get("not_found", 0),
+            failed=statuses.get("failed", 0), in_flight=int(in_flight),
+            frontier_size=int(discovered) - int(below) - int(picked_eligible), applied=int(applied))
+
+    def top_of_queue(self, spider: str, rules: CrawlRules, n: int) -> list[QueueEntry]:
+        permalinks = self._run("TOP_OF_QUEUE", spider, rules.bfs_accounts, rules.min_followers, n)
+        entries = []
+        for permalink in permalinks:
+            account = self.account(permalink)
+            assert account is not None
+            entries.append(QueueEntry(permalink, account["score"], account["discovery_order"],
+                                      account["followers_count"]))
+        return entries
+
+    def picks(self, spider: str) -> list[tuple[int, str, str]]:
+        """(seq, permalink, status) of every pick of `spider`, in hand-out order."""
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hgetall(self._spider_key(spider, "permalink"))
+        pipe.hgetall(self._spider_key(spider, "status"))
+        permalink_by_seq, status_by_seq = pipe.execute()
+        return sorted((int(seq), permalink, status_by_seq[seq]) for seq, permalink in permalink_by_seq.items())
+
+    def visited_order(self, spider: str) -> list[str]:
+        return [permalink for _, permalink, status in self.picks(spider) if status == "done"]
+
+    def account(self, permalink: str) -> dict | None:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.zscore(self._key("order"), permalink)
+        pipe.hget(self._key("user_id"), permalink)
+        pipe.zscore(self._key("followers"), permalink)
+        pipe.hget(self._key("skip"), permalink)
+        order, user_id, followers, skip_reason = pipe.execute()
+        if order is None:
+            return None
+        rank = self._redis.zscore(self._key("rank"), f"{int(order):012d}:{permalink}")
+        return {"permalink": permalink, "user_id": None if user_id is None else int(user_id),
+                "followers_count": None if followers is None else int(followers),
+                "score": 0.0 - (rank or 0.0), "skip_reason": skip_reason, "discovery_order": int(order)}
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def _text(value: int | None) -> str:
+    return "" if value is None else str(int(value))
