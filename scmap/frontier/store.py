@@ -113,9 +113,11 @@ class FrontierStore(Protocol):
 
 def open_store(url: str) -> FrontierStore:
     """`sqlite:///abs/path.sqlite`, `sqlite:relative/path.sqlite` or a bare path.
-    (`redis://...` comes with the distributed crawl.)"""
+    `redis://[:password@]host:port/db[?prefix=name]` (redis_store.py, store_url.py)."""
     if url.startswith("redis://") or url.startswith("rediss://"):
-        raise NotImplementedError("the Redis frontier store is not written yet; use an SQLite path")
+        from scmap.frontier.redis_store import RedisFrontierStore
+
+        return RedisFrontierStore(url)
     path = url
     if url.startswith("sqlite:///"):
         path = url[len("sqlite://"):]
