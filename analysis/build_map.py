@@ -160,6 +160,7 @@ def build_map(options: MapOptions) -> dict:
                      for c, label in cluster_labels.items()],
         "quality": quality,
         "timings_seconds": timer.seconds,
+        "peak_rss_mib_after_stage": timer.peak_rss_mib,
         "outputs": {name: str(options.out / name) for name in
                     ("coords.parquet", "pca.png", "map.png", "map.html", "report.json")},
     }

@@ -61,7 +61,7 @@ def _pca_by_gram(scores: sp.csr_matrix, components: int) -> tuple[np.ndarray, np
     gram -= row_dot_mean[None, :]
     gram += column_means @ column_means
     total_variance = np.trace(gram)
-    values, vectors = scipy.linalg.eigh(gram, subset_by_index=[n_rows - components, n_rows - 1])
+    values, vectors = scipy.linalg.eigh(gram, subset_by_index=[n_rows - components, n_rows - 1], driver="evr")
     values, vectors = np.clip(values[::-1], 0, None), vectors[:, ::-1]
     # Principal-component scores are U * S, and S^2 are the Gram eigenvalues.
     return vectors * np.sqrt(values), values / total_variance if total_variance > 0 else values * 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import resource
+import sys
 import time
 from contextlib import contextmanager
 from typing import Iterator
@@ -10,11 +12,18 @@ from typing import Iterator
 log = logging.getLogger("analysis")
 
 
+def peak_rss_mib() -> int:
+    """This process's peak resident memory so far (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak / (1024 * 1024 if sys.platform == "darwin" else 1024))
+
+
 class StageTimer:
     """Times named stages; each start/end is logged so long runs show progress."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.peak_rss_mib: dict[str, int] = {}  # process peak so far, at the end of each stage
         self._started = time.perf_counter()
 
     @contextmanager
@@ -26,7 +35,9 @@ class StageTimer:
         finally:
             elapsed = time.perf_counter() - begin
             self.seconds[name] = round(elapsed, 3)
-            log.info("%s done in %.1f s (total %.1f s)", name, elapsed, self.total())
+            self.peak_rss_mib[name] = peak_rss_mib()
+            log.info("%s done in %.1f s (total %.1f s, peak RSS %d MiB)", name, elapsed, self.total(),
+                     self.peak_rss_mib[name])
 
     def total(self) -> float:
         return time.perf_counter() - self._started

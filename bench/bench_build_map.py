@@ -8,8 +8,8 @@ peak RSS from os.wait4's rusage of exactly that child).
 
 Synthetic data: planted scenes; each crawled account has ~500 interactions of each type,
 half in its own scene (popularity-skewed), some to globally popular accounts, the rest
-spread over the long tail; 3% of edges duplicated (as a re-crawl would). Dataset cached
-under --data-dir.
+spread over the long tail; ~12% barely active accounts and ~8% self-likers (for the two
+filters); 3% of edges duplicated (as a re-crawl would). Dataset cached under --data-dir.
 """
 
 from __future__ import annotations
@@ -51,13 +51,18 @@ def generate(out: Path, sources: int, columns: int, per_type: int, seed: int = 7
     permalinks = pa.array([f"user-{i}" for i in ids])
     usernames = pa.array([f"User {i}" for i in ids])
     followers = rng.integers(250, 200_000, columns)
+    inactive = rng.random(sources) < 0.12
+    self_liker = np.zeros(columns, bool)
+    self_liker[:sources] = rng.random(sources) < 0.08
     scraped = np.datetime64("2025-06-01T00:00:00", "us").astype(np.int64)
     for typ, kind in TYPES.items():
         (out / "edges" / f"interaction={typ}").mkdir(parents=True, exist_ok=True)
     for start in range(0, sources, SOURCES_PER_FILE):
         block = np.arange(start, min(sources, start + SOURCES_PER_FILE))
         for typ, kind in TYPES.items():
-            src = np.repeat(block, per_type)
+            # ~12% barely active accounts (the --min-total filter drops them).
+            per_source = np.where(inactive[block], rng.integers(0, 8, len(block)), per_type)
+            src = np.repeat(block, per_source)
             choice = rng.random(len(src))
             dst = np.empty(len(src), dtype=np.int64)
             uniform = choice < 0.3
@@ -70,6 +75,9 @@ def generate(out: Path, sources: int, columns: int, per_type: int, seed: int = 7
                 rows = scene_rows[scenes == s]
                 dst[rows] = members[s][np.searchsorted(in_scene_cdf[s], rng.random(len(rows)))]
             dst = np.minimum(dst, columns - 1)
+            if typ == "likes":  # ~8% self-likers (the --max-share filter drops them)
+                selfish = self_liker[src] & (rng.random(len(src)) < 0.6)
+                dst[selfish] = src[selfish]
             object_id = ids[dst] if kind == "user" else ids[dst] * 100 + rng.integers(0, 30, len(src))
             created = rng.integers(1_400_000_000, 1_750_000_000, len(src)) * 1_000_000
             duplicate = rng.random(len(src)) < 0.03  # a re-crawl writes some edges twice
@@ -149,7 +157,7 @@ def main() -> int:
         dense_baseline(args.dense_baseline)
         return 0
     scale = SCALES[args.scale]
-    data = args.data_dir / args.scale
+    data = args.data_dir / f"{args.scale}-v2"
     if not (data / "done").exists():
         print(f"generating {args.scale} dataset in {data} ...", flush=True)
         began = time.perf_counter()
