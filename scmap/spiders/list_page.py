@@ -40,7 +40,7 @@ _FETCH_JS = """async ([url, timeoutMs]) => {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const response = await fetch(url, {credentials: "include", signal: controller.signal,
+    const response = await (window.__scmapFetch || window.fetch)(url, {credentials: "include", signal: controller.signal,
                                         headers: {"Accept": "application/json, text/javascript, */*; q=0.01"}});
     const text = await response.text();
     return {status: response.status, retryAfter: response.headers.get("Retry-After"), text};
@@ -49,6 +49,25 @@ _FETCH_JS = """async ([url, timeoutMs]) => {
   } finally {
     clearTimeout(timer);
   }
+}"""
+# On takeover the page's own loader is muted for api URLs (its requests never settle), so it
+# does not keep retrying while we honour a Retry-After: one polite client per page, not two.
+_MUTE_PAGE_LOADER_JS = """(apiUrl) => {
+  if (window.__scmapFetch) return;
+  const realFetch = window.fetch.bind(window);
+  window.__scmapFetch = realFetch;
+  window.fetch = (input, init) => {
+    const url = typeof input === "string" ? input : (input && input.url) || "";
+    return url.startsWith(apiUrl) ? new Promise(() => {}) : realFetch(input, init);
+  };
+  const open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.open = function (method, url) {
+    this.__scmapMuted = String(url).startsWith(apiUrl);
+    return open.apply(this, arguments);
+  };
+  XMLHttpRequest.prototype.send = function () {
+    return this.__scmapMuted ? undefined : send.apply(this, arguments);
+  };
 }"""
 _SCROLL_JS = "() => { window.scrollTo(0, document.documentElement.scrollHeight); return document.documentElement.scrollHeight; }"
 
@@ -273,6 +292,10 @@ async def scroll_list(page: Any, capture: ApiCapture, config: ListConfig, result
 async def fetch_rest(page: Any, capture: ApiCapture, config: ListConfig, result: ListResult,
                      deadline: float) -> None:
     """Continue the list from its last good page with in-page fetch(), retrying faults."""
+    try:
+        await page.evaluate(_MUTE_PAGE_LOADER_JS, config.api_url)
+    except Exception as error:  # not fatal: we only fetch politely ourselves
+        logger.debug("could not mute the page's loader: %r", error)
     same_place = 0
     while not _enough(capture, config.limit):
         url = capture.next_url()
