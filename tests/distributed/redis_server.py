@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import pytest
 import redis
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -73,3 +74,10 @@ def _wait_ready(url: str, process: subprocess.Popen, timeout: float = 10.0) -> b
         return False
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """One password-protected redis-server for the test session (stores use their own prefixes)."""
+    with run_redis_server() as url:
+        yield url
