@@ -149,6 +149,12 @@ class SqliteFrontierStore:
             statuses = dict(db.execute(
                 "SELECT status, COUNT(*) FROM claims WHERE spider = ? GROUP BY status", (spider,)).fetchall())
             decision = decide(statuses.get(DONE, 0), statuses.get(IN_FLIGHT, 0), rules)
+            if decision is Decision.FINISHED:
+                # Nothing in flight: the last visits' edges, held back by the lag, count now
+                # (final scores, and other spiders sharing the store see them).
+                applied = self._applied(db, spider)
+                while self._apply_pick(db, spider, applied + 1, rules):
+                    applied += 1
             if decision in (Decision.WAIT, Decision.FINISHED):
                 return ClaimResult(decision)
             next_seq = 1 + (db.execute(

@@ -152,7 +152,9 @@ def run(config: dict[str, Any]) -> None:
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     }
     process = CrawlerProcess(settings)
-    process.crawl(FakeAccountsSpider, world_path=config["world"], **config["spider_args"])
+    for name in config.get("spiders", ["fake"]):  # several: one process, one shared store
+        spider_class = type(f"FakeSpider_{name}", (FakeAccountsSpider,), {"name": name})
+        process.crawl(spider_class, world_path=config["world"], **config["spider_args"])
     process.start()
 
 
