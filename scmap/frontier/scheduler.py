@@ -36,7 +36,6 @@ logger = logging.getLogger("scmap.frontier")
 
 ACCOUNT_META_KEY = "frontier_account"  # set on the request built for an account
 TICK_SECONDS = 0.5
-IDLE_TICKS_BEFORE_GIVING_UP = 20  # engine idle this long with an account unfinished: it is lost
 
 
 def parse_seeds(value: Any) -> list[str]:
@@ -117,6 +116,8 @@ class FrontierScheduler(BaseScheduler):
         self.owner = make_owner()
         self.lease_seconds = self.settings.getfloat("FRONTIER_LEASE_SECONDS", 300.0)
         self.log_interval = self.settings.getfloat("FRONTIER_LOG_INTERVAL", 60.0)
+        # Engine idle this long while an account has no account_done: that signal is lost.
+        self.silent_account_seconds = self.settings.getfloat("FRONTIER_SILENT_ACCOUNT_SECONDS", 10.0)
         self.requests: deque[Request] = deque()
         self.accounts: dict[str, AccountInFlight] = {}
         self.exhausted = False  # the store said FINISHED for this spider
@@ -306,11 +307,13 @@ class FrontierScheduler(BaseScheduler):
         """An account whose requests are all gone without an account_done would block the order
         forever (a spider bug); after a while it is finished as failed, loudly."""
         engine = self.crawler.engine
+        scraper_slot = getattr(engine.scraper, "slot", None)
         busy = (self.requests or getattr(engine.downloader, "active", None)
-                or not engine.scraper.slot.is_idle() or getattr(engine, "_start", None) is not None)
+                or (scraper_slot is not None and not scraper_slot.is_idle())
+                or getattr(engine, "_start", None) is not None)
         silent = [p for p, a in self.accounts.items() if a.finish is None]
         self.idle_ticks = 0 if busy or not silent else self.idle_ticks + 1
-        if self.idle_ticks < IDLE_TICKS_BEFORE_GIVING_UP:
+        if self.idle_ticks * TICK_SECONDS < self.silent_account_seconds:
             return
         for permalink in silent:
             logger.error("frontier: no account_done for %s although its requests are finished;"

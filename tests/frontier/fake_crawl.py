@@ -91,6 +91,8 @@ class FakeAccountsSpider(scrapy.Spider):
     def parse_page(self, response: scrapy.http.Response, permalink: str, page: int) -> Any:
         if self.page_delay:
             time.sleep(self.page_delay)  # a slower "site", so a test can kill mid-crawl
+        if permalink in self.world.get("silent", []):
+            return  # a spider bug: no account_done for this one
         if permalink in self.world["missing"]:
             self._done(permalink, scmap_signals.STATUS_NOT_FOUND, None)
             return
@@ -121,6 +123,7 @@ class JsonLinesEdgeWriter:
     @classmethod
     def from_crawler(cls, crawler: Any) -> JsonLinesEdgeWriter:
         writer = cls(crawler.settings.get("EDGES_JSONL"))
+        writer.failures_left = crawler.settings.getint("EDGES_PERSIST_FAILURES", 0)  # a full disk, say
         crawler.signals.connect(writer.persist, signal=scmap_signals.persist_account_edges)
         return writer
 
@@ -129,6 +132,9 @@ class JsonLinesEdgeWriter:
         return item
 
     def persist(self, spider: Any = None, permalink: str | None = None) -> None:
+        if getattr(self, "failures_left", 0) > 0:
+            self.failures_left -= 1
+            raise OSError("No space left on device (simulated)")
         self.file.write("".join(self.buffer))
         self.file.flush()
         os.fsync(self.file.fileno())
@@ -150,6 +156,7 @@ def run(config: dict[str, Any]) -> None:
         "LOG_LEVEL": "INFO",
         "CONCURRENT_REQUESTS": 8,
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        **config.get("settings", {}),
     }
     process = CrawlerProcess(settings)
     for name in config.get("spiders", ["fake"]):  # several: one process, one shared store

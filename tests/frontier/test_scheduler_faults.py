@@ -1,0 +1,41 @@
+"""Faults around the scheduler: a spider that never sends account_done, a writer that cannot
+persist for a while. The crawl neither hangs nor records an account whose edges are not safe."""
+
+from __future__ import annotations
+
+import pytest
+
+from scmap.frontier.sqlite_store import SqliteFrontierStore
+from tests.frontier.fake_crawl import WEIGHTS, make_world, read_edges, start_crawl, write_config
+from tests.frontier.reference_order import reference_picks
+
+ARGS = {"seeds": "u1,u2,u3", "bfs_accounts": 5, "max_accounts": 15, "accounts_in_flight": 2}
+
+
+def run(tmp_path, world, **config) -> str:
+    process = start_crawl(write_config(tmp_path, world, ARGS, **config))
+    log, _ = process.communicate(timeout=100)
+    assert process.returncode == 0, log[-3000:]
+    return log
+
+
+@pytest.mark.timeout(120)
+def test_an_account_without_account_done_is_finished_as_failed_and_the_crawl_goes_on(tmp_path):
+    world = make_world(seed=9, accounts=120)
+    world["silent"] = ["u2"]
+    log = run(tmp_path, world, settings={"FRONTIER_SILENT_ACCOUNT_SECONDS": 1})
+    picks = SqliteFrontierStore(tmp_path / "run.sqlite").picks("fake")
+    assert ("u2", "failed") in [(p, s) for _, p, s in picks]
+    assert "no account_done for u2" in log
+    assert sum(s == "done" for *_, s in picks) == 15
+
+
+@pytest.mark.timeout(120)
+def test_an_account_is_recorded_only_once_its_edges_are_persisted(tmp_path):
+    world = make_world(seed=9, accounts=120)
+    log = run(tmp_path, world, settings={"EDGES_PERSIST_FAILURES": 3})
+    assert log.count("could not be persisted") >= 3
+    picks = [(p, s) for _, p, s in SqliteFrontierStore(tmp_path / "run.sqlite").picks("fake")]
+    assert picks == reference_picks(world, ["u1", "u2", "u3"], 5, 15, 250, WEIGHTS, 2)
+    written = {e["src_permalink"] for e in read_edges(tmp_path / "run.jsonl")}
+    assert written == {p for p, s in picks if s == "done" and world["edges"][p]}
