@@ -204,7 +204,15 @@ class FrontierScheduler(BaseScheduler):
             self.stats.inc_value("frontier/accounts_handed_out_again")
             logger.info("frontier %s: handing out %s again (pick %d, its holder died)",
                         self.spider.name, claim.permalink, claim.seq)
-        request = self.spider.request_for_account(claim.permalink)
+        try:
+            request = self.spider.request_for_account(claim.permalink)
+        except Exception:
+            logger.exception("frontier %s: no request for %r; finishing it as failed",
+                             self.spider.name, claim.permalink)
+            del self.accounts[claim.permalink]
+            self.store.mark_failed(self.spider.name, claim.permalink, scmap_signals.STATUS_FAILED)
+            self.store_changed = True
+            return None
         request.meta.setdefault(ACCOUNT_META_KEY, claim.permalink)
         return request
 

@@ -78,6 +78,8 @@ class FakeAccountsSpider(scrapy.Spider):
                                  cb_kwargs={"permalink": permalink, "page": 1}, dont_filter=True)
 
     def request_for_account(self, permalink: str) -> scrapy.Request:
+        if permalink in self.world.get("unrequestable", []):
+            raise ValueError(f"cannot build a request for {permalink!r}")
         self.requested.append(permalink)
         return scrapy.Request(f"data:,{permalink}/page1", callback=self.parse_page,
                               cb_kwargs={"permalink": permalink, "page": 1}, dont_filter=True)

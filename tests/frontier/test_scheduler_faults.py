@@ -39,3 +39,13 @@ def test_an_account_is_recorded_only_once_its_edges_are_persisted(tmp_path):
     assert picks == reference_picks(world, ["u1", "u2", "u3"], 5, 15, 250, WEIGHTS, 2)
     written = {e["src_permalink"] for e in read_edges(tmp_path / "run.jsonl")}
     assert written == {p for p, s in picks if s == "done" and world["edges"][p]}
+
+
+@pytest.mark.timeout(120)
+def test_an_account_the_spider_cannot_build_a_request_for_ends_failed(tmp_path):
+    world = make_world(seed=9, accounts=120)
+    world["unrequestable"] = ["u1"]
+    log = run(tmp_path, world)
+    picks = [(p, s) for _, p, s in SqliteFrontierStore(tmp_path / "run.sqlite").picks("fake")]
+    assert picks[0] == ("u1", "failed") and "no request for 'u1'" in log
+    assert sum(s == "done" for _, s in picks) == 15
