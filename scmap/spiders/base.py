@@ -37,6 +37,8 @@ from scmap.spiders.list_page import (
 )
 
 DEFAULT_LIMIT = 500
+# A list whose page died with the browser (or timed out) is tried once more in a fresh page.
+MAX_ATTEMPTS = 2
 NOT_FOUND_STATUSES = (404, 410)
 INIT_PAGE_CALLBACK = "scmap.spiders.list_page.init_page"
 
@@ -122,7 +124,7 @@ class InteractionSpider(scrapy.Spider):
         for permalink in self.seeds:
             yield self.request_for_account(permalink)
 
-    def request_for_account(self, permalink: str) -> scrapy.Request:
+    def request_for_account(self, permalink: str, attempt: int = 1) -> scrapy.Request:
         """The one request that crawls `permalink`'s list (contract with scmap.frontier)."""
         # Contexts rotate every N accounts; a retired one is closed by its last page.
         context = f"{self.name}-{self._accounts_started // self.accounts_per_context}"
@@ -142,6 +144,7 @@ class InteractionSpider(scrapy.Spider):
                 "playwright_page_init_callback": INIT_PAGE_CALLBACK,
                 "handle_httpstatus_list": list(NOT_FOUND_STATUSES),
                 "permalink": permalink,
+                "scmap_attempt": attempt,
                 CONFIG_META_KEY: config.to_meta(),
             },
         )
@@ -167,12 +170,16 @@ class InteractionSpider(scrapy.Spider):
             result = await read_list(page, capture, config)
             dom_html = await page.content() if result.source == "dom" else None
         except Exception as error:  # a dead browser or a closed page: the crawl goes on
-            self.logger.error("Reading %s failed: %r", response.url, error)
-            self._stat("failed")
-            self._account_done(permalink, None, None, STATUS_FAILED)
-            return
+            failed = f"reading failed: {error!r}"
+        else:
+            failed = None
         finally:
             await self._close_page(page, response.meta.get("playwright_context"))
+        if failed is not None:
+            retry = self._retry(response.request, failed)
+            if retry is not None:
+                yield retry
+            return
 
         source = self._source(user, capture, permalink)
         if user.get("id") is not None:
@@ -188,14 +195,25 @@ class InteractionSpider(scrapy.Spider):
         self._account_done(permalink, source.id if source else None,
                            user.get("followers_count"), status)
 
-    async def list_failed(self, failure: Any) -> None:
+    async def list_failed(self, failure: Any) -> scrapy.Request | None:
         request = failure.request
-        permalink = request.meta.get("permalink")
         await self._close_page(request.meta.get("playwright_page"), request.meta.get("playwright_context"))
-        self.logger.error("List page of %s failed: %s", permalink, failure.getErrorMessage())
+        self._stat(f"errors/{failure.type.__name__}")
+        return self._retry(request, f"{failure.type.__name__}: {failure.getErrorMessage()}")
+
+    def _retry(self, request: scrapy.Request, why: str) -> scrapy.Request | None:
+        """A fresh request for the account (new page, maybe a restarted browser), or - after
+        MAX_ATTEMPTS - the account is given up as failed."""
+        permalink = request.meta.get("permalink")
+        attempt = int(request.meta.get("scmap_attempt", 1))
+        if attempt < MAX_ATTEMPTS:
+            self.logger.warning("List of %s failed (%s): retrying in a new page", permalink, why)
+            self._stat("list_retries")
+            return self.request_for_account(permalink, attempt=attempt + 1)
+        self.logger.error("List of %s failed after %d attempts: %s", permalink, attempt, why)
         self._stat("failed")
-        self._stat(f"failed/{failure.type.__name__}")
         self._account_done(permalink, None, None, STATUS_FAILED)
+        return None
 
     # --- helpers ------------------------------------------------------------------------------
     def _source(self, user: dict[str, Any], capture: Any, permalink: str) -> Source | None:

@@ -72,6 +72,10 @@ _MUTE_PAGE_LOADER_JS = """(apiUrl) => {
 _SCROLL_JS = "() => { window.scrollTo(0, document.documentElement.scrollHeight); return document.documentElement.scrollHeight; }"
 
 
+class PageGone(RuntimeError):
+    """The page closed or crashed under us (typically: the browser died)."""
+
+
 @dataclass
 class ListConfig:
     """What reading a list needs; built from settings, carried in Request.meta as a dict."""
@@ -107,6 +111,11 @@ class ApiCapture:
     requests_seen: int = 0
     responses_seen: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    page_gone: str | None = None  # "close" / "crash": the page (or its browser) died
+
+    def on_page_gone(self, reason: str) -> None:
+        self.page_gone = reason
+        self.changed.set()
 
     def matches(self, url: str) -> bool:
         if not url.startswith(self.api_url):
@@ -179,7 +188,8 @@ class ApiCapture:
             return None
         if pages:
             return with_client_params(pages[-1].next_href or "", self.client_params)
-        return self.last_failed_url
+        # No page yet: the failed first request, else the first request still hanging.
+        return self.last_failed_url or next(iter(sorted(self.inflight)), None)
 
 
 @dataclass
@@ -208,6 +218,8 @@ async def init_page(page: Any, request: Any) -> None:
     page.on("request", capture.on_request)
     page.on("response", capture.on_response)
     page.on("requestfailed", capture.on_request_failed)
+    page.on("close", lambda _page: capture.on_page_gone("closed"))
+    page.on("crash", lambda _page: capture.on_page_gone("crashed"))
 
 
 async def accept_cookies(page: Any) -> bool:
@@ -227,6 +239,8 @@ async def _wait_until(capture: ApiCapture, condition: Any, timeout: float) -> bo
     wake-ups: the condition is checked after clearing the event, before waiting."""
     deadline = time.monotonic() + timeout
     while not condition():
+        if capture.page_gone:
+            raise PageGone(f"page {capture.page_gone} while reading the list")
         capture.changed.clear()
         if condition():
             break
@@ -374,6 +388,10 @@ async def read_list(page: Any, capture: ApiCapture, config: ListConfig) -> ListR
         logger.info("taking over list fetching (%s) at %s", stop, capture.next_url())
         await fetch_rest(page, capture, config, result, deadline)
     pages, complete = capture.ordered()
+    if not complete:
+        # A browser that died mid-list looks like a stall; this raises for a dead page so the
+        # spider retries the list in a fresh one instead of keeping a truncated list.
+        await page.evaluate("() => 1")
     items = [item for p in pages for item in p.collection]
     limited = config.limit is not None and len(items) >= config.limit
     result.items = items[: config.limit] if config.limit is not None else items

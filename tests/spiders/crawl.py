@@ -60,8 +60,9 @@ def parse_stats(log: str) -> dict[str, Any]:
     return {name: int(value) for name, value in _STAT_LINE.findall(log[marker:])}
 
 
-def run_crawl(spider: str, sandbox: Any, seeds: list[str], out_dir: Path, *, limit: Any = 30,
-              settings: dict[str, Any] | None = None, timeout: float = 240) -> CrawlResult:
+def crawl_command(spider: str, sandbox: Any, seeds: list[str], out_dir: Path, *, limit: Any = 30,
+                  settings: dict[str, Any] | None = None) -> list[str]:
+    """`python -m scrapy.cmdline crawl ...` with the test settings; the log goes to out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
     log_file = out_dir / f"{spider}.log"
     command = [*SCRAPY, "crawl", spider, "-a", "seeds=" + ",".join(seeds), "-a", f"limit={limit}"]
@@ -70,13 +71,25 @@ def run_crawl(spider: str, sandbox: Any, seeds: list[str], out_dir: Path, *, lim
               **(settings or {})}
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
-                             timeout=timeout)
-    log = log_file.read_text(encoding="utf-8") if log_file.exists() else ""
-    log += process.stderr
-    return CrawlResult(process.returncode, _read_dataset(out_dir / "output" / "edges"),
+    return command
+
+
+CRAWL_ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def collect_result(spider: str, out_dir: Path, returncode: int, stderr: str = "") -> CrawlResult:
+    log_file = out_dir / f"{spider}.log"
+    log = (log_file.read_text(encoding="utf-8") if log_file.exists() else "") + stderr
+    return CrawlResult(returncode, _read_dataset(out_dir / "output" / "edges"),
                        _read_dataset(out_dir / "output" / "accounts"), parse_stats(log), log)
+
+
+def run_crawl(spider: str, sandbox: Any, seeds: list[str], out_dir: Path, *, limit: Any = 30,
+              settings: dict[str, Any] | None = None, timeout: float = 240) -> CrawlResult:
+    command = crawl_command(spider, sandbox, seeds, out_dir, limit=limit, settings=settings)
+    process = subprocess.run(command, cwd=REPO, env=CRAWL_ENV, capture_output=True, text=True,
+                             timeout=timeout)
+    return collect_result(spider, out_dir, process.returncode, process.stderr)
 
 
 def sandbox_counts(sandbox: Any) -> dict[str, int]:

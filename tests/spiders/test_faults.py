@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
+
+import psutil
 import pytest
 
-from .crawl import run_crawl, sandbox_counts
+from .crawl import CRAWL_ENV, REPO, collect_result, crawl_command, run_crawl, sandbox_counts
 from .test_e2e import assert_exact_lists, edge_keys
 
 LIMIT = 60  # three to four pages of 24 per account
@@ -85,3 +89,42 @@ def test_stalled_page_keeps_what_was_read_and_logs_it(truth, fault_sandbox, tmp_
         assert edge_keys(got, "likes") == edge_keys(truth_rows.head(len(got)), "likes")
     assert result.stat("scmap/likes/incomplete") == len(user_ids)
     assert result.log.count("incomplete (stalled)") == len(user_ids)
+
+
+def _browser_processes(root: psutil.Process) -> list[psutil.Process]:
+    """Chromium's main process(es) under the crawl: a chromium whose parent is not chromium."""
+    found = []
+    for child in root.children(recursive=True):
+        try:
+            if "chrom" in child.name().lower() and "chrom" not in child.parent().name().lower():
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
+
+@pytest.mark.timeout(300)
+def test_killed_browser_is_restarted_and_its_lists_redone(truth, fault_sandbox, tmp_path):
+    user_ids = busy_likers(truth, count=5)
+    with fault_sandbox({"latency_ms": 250}) as site:
+        command = crawl_command("likes", site, permalinks(truth, user_ids), tmp_path, limit=LIMIT,
+                                settings={**FAST, "CONCURRENT_REQUESTS": "2"})
+        process = subprocess.Popen(command, cwd=REPO, env=CRAWL_ENV, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+        crawl = psutil.Process(process.pid)
+        deadline = time.monotonic() + 60
+        browsers: list[psutil.Process] = []
+        while not browsers and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+            browsers = _browser_processes(crawl)
+        assert browsers, "Chromium never started"
+        time.sleep(2.5)  # pages are open and lists are being read
+        for browser in browsers:
+            browser.kill()
+        _out, stderr = process.communicate(timeout=240)
+    result = collect_result("likes", tmp_path, process.returncode, stderr)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.log.count("Launching browser") >= 2, "the browser was not restarted"
+    assert result.stat("scmap/likes/list_retries") > 0
+    assert_exact_lists(truth, result, "likes", user_ids, LIMIT)
+    assert result.stat("scmap/likes/lists_done") == len(user_ids)
