@@ -119,7 +119,7 @@ def build_map(options: MapOptions) -> dict:
 
     with timer.stage("scene clusters"):
         if options.clusters:
-            clusters = find_neighbourhoods(map_xy)
+            clusters = find_neighbourhoods(map_xy, seed=options.seed)
             centrality = centrality_within_cluster(shares.scores, ids, shares.column_ids, clusters)
             cluster_labels = name_clusters(clusters, centrality, names, followers)
         else:

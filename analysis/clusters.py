@@ -12,18 +12,32 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.cluster import HDBSCAN
+from sklearn.neighbors import NearestNeighbors
 
 UNCLUSTERED = -1
+MAX_FIT_POINTS = 20_000
 
 
-def find_neighbourhoods(coordinates: np.ndarray, min_cluster_size: int | None = None) -> np.ndarray:
-    """A cluster number per point (-1: between islands). Clusters are numbered by size."""
+def find_neighbourhoods(coordinates: np.ndarray, min_cluster_size: int | None = None,
+                        max_fit_points: int = MAX_FIT_POINTS, seed: int = 0) -> np.ndarray:
+    """A cluster number per point (-1: between islands). Clusters are numbered by size.
+
+    HDBSCAN costs about a minute at 100,000 points; above ``max_fit_points`` it is fitted on
+    a seeded sample and every other point takes the cluster of its nearest sampled point."""
     n_points = len(coordinates)
+    fitted = coordinates
+    if n_points > max_fit_points:
+        sample = np.random.default_rng(seed).choice(n_points, size=max_fit_points, replace=False)
+        fitted = coordinates[sample]
     if min_cluster_size is None:
-        min_cluster_size = max(5, n_points // 150)
-    if n_points < 2 * min_cluster_size:
+        min_cluster_size = max(5, len(fitted) // 150)
+    if len(fitted) < 2 * min_cluster_size:
         return np.full(n_points, UNCLUSTERED, dtype=np.int64)
-    raw = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min(10, min_cluster_size), copy=True).fit_predict(coordinates)
+    raw = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min(10, min_cluster_size),
+                  copy=True).fit_predict(fitted)
+    if len(fitted) < n_points:
+        nearest = NearestNeighbors(n_neighbors=1).fit(fitted).kneighbors(coordinates, return_distance=False)
+        raw = raw[nearest[:, 0]]
     # Renumber by size (largest = 0) so numbering is stable and meaningful.
     found = pd.Series(raw[raw != UNCLUSTERED]).value_counts()
     renumber = {old: new for new, old in enumerate(sorted(found.index, key=lambda c: (-found[c], c)))}

@@ -18,6 +18,16 @@ def test_finds_planted_islands_numbered_by_size() -> None:
         start += size
 
 
+def test_large_maps_fit_on_a_sample_and_label_every_point() -> None:
+    rng = np.random.default_rng(1)
+    xy = np.vstack([rng.normal(loc=(40 * i, 0), size=(300, 2)) for i in range(3)])
+    clusters = find_neighbourhoods(xy, max_fit_points=200)
+    for island in range(3):
+        block = clusters[island * 300:(island + 1) * 300]
+        assert len(set(block.tolist()) - {UNCLUSTERED}) == 1 and (block != UNCLUSTERED).mean() > 0.9
+    assert len(set(clusters.tolist()) - {UNCLUSTERED}) == 3
+
+
 def test_too_few_points_stay_unclustered() -> None:
     assert (find_neighbourhoods(np.zeros((6, 2)), min_cluster_size=5) == UNCLUSTERED).all()
 

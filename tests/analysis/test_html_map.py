@@ -1,0 +1,33 @@
+"""map.html: self-contained, safe embedding of untrusted names (unit level)."""
+
+import json
+import re
+
+import numpy as np
+
+from analysis.html_map import MapPage, embed_json, render_map_html
+
+HOSTILE = "</script><script>window.__pwned = 1</script><!-- {{DATA}}"
+
+
+def page(names: list[str]) -> MapPage:
+    n = len(names)
+    return MapPage(x=np.arange(n, dtype=float), y=np.zeros(n), names=names, permalinks=[f"p{i}" for i in range(n)],
+                   followers=[None] * n, clusters=np.zeros(n, dtype=int), cluster_labels={0: names[0]},
+                   neighbours=[[] for _ in range(n)], other_names=[], other_permalinks=[],
+                   profile_url="https://soundcloud.com/")
+
+
+def test_embedded_json_cannot_close_the_script_or_open_a_comment() -> None:
+    text = embed_json({"name": HOSTILE, "amp": "a & b", "sep": "\u2028"})
+    assert "<" not in text and ">" not in text and "\u2028" not in text
+    assert json.loads(text) == {"name": HOSTILE, "amp": "a & b", "sep": "\u2028"}
+
+
+def test_page_is_self_contained_and_holds_the_data_once() -> None:
+    html = render_map_html(page([HOSTILE, "plain"]))
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # no CDN, no external file
+    assert html.count("<script") == 2 and html.count("</script>") == 2
+    data = re.search(r'<script type="application/json" id="map-data">(.*?)</script>', html, re.S).group(1)
+    assert json.loads(data)["name"] == [HOSTILE, "plain"]
+    assert "{{" not in html.replace(data, "")  # every placeholder filled; none inside the data replaced
