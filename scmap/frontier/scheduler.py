@@ -159,7 +159,9 @@ class FrontierScheduler(BaseScheduler):
                 loop.stop()
         if self.store is None or self.spider is None:
             return
-        self._settle_finishes(force=True)  # the scraper is closed: no item is still on its way
+        # The engine closed the scraper first: every item reached the pipelines, which wrote
+        # their buffers on close_spider; the finishes can be recorded without asking again.
+        self._settle_finishes(force=True)
         released = self.store.release(self.spider.name, self.owner)
         if released:
             logger.info("frontier %s: %d unfinished accounts released for the next run", self.spider.name, released)
@@ -267,7 +269,7 @@ class FrontierScheduler(BaseScheduler):
             account = self.accounts[permalink]
             if account.finish_waits_for & active:
                 continue
-            if not self._persist_edges(permalink):
+            if not force and not self._persist_edges(permalink):
                 continue  # retried at the next tick; recording it now could lose its edges
             self._write_finish(permalink, account)
             del self.accounts[permalink]
@@ -328,7 +330,7 @@ class FrontierScheduler(BaseScheduler):
                          " finishing it as failed", permalink)
             self.accounts[permalink].finish = {"status": scmap_signals.STATUS_FAILED}
         self.idle_ticks = 0
-        self._settle_finishes(force=True)
+        self._settle_finishes()
 
     def _renew_leases(self) -> None:
         if self.store is not None and self.spider is not None and self.accounts:

@@ -226,3 +226,13 @@ def test_spiders_share_discoveries_and_scores_but_not_visits(store):
     assert store.account("p")["score"] == 1 and store.account("q")["score"] == 3
     assert store.visited_order("likes") == ["s", "p"]
     assert store.visited_order("follows") == ["s", "q", "p"]
+
+
+def test_released_picks_go_to_the_next_holder_at_once(store):
+    rules = CrawlRules(bfs_accounts=10, max_accounts=10, accounts_in_flight=1)
+    store.add_discovered(["s1", "s2"])
+    previous = "another-host:1:graceful"
+    assert store.claim_next(SPIDER, previous, rules, 600).permalink == "s1"
+    assert store.release(SPIDER, previous) == 1
+    again = store.claim_next(SPIDER, ME, rules, 60)
+    assert (again.permalink, again.reclaimed) == ("s1", True)
