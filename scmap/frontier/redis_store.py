@@ -142,6 +142,14 @@ class RedisFrontierStore:
         permalink_by_seq, status_by_seq = pipe.execute()
         return sorted((int(seq), permalink, status_by_seq[seq]) for seq, permalink in permalink_by_seq.items())
 
+    def in_flight(self, spider: str) -> list[tuple[int, str, str]]:
+        """(seq, permalink, holder) of `spider`'s picks in flight: who is crawling what."""
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hgetall(self._spider_key(spider, "owner"))
+        pipe.hgetall(self._spider_key(spider, "permalink"))
+        holders, permalink_by_seq = pipe.execute()
+        return sorted((int(seq), permalink_by_seq[seq], holder) for seq, holder in holders.items())
+
     def visited_order(self, spider: str) -> list[str]:
         return [permalink for _, permalink, status in self.picks(spider) if status == "done"]
 
