@@ -97,6 +97,10 @@ class SqliteFrontierStore:
         # WAL + NORMAL: a committed step survives a process crash (kill -9); a power cut may undo
         # the last steps, never half of one, which only means re-crawling a few accounts.
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints (copying the WAL into the file, with fsync) are the main I/O cost of
+        # applying edges; fewer, larger ones halve it. The WAL grows to ~40 MB between them.
+        self._db.execute("PRAGMA wal_autocheckpoint=10000")
+        self._db.execute("PRAGMA cache_size=-65536")  # KiB: the hot part of a 1M-account store
         self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_seconds * 1000)}")
         self._db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
 
@@ -135,7 +139,7 @@ class SqliteFrontierStore:
             "   ELSE skip_reason END"
             " WHERE permalink = :permalink",
             ({"uid": uid, "followers": followers, "added": added, "min": rules.min_followers, "permalink": p}
-             for p, uid, followers, added in rows))
+             for p, uid, followers, added in sorted(rows, key=lambda row: row[0])))  # index locality
 
     # --- picks ---
 
