@@ -39,7 +39,7 @@ def page(browser):
 def accept_cookies(page: Page) -> None:
     page.wait_for_selector("#onetrust-banner-sdk", timeout=10_000)
     page.click("button#onetrust-accept-btn-handler")
-    page.wait_for_selector("#onetrust-banner-sdk", state="detached", timeout=5_000)
+    page.wait_for_selector("#onetrust-banner-sdk", state="hidden", timeout=5_000)
 
 
 def scroll_to_end(page: Page, item_selector: str, max_rounds: int = 400) -> None:

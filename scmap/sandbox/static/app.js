@@ -339,9 +339,14 @@
 
   function consentGiven() { return document.cookie.indexOf("OptanonAlertBoxClosed=") >= 0; }
 
+  /* Like OneTrust: the banner sits in #onetrust-consent-sdk and, once answered, is hidden
+   * (display: none) after a short fade rather than removed from the DOM. */
   function showConsentBanner() {
     if (consentGiven()) return;
-    var banner = el("div", "otFloatingRoundedCorner ot-wo-title");
+    var sdk = el("div");
+    sdk.id = "onetrust-consent-sdk";
+    sdk.appendChild(el("div", "onetrust-pc-dark-filter ot-hide ot-fade-in"));
+    var banner = el("div", "otFloatingRoundedCorner ot-wo-title ot-fade-in");
     banner.id = "onetrust-banner-sdk";
     banner.setAttribute("role", "region");
     banner.setAttribute("aria-label", "Cookie banner");
@@ -356,7 +361,8 @@
     reject.id = "onetrust-reject-all-handler";
     function close() {
       document.cookie = "OptanonAlertBoxClosed=" + new Date().toISOString() + "; path=/";
-      banner.parentNode && banner.parentNode.removeChild(banner);
+      banner.style.opacity = "0";
+      setTimeout(function () { banner.style.display = "none"; }, 200);
       document.body.classList.add("ot-hide-banner");
     }
     accept.addEventListener("click", close);
@@ -365,7 +371,8 @@
     buttons.appendChild(reject);
     banner.appendChild(policy);
     banner.appendChild(buttons);
-    document.body.appendChild(banner);
+    sdk.appendChild(banner);
+    document.body.appendChild(sdk);
   }
 
   function boot() {
