@@ -49,11 +49,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     for assignment in options.set:
         name, _, value = assignment.partition("=")
         settings.set(name.strip(), value, priority="cmdline")
-    process = CrawlerProcess(settings)
     names = [name.strip() for name in options.spiders.split(",") if name.strip()]
     unknown = sorted(set(names) - set(ALL_SPIDERS))
     if unknown:
         raise SystemExit(f"unknown spiders {unknown}; choose among {ALL_SPIDERS}")
+    process = CrawlerProcess(settings)
     for name in names:
         process.crawl(name, **spider_arguments(options))
     process.start()
