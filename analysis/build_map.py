@@ -77,8 +77,7 @@ def build_map(options: MapOptions) -> dict:
         raise MapBuildError(f"edge dataset {options.edges} holds no edges with account ids")
 
     with timer.stage("score matrix + filters"):
-        matrix = build_score_matrix(edge_counts.counts, options.weights)
-        del edge_counts.counts
+        matrix = build_score_matrix(edge_counts.by_interaction, options.weights, consume=True)
         steps.append(_step(matrix, "crawled (sources)"))
         _require_rows(matrix, "weighting (every interaction type has weight 0?)")
         matrix = drop_low_total(matrix, options.min_total)

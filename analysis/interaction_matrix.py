@@ -50,28 +50,41 @@ def parse_weights(text: str) -> dict[str, float]:
     return weights
 
 
-def build_score_matrix(counts: pd.DataFrame, weights: dict[str, float]) -> InteractionMatrix:
-    """Score = sum over types of count x weight, per (src_id, dst_id). Ids are sorted so the
-    matrix (and everything after it) does not depend on the order files were read in."""
-    interaction = counts["interaction"].astype("category")
-    types = [str(t) for t in interaction.cat.categories]
-    unweighted = sorted(set(types) - set(weights))
+def build_score_matrix(counts_by_type: dict[str, pd.DataFrame], weights: dict[str, float],
+                       consume: bool = False) -> InteractionMatrix:
+    """Score = sum over types of count x weight, per (src_id, dst_id).
+
+    ``counts_by_type``: interaction type -> frame of ``src_id, dst_id, count``. Built one type at
+    a time (each type's sparse part is added to the total), so at 100,000 accounts the memory
+    peak is the total plus one type, not every type's counts plus the total. ``consume`` drops
+    each type's frame from the dict once used. Ids are sorted, so the matrix does not depend on
+    the order files were read in."""
+    unweighted = sorted(set(counts_by_type) - {t for t, w in weights.items() if w > 0})
     if unweighted:
         log.warning("interaction types without a weight are ignored: %s", ", ".join(unweighted))
-    # Weights looked up once per type, then spread by the category codes (fast on 100M rows).
-    weight_of_code = np.array([weights.get(t, 0.0) for t in types] + [0.0])
-    weight_per_row = weight_of_code[interaction.cat.codes.to_numpy()]  # code -1 (missing) -> last = 0
-    keep = weight_per_row > 0
-    src = counts["src_id"].to_numpy()[keep]
-    dst = counts["dst_id"].to_numpy()[keep]
-    values = counts["count"].to_numpy(dtype=np.float64)[keep] * weight_per_row[keep]
-    row_codes, row_ids = pd.factorize(src, sort=True)
-    column_codes, column_ids = pd.factorize(dst, sort=True)
-    # COO -> CSR sums the entries of the same (row, column) pair: the types add up.
-    scores = sp.coo_matrix((values, (row_codes.astype(np.int32), column_codes.astype(np.int32))),
-                           shape=(len(row_ids), len(column_ids))).tocsr()
-    scores.sum_duplicates()
-    return InteractionMatrix(scores, np.asarray(row_ids, dtype=np.int64), np.asarray(column_ids, dtype=np.int64))
+    used = [t for t in sorted(counts_by_type) if weights.get(t, 0) > 0 and len(counts_by_type[t])]
+    row_ids = _sorted_union(counts_by_type[t]["src_id"] for t in used)
+    column_ids = _sorted_union(counts_by_type[t]["dst_id"] for t in used)
+    shape = (len(row_ids), len(column_ids))
+    total = sp.csr_matrix(shape, dtype=np.float64)
+    for interaction in used:
+        frame = counts_by_type.pop(interaction) if consume else counts_by_type[interaction]
+        rows = np.searchsorted(row_ids, frame["src_id"].to_numpy()).astype(np.int32)
+        columns = np.searchsorted(column_ids, frame["dst_id"].to_numpy()).astype(np.int32)
+        values = frame["count"].to_numpy(dtype=np.float64) * weights[interaction]
+        del frame
+        part = sp.csr_matrix((values, (rows, columns)), shape=shape)  # COO -> CSR sums repeats
+        del rows, columns, values
+        total = part if total.nnz == 0 else total + part
+    total.sum_duplicates()
+    return InteractionMatrix(total, row_ids, column_ids)
+
+
+def _sorted_union(id_columns) -> np.ndarray:
+    unique = [pd.unique(column.to_numpy()) for column in id_columns]
+    if not unique:
+        return np.array([], dtype=np.int64)
+    return np.unique(np.concatenate(unique)).astype(np.int64)
 
 
 def keep_rows(matrix: InteractionMatrix, keep: np.ndarray) -> InteractionMatrix:

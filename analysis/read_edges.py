@@ -34,9 +34,9 @@ ROWS_PER_BUCKET = 4_000_000
 
 @dataclass
 class EdgeCounts:
-    """``counts``: one row per (src_id, dst_id, interaction) with ``count`` of distinct edges."""
+    """``by_interaction``: type -> one row per (src_id, dst_id) with ``count`` of distinct edges."""
 
-    counts: pd.DataFrame
+    by_interaction: dict[str, pd.DataFrame] = field(default_factory=dict)
     edges_read: int = 0
     unique_edges: int = 0
     rows_without_ids: int = 0
@@ -60,8 +60,7 @@ def interaction_types(dataset: ds.Dataset) -> list[str]:
 def count_edges(edges_dir: Path, rows_per_bucket: int = ROWS_PER_BUCKET) -> EdgeCounts:
     """Deduplicated interaction counts per (src_id, dst_id, interaction)."""
     dataset = open_edges(edges_dir)
-    result = EdgeCounts(counts=pd.DataFrame())
-    frames = []
+    result = EdgeCounts()
     try:
         for interaction in interaction_types(dataset):
             of_type = ds.field("interaction") == interaction
@@ -71,29 +70,18 @@ def count_edges(edges_dir: Path, rows_per_bucket: int = ROWS_PER_BUCKET) -> Edge
             kept = sum(len(part) for bucket in buckets for part in bucket["src_id"])
             result.edges_read += total
             result.rows_without_ids += total - kept
-            pair_counts = [_count_bucket(bucket) for bucket in buckets]
-            pair_counts = [table for table in pair_counts if table.num_rows]
+            pair_counts = [table for table in (_count_bucket(bucket) for bucket in buckets) if table.num_rows]
             if not pair_counts:
                 continue
             frame = pa.concat_tables(pair_counts).to_pandas()
+            frame["count"] = frame["count"].astype("int32")
             unique = int(frame["count"].sum())
             result.unique_edges += unique
             result.per_interaction[interaction] = unique
-            frame["count"] = frame["count"].astype("int32")
-            frame["interaction"] = pd.Categorical.from_codes(np.zeros(len(frame), np.int8), categories=[interaction])
-            frames.append(frame)
+            result.by_interaction[interaction] = frame
             log.info("  %s: %d edges, %d distinct, %d account pairs", interaction, total, unique, len(frame))
     except (pa.ArrowException, OSError) as error:
         raise scan_error(edges_dir, "edge", error) from None
-    if frames:
-        types = [str(frame["interaction"].cat.categories[0]) for frame in frames]
-        for frame in frames:  # one shared category list, so concat keeps the compact dtype
-            frame["interaction"] = frame["interaction"].cat.set_categories(types)
-        counts = pd.concat(frames, ignore_index=True)
-    else:
-        counts = pd.DataFrame({"src_id": pd.Series(dtype="int64"), "dst_id": pd.Series(dtype="int64"),
-                               "count": pd.Series(dtype="int32"), "interaction": pd.Series(dtype="category")})
-    result.counts = counts[["src_id", "dst_id", "interaction", "count"]]
     return result
 
 

@@ -9,10 +9,9 @@ from analysis.interaction_matrix import (DEFAULT_WEIGHTS, build_score_matrix, dr
                                          normalize_rows, parse_weights)
 
 
-def counts(rows: list[tuple[int, int, str, int]]) -> pd.DataFrame:
+def counts(rows: list[tuple[int, int, str, int]]) -> dict[str, pd.DataFrame]:
     frame = pd.DataFrame(rows, columns=["src_id", "dst_id", "interaction", "count"])
-    frame["interaction"] = frame["interaction"].astype("category")
-    return frame
+    return {t: group.drop(columns="interaction") for t, group in frame.groupby("interaction")}
 
 
 def dense(matrix) -> dict:
@@ -46,6 +45,12 @@ def test_ids_are_sorted_whatever_the_input_order() -> None:
     rows = [(5, 50, "likes", 1), (3, 70, "likes", 2), (4, 60, "follows", 1)]
     a, b = build_score_matrix(counts(rows), DEFAULT_WEIGHTS), build_score_matrix(counts(rows[::-1]), DEFAULT_WEIGHTS)
     assert list(a.row_ids) == [3, 4, 5] and dense(a) == dense(b)
+
+
+def test_consume_releases_each_type() -> None:
+    by_type = counts([(1, 10, "likes", 4), (1, 10, "follows", 1), (1, 30, "shares", 9)])
+    build_score_matrix(by_type, DEFAULT_WEIGHTS, consume=True)
+    assert list(by_type) == ["shares"]  # unweighted types are left alone
 
 
 def test_min_total_keeps_exactly_the_threshold_and_drops_empty_columns() -> None:

@@ -13,8 +13,8 @@ T = pd.Timestamp
 
 
 def counts_of(result) -> dict:
-    frame = result.counts
-    return {(int(r.src_id), int(r.dst_id), str(r.interaction)): int(r.count) for r in frame.itertuples()}
+    return {(int(r.src_id), int(r.dst_id), interaction): int(r.count)
+            for interaction, frame in result.by_interaction.items() for r in frame.itertuples()}
 
 
 def test_duplicates_across_files_and_crawls_count_once(tmp_path: Path) -> None:
