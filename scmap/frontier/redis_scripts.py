@@ -234,9 +234,14 @@ for _, seq in ipairs(redis.call('ZRANGE', sk(spider, 'in_flight'), 0, -1)) do
 end
 
 local decision = decide(done_count(spider), redis.call('ZCARD', sk(spider, 'in_flight')), bfs, max)
+local applied = meta_number(spider, 'applied')
+if decision == 'finished' then
+  -- Nothing in flight: the last visits' edges, held back by the lag, count now (final
+  -- scores, and other spiders sharing the store see them).
+  while apply_pick(spider, applied + 1, weights, min_followers) do applied = applied + 1 end
+end
 if decision == 'wait' or decision == 'finished' then return {decision, false, false, 0} end
 local next_seq = meta_number(spider, 'next_seq') + 1
-local applied = meta_number(spider, 'applied')
 while applied < math.max(0, next_seq - in_flight_rule) do
   if not apply_pick(spider, applied + 1, weights, min_followers) then return {'wait', false, false, 0} end
   applied = applied + 1

@@ -4,7 +4,6 @@ once, wait for each other's picks instead of closing early, and a kill -9 of one
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -14,8 +13,7 @@ import pytest
 
 from scmap.frontier.redis_store import RedisFrontierStore
 from scmap.frontier.store_url import PASSWORD_ENV
-from tests.distributed.fake_node import start_node
-from tests.frontier.fake_crawl import WEIGHTS, make_world, read_edges
+from tests.frontier.fake_crawl import WEIGHTS, make_world, read_edges, start_crawl, write_config
 from tests.frontier.reference_order import reference_picks
 
 SEEDS = ["u1", "u2", "u3"]
@@ -45,11 +43,13 @@ def identities(edges: list[dict]) -> set[tuple]:
 
 
 def start_nodes(tmp_path, world, store_url, names, page_delay):
-    """Each node works on 2 accounts at a time; the window of 4 in flight is shared."""
-    world_path = tmp_path / "world.json"
-    world_path.write_text(json.dumps(world))
+    """Each node works on 2 requests (so about 2 accounts) at a time, like a node's browser pages:
+    the window of 4 accounts in flight is shared by all nodes, so a node holding all of it would
+    leave the other idle."""
     args = {**RULE_ARGS, "page_delay": page_delay}
-    return {name: start_node(tmp_path, name, world_path, store_url, args, concurrent_requests=2) for name in names}
+    return {name: start_crawl(write_config(tmp_path, world, args, name=name, store=store_url, log_interval=1,
+                                           settings={"CONCURRENT_REQUESTS": 2}))
+            for name in names}
 
 
 @pytest.mark.timeout(240)
@@ -57,7 +57,7 @@ def test_two_nodes_make_the_single_node_picks_once_each(tmp_path, redis_url, mon
     world = make_world(seed=11, accounts=200)
     password, store_url = password_and_url(redis_url, "two-nodes")
     monkeypatch.setenv(PASSWORD_ENV, password)
-    nodes = start_nodes(tmp_path, world, store_url, ["node-a", "node-b"], page_delay=0.02)
+    nodes = start_nodes(tmp_path, world, store_url, ["node-a", "node-b"], page_delay=0.1)
     logs = {name: node.communicate(timeout=200)[0] for name, node in nodes.items()}
     for name, node in nodes.items():
         assert node.returncode == 0, logs[name][-3000:]
@@ -79,27 +79,24 @@ def test_two_nodes_make_the_single_node_picks_once_each(tmp_path, redis_url, mon
     assert all(per_source[src] == len(world["edges"][src]) for src in per_source)
 
 
-def visited(store_url: str) -> int:
-    store = RedisFrontierStore(store_url)
-    try:
-        return len(store.visited_order("fake"))
-    finally:
-        store.close()
-
-
 @pytest.mark.timeout(240)
 def test_a_node_killed_mid_crawl_loses_nothing(tmp_path, redis_url, monkeypatch):
     world = make_world(seed=11, accounts=200)
     password, store_url = password_and_url(redis_url, "kill-one")
     monkeypatch.setenv(PASSWORD_ENV, password)
-    nodes = start_nodes(tmp_path, world, store_url, ["victim", "survivor"], page_delay=0.05)
-    deadline = time.monotonic() + 120
-    while visited(store_url) < 20:
-        assert all(n.poll() is None for n in nodes.values()) and time.monotonic() < deadline
-        time.sleep(0.02)
+    nodes = start_nodes(tmp_path, world, store_url, ["victim", "survivor"], page_delay=0.1)
     store = RedisFrontierStore(store_url)
-    os.kill(nodes["victim"].pid, signal.SIGSTOP)  # frozen but alive: its picks stay its own
-    held_by_victim = [p for _, p, owner in store.in_flight("fake") if f":{nodes['victim'].pid}:" in owner]
+    victim = nodes["victim"].pid
+    deadline = time.monotonic() + 120
+    while True:  # freeze the victim (alive: its picks stay its own) once it holds some, mid-crawl
+        assert all(n.poll() is None for n in nodes.values()) and time.monotonic() < deadline
+        if len(store.visited_order("fake")) >= 15:
+            os.kill(victim, signal.SIGSTOP)
+            held_by_victim = [p for _, p, owner in store.in_flight("fake") if f":{victim}:" in owner]
+            if held_by_victim:
+                break
+            os.kill(victim, signal.SIGCONT)
+        time.sleep(0.02)
     os.kill(nodes["victim"].pid, signal.SIGKILL)
     nodes["victim"].communicate()
     log, _ = nodes["survivor"].communicate(timeout=200)

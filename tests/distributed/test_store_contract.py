@@ -19,6 +19,7 @@ from tests.frontier.test_store_order import (  # noqa: F401  (collected here aga
     test_breadth_first_until_bfs_accounts_then_highest_score,
     test_lag_uses_only_edges_of_picks_far_enough_back,
     test_picks_of_a_dead_holder_are_handed_out_again_with_their_seq,
+    test_released_picks_go_to_the_next_holder_at_once,
     test_skipped_picks_do_not_count_toward_the_caps,
     test_spiders_share_discoveries_and_scores_but_not_visits,
     test_stops_at_max_accounts_and_waits_while_the_cap_is_undecided,
