@@ -31,10 +31,13 @@ def newest_value_per_id(observations: pa.Table, field: str) -> pa.Table:
 
 
 class LabelCollector:
-    """Folds observation batches into the newest value per (id, field), in bounded memory."""
+    """Folds observation batches into the newest value per (id, field), in bounded memory:
+    each batch is reduced on arrival, and the reduced batches are merged whenever they add
+    up to ``compact_rows`` rows (merging on every batch would cost O(ids) per batch)."""
 
-    def __init__(self) -> None:
-        self._newest: dict[str, pa.Table | None] = {field: None for field in LABEL_FIELDS}
+    def __init__(self, compact_rows: int = 2_000_000) -> None:
+        self._pending: dict[str, list[pa.Table]] = {field: [] for field in LABEL_FIELDS}
+        self._compact_rows = compact_rows
 
     def add(self, observations: pa.Table | pd.DataFrame) -> None:
         """``observations`` has ``id``, ``scraped_at`` and any of the label fields."""
@@ -43,22 +46,29 @@ class LabelCollector:
         for field in LABEL_FIELDS:
             if field not in observations.column_names or observations.num_rows == 0:
                 continue
-            batch = newest_value_per_id(observations, field)
-            known = self._newest[field]
-            if known is not None:
-                merged = pa.concat_tables([known, batch]).rename_columns(["id", field, "scraped_at"])
-                batch = newest_value_per_id(merged, field)
-            self._newest[field] = batch
+            pending = self._pending[field]
+            pending.append(newest_value_per_id(observations, field))
+            if sum(table.num_rows for table in pending) > self._compact_rows:
+                self._compact(field)
+
+    def _compact(self, field: str) -> pa.Table | None:
+        pending = self._pending[field]
+        if not pending:
+            return None
+        if len(pending) > 1:
+            merged = pa.concat_tables(pending).rename_columns(["id", field, "scraped_at"])
+            pending[:] = [newest_value_per_id(merged, field)]
+        return pending[0]
 
     def ids_with(self, field: str) -> set[int]:
-        known = self._newest[field]
+        known = self._compact(field)
         return set() if known is None else set(known["id"].to_pylist())
 
     def labels(self, ids: pd.Index) -> pd.DataFrame:
         """One row per id in ``ids`` (in that order): permalink, username, followers_count."""
         result = pd.DataFrame(index=pd.Index(ids, name="id", dtype="int64"))
         for field in LABEL_FIELDS:
-            known = self._newest[field]
+            known = self._compact(field)
             if known is None:
                 result[field] = None
                 continue

@@ -22,7 +22,7 @@ from analysis.coords import write_coords
 from analysis.errors import MapBuildError
 from analysis.html_map import MapPage, write_map_html
 from analysis.interaction_matrix import (DEFAULT_WEIGHTS, InteractionMatrix, build_score_matrix, drop_dominated,
-                                         drop_low_total, keep_rows, normalize_rows, parse_weights)
+                                         drop_low_total, normalize_rows, parse_weights)
 from analysis.neighbours import strongest_neighbours
 from analysis.pca import reduce_with_pca
 from analysis.progress import StageTimer
@@ -83,13 +83,14 @@ def build_map(options: MapOptions) -> dict:
         matrix = drop_low_total(matrix, options.min_total)
         steps.append(_step(matrix, f"score sum >= {options.min_total:g}"))
         _require_rows(matrix, f"--min-total {options.min_total:g}")
-        shares = normalize_rows(matrix)
-        dominated_kept = shares.scores.max(axis=1).toarray().ravel() <= options.max_share
-        shares = drop_dominated(shares, options.max_share)
-        steps.append(_step(shares, f"largest share <= {options.max_share:g}"))
-        _require_rows(shares, f"--max-share {options.max_share:g}")
-        # --no-normalize (for comparison only): same rows, raw scores into PCA.
-        reduced_input = shares if options.normalize else keep_rows(matrix, dominated_kept)
+        # The share filter reads max / sum, so it runs before normalising: one copy fewer.
+        matrix = drop_dominated(matrix, options.max_share)
+        steps.append(_step(matrix, f"largest share <= {options.max_share:g}"))
+        _require_rows(matrix, f"--max-share {options.max_share:g}")
+        if options.normalize:
+            shares = reduced_input = normalize_rows(matrix, in_place=True)
+        else:  # --no-normalize, for comparison only: raw scores into PCA
+            reduced_input, shares = matrix, normalize_rows(matrix)
         del matrix
 
     with timer.stage(f"PCA ({shares.shape[0]:,} x {shares.shape[1]:,} sparse)"):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,7 +72,9 @@ def count_edges(edges_dir: Path, rows_per_bucket: int = ROWS_PER_BUCKET) -> Edge
             kept = sum(len(part) for bucket in buckets for part in bucket["src_id"])
             result.edges_read += total
             result.rows_without_ids += total - kept
-            pair_counts = [table for table in (_count_bucket(bucket) for bucket in buckets) if table.num_rows]
+            # Buckets are independent and Arrow / numpy release the GIL: one thread per core.
+            with ThreadPoolExecutor(max_workers=min(len(buckets), os.cpu_count() or 1)) as pool:
+                pair_counts = [table for table in pool.map(_count_bucket, buckets) if table.num_rows]
             if not pair_counts:
                 continue
             frame = pa.concat_tables(pair_counts).to_pandas()

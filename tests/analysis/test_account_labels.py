@@ -14,8 +14,8 @@ def test_newest_name_wins_whatever_the_reading_order() -> None:
     rows = [observation(1, "2025-03-01", "new-slug", "New Name", 900),
             observation(1, "2025-01-01", "old-slug", "Old Name", 500),
             observation(1, "2025-02-01", "mid-slug", "Mid Name", 700)]
-    for order in ([0, 1, 2], [2, 1, 0], [1, 0, 2]):
-        labels = LabelCollector()
+    for order, compact_rows in (([0, 1, 2], 0), ([2, 1, 0], 1), ([1, 0, 2], 100)):
+        labels = LabelCollector(compact_rows=compact_rows)
         for index in order:  # one batch per observation: exercises the folding too
             labels.add(pd.DataFrame([rows[index]]))
         row = labels.labels(pd.Index([1])).loc[1]

@@ -78,6 +78,16 @@ def test_max_share_drops_rows_over_the_limit_only() -> None:
     assert list(kept.row_ids) == [2] and list(kept.column_ids) == [10, 30, 40]
 
 
+def test_share_filter_gives_the_same_rows_on_raw_and_normalised_scores() -> None:
+    matrix = build_score_matrix(counts([(1, 10, "likes", 40), (1, 20, "likes", 60), (2, 10, "likes", 40),
+                                        (2, 30, "likes", 30), (2, 40, "likes", 30)]), DEFAULT_WEIGHTS)
+    raw, normalised = drop_dominated(matrix, 0.4), drop_dominated(normalize_rows(matrix), 0.4)
+    assert list(raw.row_ids) == list(normalised.row_ids) == [2]
+    assert matrix.scores.sum() == 200  # normalize_rows copies unless asked to work in place
+    normalize_rows(matrix, in_place=True)
+    assert np.isclose(matrix.scores.sum(), 2)
+
+
 def test_normalising_an_empty_row_is_an_error() -> None:
     matrix = build_score_matrix(counts([(1, 10, "likes", 0)]), DEFAULT_WEIGHTS)
     with pytest.raises(MapBuildError):
