@@ -31,6 +31,7 @@ from scmap.frontier.ordering import DEFAULT_WEIGHTS, CrawlRules, Decision
 from scmap.frontier.progress import report_progress
 from scmap.frontier.sqlite_store import make_owner
 from scmap.frontier.store import Edge, FrontierStore, open_store
+from scmap.frontier.store_url import mask_store_url  # a Redis URL may carry a password
 
 logger = logging.getLogger("scmap.frontier")
 
@@ -142,7 +143,7 @@ class FrontierScheduler(BaseScheduler):
         self.store.add_discovered(parse_seeds(getattr(spider, "seeds", None)))
         self.crawler.signals.connect(self._on_item_scraped, signal=signals.item_scraped)
         self.crawler.signals.connect(self._on_account_done, signal=scmap_signals.account_done)
-        logger.info("frontier %s: store %s, %s", spider.name, url, self.rules)
+        logger.info("frontier %s: store %s, %s", spider.name, mask_store_url(url), self.rules)
         self._start_loop(self._tick, TICK_SECONDS)
         self._start_loop(self._renew_leases, max(1.0, self.lease_seconds / 3))
         if self.log_interval > 0:
