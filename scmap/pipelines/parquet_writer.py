@@ -48,6 +48,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from scmap.items import AccountItem, EdgeItem
 from scmap.pipelines.crawl_id import default_crawl_id, safe_crawl_id
+from scmap.signals import persist_account_edges
 from scmap.pipelines.edge_schema import (
     ACCOUNT_SCHEMA,
     EDGE_SCHEMA,
@@ -132,7 +133,7 @@ class ParquetWriterPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParquetWriterPipeline:
         settings = crawler.settings
-        return cls(
+        pipeline = cls(
             output_dir=settings.get("OUTPUT_DIR", "output"),
             stats=crawler.stats,
             spider_name=crawler.spidercls.name or "crawl",
@@ -141,6 +142,8 @@ class ParquetWriterPipeline:
             crawl_id=settings.get("CRAWL_ID") or None,
             compression=settings.get("PARQUET_COMPRESSION", "zstd"),
         )
+        crawler.signals.connect(pipeline.persist_buffers, signal=persist_account_edges)
+        return pipeline
 
     def open_spider(self) -> None:
         if self.configured_crawl_id:
@@ -167,6 +170,14 @@ class ParquetWriterPipeline:
                 for values in buffer.rows():
                     self._reject(buffer.rows_kind, "could not write Parquet at close", values)
                 buffer.clear()
+
+    def persist_buffers(self, **_signal_kwargs: Any) -> None:
+        """The frontier is about to record an account as finished: everything buffered goes to
+        disk first, or a kill -9 would lose edges of an account that is never crawled again.
+        Raising tells the frontier to hold the record back and ask again later."""
+        unwritten = [b for b in self.buffers.values() if len(b) and not self._flush(b)]
+        if unwritten:
+            raise OSError(f"{len(unwritten)} Parquet buffer(s) could not be written")
 
     def flush_expired(self) -> None:
         """Write every buffer whose oldest row has waited PARQUET_FLUSH_SECONDS."""

@@ -18,6 +18,9 @@ import pyarrow.parquet as pq
 import pytest
 import scrapy
 from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
+
+from scmap.signals import persist_account_edges
 
 from scmap.items import AccountItem, EdgeItem
 from scmap.pipelines.crawl_id import default_crawl_id, safe_crawl_id
@@ -285,6 +288,30 @@ def test_rows_survive_a_failing_write(tmp_path: Path) -> None:
     records = [json.loads(line) for line in
                (tmp_path / "rejected" / "rejected-disk.jsonl").read_text().splitlines()]
     assert [record["item"]["dst_id"] for record in records] == [2**40 + 4]
+
+
+def test_the_frontier_signal_puts_every_buffered_row_on_disk(tmp_path: Path) -> None:
+    crawler = get_crawler(TinySpider, {"OUTPUT_DIR": str(tmp_path), "PARQUET_BATCH_SIZE": 1000})
+    pipeline = ParquetWriterPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    for i in range(5):
+        pipeline.process_item(make_edge(i, "likes" if i % 2 else "follows"))
+    assert not part_files(tmp_path)  # under the batch size: still in memory
+    results = crawler.signals.send_catch_log(
+        signal=persist_account_edges, spider=crawler.spider, permalink="src-0")
+    assert not [r for _, r in results if isinstance(r, Failure)]
+    assert read_edges(tmp_path).num_rows == 5
+
+
+def test_the_frontier_hears_when_buffered_rows_cannot_be_persisted(tmp_path: Path) -> None:
+    crawler = get_crawler(TinySpider, {"OUTPUT_DIR": str(tmp_path), "PARQUET_BATCH_SIZE": 1000})
+    pipeline = ParquetWriterPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    (tmp_path / "edges").write_text("a file where the directory should be")
+    pipeline.process_item(make_edge(0))
+    results = crawler.signals.send_catch_log(
+        signal=persist_account_edges, spider=crawler.spider, permalink="src-0")
+    assert [r for _, r in results if isinstance(r, Failure)]  # the frontier holds the record back
 
 
 def test_an_unknown_compression_fails_at_start_not_mid_crawl(tmp_path: Path) -> None:
