@@ -20,12 +20,11 @@ import scrapy
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from scmap.signals import persist_account_edges
-
 from scmap.items import AccountItem, EdgeItem
 from scmap.pipelines.crawl_id import default_crawl_id, safe_crawl_id
 from scmap.pipelines.edge_schema import EDGE_SCHEMA, parse_site_timestamp
 from scmap.pipelines.parquet_writer import RETRY_SECONDS, ParquetWriterPipeline
+from scmap.signals import persist_account_edges
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IDENTITY_KEY = ["src_id", "dst_id", "interaction", "object_kind", "object_id", "created_at"]
