@@ -6,6 +6,7 @@ account they interacted with; nothing here ever builds the dense matrix.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,11 +51,12 @@ def parse_weights(text: str) -> dict[str, float]:
     return weights
 
 
-def build_score_matrix(counts_by_type: dict[str, pd.DataFrame], weights: dict[str, float],
+def build_score_matrix(counts_by_type: dict[str, Mapping], weights: dict[str, float],
                        consume: bool = False) -> InteractionMatrix:
     """Score = sum over types of count x weight, per (src_id, dst_id).
 
-    ``counts_by_type``: interaction type -> frame of ``src_id, dst_id, count``. Built one type at
+    ``counts_by_type``: interaction type -> columns ``src_id, dst_id, count`` (a dict of arrays
+    or a DataFrame). Built one type at
     a time (each type's sparse part is added to the total), so at 100,000 accounts the memory
     peak is the total plus one type, not every type's counts plus the total. ``consume`` drops
     each type's frame from the dict once used. Ids are sorted, so the matrix does not depend on
@@ -62,16 +64,16 @@ def build_score_matrix(counts_by_type: dict[str, pd.DataFrame], weights: dict[st
     unweighted = sorted(set(counts_by_type) - {t for t, w in weights.items() if w > 0})
     if unweighted:
         log.warning("interaction types without a weight are ignored: %s", ", ".join(unweighted))
-    used = [t for t in sorted(counts_by_type) if weights.get(t, 0) > 0 and len(counts_by_type[t])]
+    used = [t for t in sorted(counts_by_type) if weights.get(t, 0) > 0 and len(counts_by_type[t]["src_id"])]
     row_ids = _sorted_union(counts_by_type[t]["src_id"] for t in used)
     column_ids = _sorted_union(counts_by_type[t]["dst_id"] for t in used)
     shape = (len(row_ids), len(column_ids))
     total = sp.csr_matrix(shape, dtype=np.float64)
     for interaction in used:
         frame = counts_by_type.pop(interaction) if consume else counts_by_type[interaction]
-        rows = np.searchsorted(row_ids, frame["src_id"].to_numpy()).astype(np.int32)
-        columns = np.searchsorted(column_ids, frame["dst_id"].to_numpy()).astype(np.int32)
-        values = frame["count"].to_numpy(dtype=np.float64) * weights[interaction]
+        rows = np.searchsorted(row_ids, np.asarray(frame["src_id"])).astype(np.int32)
+        columns = np.searchsorted(column_ids, np.asarray(frame["dst_id"])).astype(np.int32)
+        values = np.asarray(frame["count"], dtype=np.float64) * weights[interaction]
         del frame
         part = sp.csr_matrix((values, (rows, columns)), shape=shape)  # COO -> CSR sums repeats
         del rows, columns, values
@@ -81,7 +83,7 @@ def build_score_matrix(counts_by_type: dict[str, pd.DataFrame], weights: dict[st
 
 
 def _sorted_union(id_columns) -> np.ndarray:
-    unique = [pd.unique(column.to_numpy()) for column in id_columns]
+    unique = [pd.unique(np.asarray(column)) for column in id_columns]
     if not unique:
         return np.array([], dtype=np.int64)
     return np.unique(np.concatenate(unique)).astype(np.int64)

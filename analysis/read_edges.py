@@ -34,11 +34,16 @@ UNKNOWN_KIND, MISSING = -1, np.iinfo(np.int64).min
 ROWS_PER_BUCKET = 4_000_000
 
 
+PAIR_COLUMNS = ("src_id", "dst_id", "count")
+
+
 @dataclass
 class EdgeCounts:
-    """``by_interaction``: type -> one row per (src_id, dst_id) with ``count`` of distinct edges."""
+    """``by_interaction``: type -> arrays ``src_id``, ``dst_id`` (int64), ``count`` (int32 number
+    of distinct edges), one entry per account pair. Plain numpy arrays: at 100,000 accounts
+    these are ~150 million pairs, and a DataFrame round trip would copy them."""
 
-    by_interaction: dict[str, pd.DataFrame] = field(default_factory=dict)
+    by_interaction: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     edges_read: int = 0
     unique_edges: int = 0
     rows_without_ids: int = 0
@@ -74,16 +79,16 @@ def count_edges(edges_dir: Path, rows_per_bucket: int = ROWS_PER_BUCKET) -> Edge
             result.rows_without_ids += total - kept
             # Buckets are independent and Arrow / numpy release the GIL: one thread per core.
             with ThreadPoolExecutor(max_workers=min(len(buckets), os.cpu_count() or 1)) as pool:
-                pair_counts = [table for table in pool.map(_count_bucket, buckets) if table.num_rows]
+                    pair_counts = [part for part in pool.map(_count_bucket, buckets) if len(part["src_id"])]
+            del buckets
             if not pair_counts:
                 continue
-            frame = pa.concat_tables(pair_counts).to_pandas()
-            frame["count"] = frame["count"].astype("int32")
-            unique = int(frame["count"].sum())
+            pairs = {name: np.concatenate([part.pop(name) for part in pair_counts]) for name in PAIR_COLUMNS}
+            unique = int(pairs["count"].sum())
             result.unique_edges += unique
             result.per_interaction[interaction] = unique
-            result.by_interaction[interaction] = frame
-            log.info("  %s: %d edges, %d distinct, %d account pairs", interaction, total, unique, len(frame))
+            result.by_interaction[interaction] = pairs
+            log.info("  %s: %d edges, %d distinct, %d account pairs", interaction, total, unique, len(pairs["src_id"]))
     except (pa.ArrowException, OSError) as error:
         raise scan_error(edges_dir, "edge", error) from None
     return result
@@ -117,15 +122,14 @@ def _bucketed_keys(dataset: ds.Dataset, row_filter: ds.Expression, n_buckets: in
     return buckets
 
 
-def _count_bucket(bucket: dict[str, list]) -> pa.Table:
+def _count_bucket(bucket: dict[str, list]) -> dict[str, np.ndarray]:
     """Distinct edges of one bucket, counted per (src_id, dst_id).
 
     Sort-based: after one multi-key sort (Arrow's, the fastest here: about 5x quicker than
     hash grouping twice) an edge is a duplicate when its whole key equals the previous row's,
     and each (src_id, dst_id) pair is one run of rows."""
     if not bucket["src_id"]:
-        return pa.table({"src_id": pa.array([], pa.int64()), "dst_id": pa.array([], pa.int64()),
-                         "count": pa.array([], pa.int64())})
+        return {"src_id": np.array([], np.int64), "dst_id": np.array([], np.int64), "count": np.array([], np.int32)}
     columns = {name: np.concatenate(parts) for name, parts in bucket.items()}
     for parts in bucket.values():
         parts.clear()  # free the bucket's arrays as soon as they are joined
@@ -144,9 +148,8 @@ def _count_bucket(bucket: dict[str, list]) -> pa.Table:
     for name in EDGE_KEY[2:]:
         new_edge |= differs_from_previous[name]
     pair_starts = np.flatnonzero(new_pair)
-    counts = np.add.reduceat(new_edge.astype(np.int64), pair_starts)
-    return pa.table({"src_id": columns["src_id"][pair_starts], "dst_id": columns["dst_id"][pair_starts],
-                     "count": counts})
+    counts = np.add.reduceat(new_edge.astype(np.int32), pair_starts)
+    return {"src_id": columns["src_id"][pair_starts], "dst_id": columns["dst_id"][pair_starts], "count": counts}
 
 
 def collect_edge_labels(edges_dir: Path, ids: np.ndarray, labels: LabelCollector,

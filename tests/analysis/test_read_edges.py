@@ -13,8 +13,9 @@ T = pd.Timestamp
 
 
 def counts_of(result) -> dict:
-    return {(int(r.src_id), int(r.dst_id), interaction): int(r.count)
-            for interaction, frame in result.by_interaction.items() for r in frame.itertuples()}
+    return {(int(src), int(dst), interaction): int(count)
+            for interaction, pairs in result.by_interaction.items()
+            for src, dst, count in zip(pairs["src_id"], pairs["dst_id"], pairs["count"])}
 
 
 def test_duplicates_across_files_and_crawls_count_once(tmp_path: Path) -> None:
