@@ -29,6 +29,19 @@ def test_sparse_pca_equals_dense_pca(solver: str) -> None:
     assert np.allclose(result.explained_variance_ratio, dense.explained_variance_ratio_)
 
 
+def test_randomized_pca_finds_the_dense_top_components() -> None:
+    rng = np.random.default_rng(0)
+    # Planted structure: 4 groups of rows sharing columns, plus sparse noise.
+    groups = rng.integers(0, 4, 300)
+    planted = sp.csr_matrix((rng.random((4, 2000)) < 0.05).astype(float)[groups] * rng.random((300, 2000)))
+    shares = planted + sp.random(300, 2000, density=0.01, random_state=1, format="csr")
+    shares = sp.csr_matrix(shares / shares.sum(axis=1))
+    dense = PCA(n_components=3, svd_solver="full").fit(shares.toarray())
+    result = reduce_with_pca(shares, 20, seed=0, solver="randomized")
+    assert same_up_to_sign(result.coordinates[:, :3], dense.transform(shares.toarray()))
+    assert np.allclose(result.explained_variance_ratio[:3], dense.explained_variance_ratio_)
+
+
 def test_solvers_agree_including_signs() -> None:
     shares = random_shares(50, 300, seed=2)
     gram, arpack = (reduce_with_pca(shares, 5, seed=0, solver=s).coordinates for s in ("gram", "arpack"))
