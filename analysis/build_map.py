@@ -104,7 +104,8 @@ def build_map(options: MapOptions) -> dict:
 
     ids = shares.row_ids
     with timer.stage("labels"):
-        neighbour_columns, neighbour_shares = strongest_neighbours(shares.scores, NEIGHBOURS_SHOWN)
+        # One extra: an account's own column (self-likes) is not a neighbour and is skipped.
+        neighbour_columns, neighbour_shares = strongest_neighbours(shares.scores, NEIGHBOURS_SHOWN + 1)
         neighbour_ids = np.unique(shares.column_ids[neighbour_columns[neighbour_columns >= 0]])
         labels = LabelCollector()
         crawled_accounts = collect_account_labels(options.accounts, labels)
@@ -179,14 +180,15 @@ def _map_page(options: MapOptions, shares: InteractionMatrix, mapped: pd.DataFra
     other_index = {account: index for index, account in enumerate(other_ids)}
     others = labels.labels(pd.Index(other_ids, dtype="int64"))
     neighbours = []
-    for columns, values in zip(neighbour_columns, neighbour_shares):
+    for own_id, columns, values in zip(shares.row_ids.tolist(), neighbour_columns, neighbour_shares):
         row = []
         for column, share in zip(columns.tolist(), values.tolist()):
             if column < 0:
                 break
             account = int(shares.column_ids[column])
-            row.append((position_of[account] if account in position_of else -1 - other_index[account], share))
-        neighbours.append(row)
+            if account != own_id:
+                row.append((position_of[account] if account in position_of else -1 - other_index[account], share))
+        neighbours.append(row[:NEIGHBOURS_SHOWN])
     profile_url = options.profile_url if options.profile_url.endswith("/") else options.profile_url + "/"
     return MapPage(
         x=map_xy[:, 0], y=map_xy[:, 1], names=mapped["username"].tolist(),

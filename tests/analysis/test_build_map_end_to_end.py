@@ -107,3 +107,16 @@ def test_map_groups_scenes_and_broken_variants_score_clearly_worse(crawl: Path, 
     assert quality["accounts_with_truth"] == len(raw)
     assert quality["chance_neighbour_scene_agreement"] < 0.4
     assert 0.8 < quality["tsne_trustworthiness"] <= 1
+
+
+def test_map_page_data_matches_the_coordinates(crawl: Path, default_run) -> None:
+    import re
+
+    html = (crawl / "output" / "map" / "map.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="map-data">(.*?)</script>', html, re.S).group(1))
+    coords = pd.read_parquet(crawl / "output" / "map" / "coords.parquet")
+    assert data["name"] == coords["username"].tolist() and len(data["x"]) == len(coords)
+    assert np.allclose(data["x"], coords["x"], atol=1e-3)
+    assert all(0 < len(row) <= 8 for row in data["neighbours"])
+    assert all(ref != point for point, row in enumerate(data["neighbours"]) for ref, _ in row)  # never itself
+    assert all(row[k][1] >= row[k + 1][1] for row in data["neighbours"] for k in range(len(row) - 1))
