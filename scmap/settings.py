@@ -47,6 +47,9 @@ SCMAP_RESPONSE_TIMEOUT = 20.0  # s for one API response before the page counts a
 SCMAP_API_RETRIES = 5  # re-fetches of one failed API page (429 / 5xx / truncated JSON)
 SCMAP_MAX_RETRY_AFTER = 120.0  # s, cap on an honoured Retry-After
 SCMAP_LIST_TIMEOUT = 900.0  # s, cap on reading one account's list
+# Items per api-v2 page asked on the page's first list request (the web client asks 10-24, the
+# API serves up to 200; next_href keeps it). Fewer, larger requests. 0 = leave the page alone.
+SCMAP_API_PAGE_SIZE = 200
 
 # --- politeness ---------------------------------------------------------------------------
 CONCURRENT_REQUESTS = 4

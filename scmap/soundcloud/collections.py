@@ -67,6 +67,17 @@ def with_client_params(next_href: str, params: dict[str, str]) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def with_page_size(url: str, page_size: int) -> str:
+    """`url` asking for `page_size` items, when it asks for fewer (never shrinks a page)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    limits = [value for name, value in query if name == "limit"]
+    if not limits or not limits[0].isdigit() or int(limits[0]) >= page_size:
+        return url
+    query = [(name, str(page_size) if name == "limit" else value) for name, value in query]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def client_params_of(url: str) -> dict[str, str]:
     """The client parameters (client_id, app_version, ...) a captured request URL carries."""
     query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))

@@ -106,6 +106,7 @@ class InteractionSpider(scrapy.Spider):
             "api_retries": settings.getint("SCMAP_API_RETRIES", 5),
             "max_retry_after": settings.getfloat("SCMAP_MAX_RETRY_AFTER", 120.0),
             "list_timeout": settings.getfloat("SCMAP_LIST_TIMEOUT", 900.0),
+            "api_page_size": settings.getint("SCMAP_API_PAGE_SIZE", 200) or None,
         }
         return spider
 

@@ -27,6 +27,7 @@ from scmap.soundcloud.collections import (
     page_key,
     parse_collection,
     with_client_params,
+    with_page_size,
 )
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class ListConfig:
     api_retries: int = 5
     max_retry_after: float = 120.0
     list_timeout: float = 900.0
+    api_page_size: int | None = 200  # asked of the site on the page's first request; None = as the page asks
 
     def to_meta(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -107,7 +109,7 @@ class ApiCapture:
     failures: list[str] = field(default_factory=list)  # "429 url", "truncated url"...
     last_failed_url: str | None = None
     client_params: dict[str, str] = field(default_factory=dict)
-    inflight: set[str] = field(default_factory=set)
+    inflight: dict[Any, str] = field(default_factory=dict)  # Playwright request -> its URL
     requests_seen: int = 0
     responses_seen: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -128,7 +130,9 @@ class ApiCapture:
         if not self.matches(url):
             return
         self.requests_seen += 1
-        self.inflight.add(url)
+        # Keyed by the request object: a request rewritten on its way (page size) answers
+        # under another URL than it was announced with.
+        self.inflight[request] = url
         self.client_params.update(client_params_of(url))
         self.changed.set()
 
@@ -144,12 +148,19 @@ class ApiCapture:
             self.record_failure(url, f"unreadable ({type(error).__name__})")
         finally:
             self.responses_seen += 1
-            self.inflight.discard(url)
+            self._settle(response.request)
             self.changed.set()
+
+    def _settle(self, request: Any) -> None:
+        if self.inflight.pop(request, None) is None:
+            for pending, url in list(self.inflight.items()):
+                if url == request.url:
+                    del self.inflight[pending]
+                    break
 
     def on_request_failed(self, request: Any) -> None:
         if self.matches(request.url):
-            self.inflight.discard(request.url)
+            self._settle(request)
             self.record_failure(request.url, "request failed")
             self.changed.set()
 
@@ -189,7 +200,7 @@ class ApiCapture:
         if pages:
             return with_client_params(pages[-1].next_href or "", self.client_params)
         # No page yet: the failed first request, else the first request still hanging.
-        return self.last_failed_url or next(iter(sorted(self.inflight)), None)
+        return self.last_failed_url or next(iter(sorted(self.inflight.values())), None)
 
 
 @dataclass
@@ -220,6 +231,27 @@ async def init_page(page: Any, request: Any) -> None:
     page.on("requestfailed", capture.on_request_failed)
     page.on("close", lambda _page: capture.on_page_gone("closed"))
     page.on("crash", lambda _page: capture.on_page_gone("crashed"))
+    if config.api_page_size:
+        page_size = page_size_for(config)
+        await page.route(capture.matches, lambda route: _ask_page_size(route, page_size))
+
+
+def page_size_for(config: ListConfig) -> int:
+    """Items per API page: the configured size, but no more than the limit needs."""
+    size = config.api_page_size or 0
+    return size if config.limit is None else max(1, min(size, config.limit))
+
+
+async def _ask_page_size(route: Any, page_size: int) -> None:
+    """Ask for `page_size` items per page (the web client asks 10-24; the API serves up to 200).
+    next_href repeats the limit, so only the first request is rewritten: a list of 500 then
+    takes 3 requests instead of 21 - faster for us, fewer hits for the site."""
+    url = route.request.url
+    rewritten = with_page_size(url, page_size)
+    if rewritten != url:
+        await route.fallback(url=rewritten)
+    else:
+        await route.fallback()
 
 
 async def accept_cookies(page: Any) -> bool:

@@ -13,6 +13,7 @@ from scmap.soundcloud.collections import (
     page_key,
     parse_collection,
     with_client_params,
+    with_page_size,
 )
 from scmap.soundcloud.edges import Source, edges_from_items
 
@@ -171,3 +172,12 @@ def test_an_empty_try_again_page_is_superseded_by_the_real_one():
     # Alone, the self-pointing page is an unfinished list, not an endless loop.
     ordered, complete = chain_pages([empty])
     assert ordered == [empty] and not complete
+
+
+def test_page_size_is_raised_never_lowered():
+    first = "https://api-v2.soundcloud.com/users/1/likes?client_id=c&limit=24&offset=0&linked_partitioning=1"
+    bigger = with_page_size(first, 200)
+    assert "limit=200" in bigger and page_key(bigger) != page_key(first)
+    assert client_params_of(bigger) == client_params_of(first)
+    assert with_page_size(bigger.replace("limit=200", "limit=300"), 200).count("limit=300") == 1
+    assert with_page_size("https://h/l?offset=5", 200) == "https://h/l?offset=5"

@@ -14,7 +14,8 @@ from .test_e2e import assert_exact_lists, edge_keys
 
 LIMIT = 60  # three to four pages of 24 per account
 # Short timeouts so the stalled-page test does not wait long; retries keep nothing lost.
-FAST = {"SCMAP_RESPONSE_TIMEOUT": "3", "SCMAP_SCROLL_TRIGGER_TIMEOUT": "2"}
+FAST = {"SCMAP_RESPONSE_TIMEOUT": "3", "SCMAP_SCROLL_TRIGGER_TIMEOUT": "2",
+        "SCMAP_API_PAGE_SIZE": "0"}  # the page's own 24 per page: several pages per list
 
 
 def busy_likers(truth, count: int = 3) -> list[int]:
