@@ -28,6 +28,7 @@ def epoch_seconds(column: pd.Series) -> np.ndarray:
 
 
 def _records_by_id(frame: pd.DataFrame) -> dict[int, dict[str, Any]]:
+    """Rows as plain dicts keyed by id: timestamps as epoch seconds, nulls as None."""
     frame = frame.copy()
     for name in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[name]):
