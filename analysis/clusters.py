@@ -51,12 +51,14 @@ def centrality_within_cluster(shares: sp.csr_matrix, row_ids: np.ndarray, column
     positions = np.searchsorted(row_ids, column_ids)
     positions = np.clip(positions, 0, len(row_ids) - 1)
     column_is_mapped = row_ids[positions] == column_ids
-    entries = shares.tocoo()
-    giver = entries.row
-    receiver = np.where(column_is_mapped[entries.col], positions[entries.col], -1)
-    same_cluster = (receiver >= 0) & (clusters[giver] == clusters[np.maximum(receiver, 0)]) & (clusters[giver] != UNCLUSTERED)
+    # Only entries whose column is a mapped account matter: find them without expanding the
+    # whole matrix to coordinates (120 million entries at 100,000 accounts).
+    entries = np.flatnonzero(column_is_mapped[shares.indices])
+    giver = np.searchsorted(shares.indptr, entries, side="right") - 1
+    receiver = positions[shares.indices[entries]]
+    same_cluster = (clusters[giver] == clusters[receiver]) & (clusters[giver] != UNCLUSTERED)
     same_cluster &= giver != receiver  # liking oneself does not make one central
-    return np.bincount(receiver[same_cluster], weights=entries.data[same_cluster], minlength=len(row_ids))
+    return np.bincount(receiver[same_cluster], weights=shares.data[entries][same_cluster], minlength=len(row_ids))
 
 
 def name_clusters(clusters: np.ndarray, centrality: np.ndarray, names: list[str],

@@ -1,0 +1,118 @@
+"""`make demo`: the main job end to end on the embedded default, the sandbox SoundCloud.
+
+    python -m scmap.demo [--out output/demo] [--accounts 3000] [--seed 1]
+                         [--bfs-accounts 40] [--max-accounts 150] [--limit 500] [--serve]
+
+1. generates the sandbox world once (`<out>/world/`, kept for the next run),
+2. serves it on a free loopback port,
+3. crawls it with the four spiders from the world's three demo seeds (`python -m scmap.crawl`:
+   breadth-first, then most interacted-with first, skipping accounts under 250 followers),
+4. builds the map (`python -m analysis.build_map`) and says where `map.html` is.
+
+Every step resumes: run it again after an interruption and it goes on where it stopped (a
+finished crawl is not redone). Each step runs as its own process, exactly as a user would
+run it by hand; the spiders never import the sandbox.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from scmap.sandbox.runner import generate_world_dir, run_sandbox
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m scmap.demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("output/demo"),
+                        help="where the world, the crawl and the map go (default output/demo)")
+    parser.add_argument("--seed", type=int, default=1, help="sandbox world seed (default 1)")
+    parser.add_argument("--accounts", type=int, default=3000, help="sandbox world size (default 3000)")
+    parser.add_argument("--bfs-accounts", type=int, default=40,
+                        help="breadth-first visits before the popularity order (default 40)")
+    parser.add_argument("--max-accounts", type=int, default=150,
+                        help="visits per spider before the crawl stops (default 150)")
+    parser.add_argument("--limit", default="500", help="most recent interactions per list (default 500)")
+    parser.add_argument("--serve", action="store_true",
+                        help="keep the sandbox serving at the end (Ctrl-C to stop)")
+    return parser.parse_args(argv)
+
+
+def step(title: str) -> float:
+    print(f"\n== {title}", flush=True)
+    return time.monotonic()
+
+
+def ensure_world(world_dir: Path, seed: int, accounts: int) -> dict:
+    meta_path = world_dir / "world.json"
+    if meta_path.exists():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("seed") == seed and meta.get("accounts") == accounts:
+            print(f"world already generated: {world_dir}")
+            return meta
+        raise SystemExit(f"{world_dir} holds another world (seed {meta.get('seed')}, "
+                         f"{meta.get('accounts')} accounts): choose another --out")
+    generate_world_dir(world_dir, seed=seed, accounts=accounts)
+    return json.loads(meta_path.read_text(encoding="utf-8"))
+
+
+def seed_permalinks(meta: dict) -> list[str]:
+    return [seed["permalink"] for seed in meta["demo_seeds"]]
+
+
+def run(command: list[str]) -> None:
+    print("$ " + " ".join(command), flush=True)
+    completed = subprocess.run(command)
+    if completed.returncode != 0:
+        raise SystemExit(f"step failed (exit {completed.returncode}): {' '.join(command)}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_arguments(argv)
+    out = options.out
+    world_dir = out / "world"
+    crawl_dir = out / "crawl"
+
+    started = step("1/4 sandbox world")
+    meta = ensure_world(world_dir, options.seed, options.accounts)
+    seeds = seed_permalinks(meta)
+    print(f"{meta['accounts']} accounts in {len(meta.get('scenes', []))} planted scenes; "
+          f"seeds: {', '.join(seeds)} ({time.monotonic() - started:.1f} s)")
+
+    step("2/4 sandbox site")
+    with run_sandbox(world_dir) as sandbox:
+        print(f"serving {sandbox.web_url} (api {sandbox.api_url})")
+        print(f"try: {sandbox.web_url}/{seeds[0]}/likes")
+
+        started = step("3/4 crawl: likes, comments, reposts, follows")
+        run([sys.executable, "-m", "scmap.crawl", "--seeds", ",".join(seeds),
+             "--bfs-accounts", str(options.bfs_accounts), "--max-accounts", str(options.max_accounts),
+             "--limit", str(options.limit),
+             "-s", f"SOUNDCLOUD_WEB_URL={sandbox.web_url}", "-s", f"SOUNDCLOUD_API_URL={sandbox.api_url}",
+             "-s", f"OUTPUT_DIR={crawl_dir}", "-s", "LOG_LEVEL=INFO"])
+        print(f"crawl done in {time.monotonic() - started:.0f} s: {crawl_dir}")
+
+        started = step("4/4 map")
+        map_dir = out / "map"
+        run([sys.executable, "-m", "analysis.build_map", "--input", str(crawl_dir), "--out", str(map_dir),
+             "--truth", str(world_dir / "users.parquet"), "--profile-url", sandbox.web_url + "/"])
+        print(f"\nThe map: {(map_dir / 'map.html').resolve()}")
+        print(f"(also {map_dir / 'map.png'}, {map_dir / 'pca.png'}, {map_dir / 'coords.parquet'}, "
+              f"{map_dir / 'report.json'})")
+        if options.serve:
+            print(f"\nsandbox still serving at {sandbox.web_url}; Ctrl-C to stop")
+            try:
+                sandbox.process.wait()
+            except KeyboardInterrupt:
+                pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
