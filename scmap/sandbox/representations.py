@@ -9,6 +9,7 @@ sandbox's own web address so a client following it stays inside the sandbox.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,7 +36,7 @@ def iso(epoch_seconds: int | None) -> str | None:
     """`1700000000` -> `2023-11-14T22:13:20Z`, the api-v2 timestamp style."""
     if epoch_seconds is None:
         return None
-    return datetime.fromtimestamp(int(epoch_seconds), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch_seconds)))
 
 
 def stable_number(*parts: object) -> int:
@@ -76,6 +77,8 @@ class Representer:
         self.index = index
         self.urls = urls
         self._mini_users: dict[int, Json] = {}
+        self._derived: dict[tuple[str, int], dict[str, str]] = {}
+        self._full_users: dict[int, Json] = {}  # accounts are few next to tracks: keep them all
         self._world_end = _world_end(getattr(index, "meta", {}) or {})
 
     # -- users ---------------------------------------------------------------------------
@@ -104,6 +107,7 @@ class Representer:
         return f"https://api.soundcloud.com/{kind}/" + quote(f"soundcloud:{kind}:{object_id}", safe="")
 
     def mini_user(self, user: Json) -> Json:
+        """The mini user nested in tracks, comments and reposts; cached and shared (do not mutate)."""
         cached = self._mini_users.get(user["id"])
         if cached is not None:
             return cached
@@ -133,6 +137,15 @@ class Representer:
         return mini
 
     def full_user(self, user: Json) -> Json:
+        """The full user object; cached and shared, so callers must copy before changing it."""
+        user_id = int(user["id"])
+        cached = self._full_users.get(user_id)
+        if cached is not None:
+            return cached
+        self._full_users[user_id] = self._build_full_user(user)
+        return self._full_users[user_id]
+
+    def _build_full_user(self, user: Json) -> Json:
         user_id = int(user["id"])
         mini = self.mini_user(user)
         product = "creator-pro-unlimited" if mini["badges"]["pro_unlimited"] else "free"
@@ -190,6 +203,24 @@ class Representer:
         return {**self.full_user(user), "url": f"/{user['permalink']}"}
 
     # -- tracks and playlists ------------------------------------------------------------
+    def _derived_strings(self, kind: str, object_id: int) -> dict[str, str]:
+        """The hash-derived strings of a track or playlist, computed once (they dominate a page's cost)."""
+        key = (kind, object_id)
+        derived = self._derived.get(key)
+        if derived is None:
+            derived = {
+                "artwork_url": f"https://i1.sndcdn.com/artworks-{_token('art', kind, object_id)}-"
+                               f"{_token('art2', kind, object_id, length=6)}-large.jpg",
+                "secret_token": f"s-{_token('secret', kind, object_id, length=11)}",
+            }
+            if kind == "track":
+                media_id = uuid.UUID(int=stable_number("hls", object_id) << 64 | stable_number("hls2", object_id))
+                derived["media_url"] = f"{self.urls.api_url}/media/soundcloud:tracks:{object_id}/{media_id}/stream/hls"
+                derived["waveform_url"] = f"https://wave.sndcdn.com/{_token('wave', object_id, length=12)}_m.json"
+                derived["track_authorization"] = _token("auth", object_id, length=48)
+            self._derived[key] = derived
+        return derived
+
     def track(self, track: Json) -> Json | None:
         owner = self.index.users.get(int(track["user_id"]))
         if owner is None:
@@ -200,15 +231,15 @@ class Representer:
         created = iso(track.get("created_at"))
         policy = track.get("policy") or "ALLOW"
         public = track.get("sharing", "public") == "public"
-        media_base = f"{self.urls.api_url}/media/{urn}"
+        derived = self._derived_strings("track", track_id)
         transcodings = [
-            {"url": f"{media_base}/{uuid.UUID(int=stable_number('hls', track_id) << 64 | stable_number('hls2', track_id))}/stream/hls",
+            {"url": derived["media_url"],
              "preset": "aac_160k", "duration": duration, "snipped": policy == "SNIP",
              "format": {"protocol": "hls", "mime_type": 'audio/mp4; codecs="mp4a.40.2"'},
              "quality": "sq", "is_legacy_transcoding": False},
         ]
         return {
-            "artwork_url": f"https://i1.sndcdn.com/artworks-{_token('art', track_id)}-{_token('art2', track_id, length=6)}-large.jpg",
+            "artwork_url": derived["artwork_url"],
             "caption": None,
             "commentable": True,
             "comment_count": _count(track.get("comment_count")),
@@ -236,7 +267,7 @@ class Representer:
             "purchase_url": None,
             "release_date": None,
             "reposts_count": _count(track.get("reposts_count")),
-            "secret_token": None if public else f"s-{_token('secret', track_id, length=11)}",
+            "secret_token": None if public else derived["secret_token"],
             "sharing": track.get("sharing") or "public",
             "state": "finished",
             "streamable": policy != "BLOCK",
@@ -246,12 +277,12 @@ class Representer:
             "urn": urn,
             "user_id": int(track["user_id"]),
             "visuals": None,
-            "waveform_url": f"https://wave.sndcdn.com/{_token('wave', track_id, length=12)}_m.json",
+            "waveform_url": derived["waveform_url"],
             "display_date": created,
             "media": {"transcodings": transcodings},
             "station_urn": f"soundcloud:system-playlists:track-stations:{track_id}",
             "station_permalink": f"track-stations:{track_id}",
-            "track_authorization": _token("auth", track_id, length=48),
+            "track_authorization": derived["track_authorization"],
             "monetization_model": "MONETIZE" if policy == "MONETIZE" else "NOT_APPLICABLE",
             "policy": policy,
             "user": self.mini_user(owner),
@@ -273,8 +304,9 @@ class Representer:
         public = playlist.get("sharing", "public") == "public"
         set_type = playlist.get("set_type")
         is_album = bool(playlist.get("is_album"))
+        derived = self._derived_strings("playlist", playlist_id)
         return {
-            "artwork_url": f"https://i1.sndcdn.com/artworks-{_token('set', playlist_id)}-{_token('set2', playlist_id, length=6)}-large.jpg",
+            "artwork_url": derived["artwork_url"],
             "created_at": created,
             "duration": int(playlist.get("track_count") or 0) * 200_000,
             "id": playlist_id,
@@ -286,7 +318,7 @@ class Representer:
             "permalink_url": f"{self.urls.web_url}/{owner['permalink']}/sets/{playlist['permalink']}",
             "public": public,
             "reposts_count": stable_number("set-reposts", playlist_id) % 50,
-            "secret_token": None if public else f"s-{_token('secret', playlist_id, length=11)}",
+            "secret_token": None if public else derived["secret_token"],
             "sharing": playlist.get("sharing") or "public",
             "title": playlist["title"],
             "track_count": int(playlist.get("track_count") or 0),
