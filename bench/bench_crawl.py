@@ -54,7 +54,8 @@ class MemoryTrace:
 
 
 class TreeSampler(threading.Thread):
-    """Samples RSS of a process (Scrapy) and of its browser descendants every `interval` s."""
+    """Samples the RSS of a process (Scrapy) and the summed PSS of its descendants (the browser
+    processes and the Playwright driver) every `interval` seconds."""
 
     def __init__(self, pid: int, interval: float = 0.5) -> None:
         super().__init__(daemon=True)
@@ -71,7 +72,9 @@ class TreeSampler(threading.Thread):
                 browser_rss = 0
                 for child in self.root.children(recursive=True):
                     try:
-                        browser_rss += child.memory_info().rss  # chromium + the Playwright driver
+                        # PSS: Chromium's processes share most pages, summing RSS counts them
+                        # many times over. Chromium + the Playwright driver.
+                        browser_rss += child.memory_full_info().pss
                     except psutil.Error:
                         continue
             except psutil.Error:
@@ -152,13 +155,13 @@ def read_edges(out_dir: Path):
     return ds.dataset(str(path), partitioning="hive").to_table().to_pandas() if path.exists() else None
 
 
-def browser_growth(trace: MemoryTrace) -> tuple[float, float]:
-    """Median browser RSS (MiB) in the first and the last third of a crawl (after launch)."""
+def browser_quarters(trace: MemoryTrace) -> list[float]:
+    """Median browser PSS (MiB) in each quarter of a crawl: flat = no growth with pages."""
     values = [rss for _t, rss in trace.browser_samples if rss > 0]
-    if len(values) < 6:
-        return float("nan"), float("nan")
-    third = len(values) // 3
-    return statistics.median(values[:third]) / MIB, statistics.median(values[-third:]) / MIB
+    if len(values) < 8:
+        return []
+    quarter = len(values) // 4
+    return [statistics.median(values[i * quarter:(i + 1) * quarter]) / MIB for i in range(4)]
 
 
 def main() -> None:
@@ -169,6 +172,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=150, help="sandbox per-request latency (jittered)")
     parser.add_argument("--limit", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=4, help="pages open at once, both ways")
+    parser.add_argument("--spiders", default=",".join(SPIDERS), help="comma-separated subset")
     parser.add_argument("--baseline-lists", type=int, default=16,
                         help="lists crawled the article's way (each costs >= 25 s)")
     args = parser.parse_args()
@@ -180,32 +184,35 @@ def main() -> None:
         world = load_world(site.world_dir)
         accounts = pick_accounts(world, args.accounts)
         seeds = [account["permalink"] for account in accounts]
-        print(f"sandbox {site.web_url}: {len(accounts)} accounts x {len(SPIDERS)} spiders, "
+        print(f"sandbox {site.web_url}: {len(accounts)} accounts x {args.spiders}, "
               f"latency {args.latency_ms} ms, limit {args.limit}, {args.concurrency} pages at once")
 
+        spiders = [name for name in args.spiders.split(",") if name in SPIDERS]
         total_seconds, total_edges, traces, ours = 0.0, 0, {}, {}
-        for spider in SPIDERS:
+        for spider in spiders:
             elapsed, trace = run_spider(spider, site, seeds, work / spider, args.limit, args.concurrency)
             edges = read_edges(work / spider)
             count = 0 if edges is None else len(edges)
-            early, late = browser_growth(trace)
+            quarters = " / ".join(f"{value:.0f}" for value in browser_quarters(trace))
             print(f"  {spider:9s} {len(seeds)} lists in {elapsed:6.1f} s, {count:6d} edges; peak RSS "
-                  f"scrapy {trace.scrapy_peak / MIB:5.0f} MiB, browser {trace.browser_peak / MIB:5.0f} MiB "
-                  f"(median first third {early:.0f} / last third {late:.0f} MiB)")
+                  f"scrapy {trace.scrapy_peak / MIB:5.0f} MiB, browser PSS {trace.browser_peak / MIB:5.0f} MiB "
+                  f"(median per quarter of the crawl: {quarters} MiB)")
             total_seconds += elapsed
             total_edges += count
             traces[spider] = trace
             ours[spider] = edges
 
-        lists = len(seeds) * len(SPIDERS)
+        lists = len(seeds) * len(spiders)
         our_rate = lists / (total_seconds / 60)
         print(f"scmap: {lists} lists in {total_seconds:.1f} s = {our_rate:.1f} lists/min, "
               f"{total_edges / total_seconds:.1f} edges/s; peak RSS scrapy "
-              f"{max(t.scrapy_peak for t in traces.values()) / MIB:.0f} MiB, browser "
+              f"{max(t.scrapy_peak for t in traces.values()) / MIB:.0f} MiB, browser PSS "
               f"{max(t.browser_peak for t in traces.values()) / MIB:.0f} MiB")
 
         # The article's way on a sample of the same lists (round robin over the spiders).
-        sample = [(account["permalink"], spider) for account in accounts for spider in SPIDERS]
+        if args.baseline_lists <= 0:
+            return
+        sample = [(account["permalink"], spider) for account in accounts for spider in spiders]
         sample = sample[:: max(1, len(sample) // args.baseline_lists)][: args.baseline_lists]
         started = time.monotonic()
         baseline = asyncio.run(article_way(site.web_url, sample, args.concurrency))
