@@ -347,3 +347,14 @@ def test_runner_reports_a_server_that_cannot_start(tmp_path):
     with pytest.raises(SandboxError, match="world.json"):
         with run_sandbox(tmp_path / "not-a-world", timeout=30):
             pass
+
+
+def test_client_seed_changes_the_client_id_and_the_old_one_is_refused(sandbox, sandbox_api, sandbox_world, http):
+    from scmap.sandbox.runner import run_sandbox
+
+    with run_sandbox(sandbox_world, extra_args=["--client-seed", "99"]) as other:
+        page = http(other.web_url + "/").body.decode()
+        new_id = re.search(r'"hydratable":"apiClient","data":\{"id":"([A-Za-z0-9]{32})"', page).group(1)
+        assert new_id != sandbox_api.client_id
+        assert http(other.api_url + "/resolve", {"url": "https://soundcloud.com/x", "client_id": sandbox_api.client_id}).status == 401
+        assert http(other.api_url + "/resolve", {"url": "https://soundcloud.com/x", "client_id": new_id}).status == 404
