@@ -1,6 +1,6 @@
-"""The frontier order scenarios of tests/frontier/test_store_order.py, run against both stores
-(SQLite and Redis), plus what only a shared store must guarantee: atomic claims between
-concurrent clients, leases on a remote holder, isolation by key prefix."""
+"""What a store shared by several machines must guarantee, on both stores (SQLite and Redis):
+atomic claims between concurrent clients, leases of a remote holder, release, isolation by key
+prefix. (The order scenarios of tests/frontier run against both stores through conftest.py.)"""
 
 from __future__ import annotations
 
@@ -11,59 +11,7 @@ import pytest
 
 from scmap.frontier.ordering import CrawlRules, Decision
 from scmap.frontier.store import open_store
-from tests.frontier.test_store_order import (  # noqa: F401  (collected here against both stores)
-    GRAPH, ME, SPIDER, crawl, edges,
-    test_a_live_holder_keeps_its_picks_until_its_lease_expires,
-    test_accounts_under_min_followers_are_never_handed_out_but_stay_discovered,
-    test_an_account_crawled_again_after_a_crash_counts_once,
-    test_breadth_first_until_bfs_accounts_then_highest_score,
-    test_lag_uses_only_edges_of_picks_far_enough_back,
-    test_picks_of_a_dead_holder_are_handed_out_again_with_their_seq,
-    test_released_picks_go_to_the_next_holder_at_once,
-    test_skipped_picks_do_not_count_toward_the_caps,
-    test_spiders_share_discoveries_and_scores_but_not_visits,
-    test_stops_at_max_accounts_and_waits_while_the_cap_is_undecided,
-    test_the_phase_switch_happens_at_exactly_bfs_accounts_visited,
-    test_ties_go_to_the_account_discovered_first,
-)
-
-
-@pytest.fixture
-def store(frontier_store):
-    """The name the imported scenarios use."""
-    return frontier_store
-
-
-def test_scores_update_live_and_change_the_order_on_both_stores(open_frontier_store):
-    graph = {
-        "s": edges(("p", "follows"), ("q", "likes"), ("r", "reposts")),
-        "p": edges(("q", "comments"), ("q", "comments")),
-    }
-    rules = CrawlRules(bfs_accounts=1, max_accounts=10, accounts_in_flight=1)
-    store = open_frontier_store("live")
-    store.add_discovered(["s"])
-    assert crawl(store, graph, rules) == ["s", "p", "q", "r"]
-    assert store.account("q")["score"] == 1 + 3 + 3
-    other = open_frontier_store("without-p-edges")
-    other.add_discovered(["s"])
-    assert crawl(other, {"s": graph["s"]}, rules) == ["s", "p", "r", "q"]
-
-
-def test_state_survives_reopening_on_both_stores(open_frontier_store):
-    rules = CrawlRules(bfs_accounts=1, max_accounts=10, accounts_in_flight=1)
-    first = open_frontier_store("reopened")
-    first.add_discovered(["s"])
-    first.claim_next(SPIDER, ME, rules, 60)
-    first.mark_done(SPIDER, "s", edges(("p", "follows"), ("q", "likes", 10)), 7, 900)
-    assert first.claim_next(SPIDER, ME, rules, 60).permalink == "p"
-    first.close()
-    again = open_frontier_store("reopened")
-    assert again.picks(SPIDER) == [(1, "s", "done"), (2, "p", "in_flight")]
-    assert again.account("p")["score"] == 3 and again.account("q")["skip_reason"]
-    assert again.account("s")["followers_count"] == 900 and again.account("s")["user_id"] == 7
-    counts = again.counts(SPIDER, rules)
-    assert (counts.visited, counts.in_flight, counts.applied, counts.discovered) == (1, 1, 1, 3)
-    assert [entry.permalink for entry in again.top_of_queue(SPIDER, rules, 5)] == []  # q is under 250
+from tests.frontier.test_store_order import ME, SPIDER, edges
 
 
 def test_top_of_queue_follows_the_phase_order(frontier_store):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from scmap.frontier.sqlite_store import SqliteFrontierStore
+from scmap.frontier.store import open_store
 from tests.frontier.fake_crawl import WEIGHTS, make_world, read_edges, start_crawl, write_config
 from tests.frontier.reference_order import reference_picks
 
@@ -22,16 +22,16 @@ def world_with_missing_popular_account(seed: int) -> dict:
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("accounts_in_flight, spider_skips", [(1, True), (4, True), (3, False)])
-def test_real_crawl_follows_the_rules(tmp_path, accounts_in_flight, spider_skips):
+def test_real_crawl_follows_the_rules(tmp_path, accounts_in_flight, spider_skips, frontier_store_url):
     world = world_with_missing_popular_account(seed=11)
     world["start_seeds"] = SEEDS  # the spider's own start requests must not crawl them twice
     args = {"seeds": ",".join(SEEDS), "bfs_accounts": 12, "max_accounts": 45, "min_followers": 250,
             "accounts_in_flight": accounts_in_flight, "spider_skips": spider_skips}
-    process = start_crawl(write_config(tmp_path, world, args))
+    process = start_crawl(write_config(tmp_path, world, args, store=frontier_store_url("run")))
     log, _ = process.communicate(timeout=100)
     assert process.returncode == 0, log[-3000:]
 
-    store = SqliteFrontierStore(tmp_path / "run.sqlite")
+    store = open_store(frontier_store_url("run"))
     picks = [(permalink, status) for _, permalink, status in store.picks("fake")]
     expected = reference_picks(world, SEEDS, 12, 45, 250, WEIGHTS, accounts_in_flight)
     assert picks == expected
@@ -52,7 +52,7 @@ def test_real_crawl_follows_the_rules(tmp_path, accounts_in_flight, spider_skips
 
 
 @pytest.mark.timeout(120)
-def test_crawl_ends_when_the_frontier_is_empty(tmp_path):
+def test_crawl_ends_when_the_frontier_is_empty(tmp_path, frontier_store_url):
     world = {"followers": {"a": 500, "b": 500, "c": 10}, "missing": [],
              "edges": {"a": [{"dst_permalink": "b", "dst_id": 2, "dst_followers_count": None, "interaction": "likes",
                               "object_kind": "track", "object_id": 1, "created_at": "2024-01-01T00:00:00Z"},
@@ -60,9 +60,9 @@ def test_crawl_ends_when_the_frontier_is_empty(tmp_path):
                               "object_kind": "track", "object_id": 2, "created_at": "2024-01-01T00:00:00Z"}],
                        "b": [], "c": []}}
     args = {"seeds": "a", "bfs_accounts": 1, "max_accounts": 100, "accounts_in_flight": 2}
-    process = start_crawl(write_config(tmp_path, world, args))
+    process = start_crawl(write_config(tmp_path, world, args, store=frontier_store_url("run")))
     log, _ = process.communicate(timeout=100)
     assert process.returncode == 0, log[-3000:]
-    store = SqliteFrontierStore(tmp_path / "run.sqlite")
+    store = open_store(frontier_store_url("run"))
     assert store.picks("fake") == [(1, "a", "done"), (2, "b", "done")]
     assert "Spider closed (finished)" in log

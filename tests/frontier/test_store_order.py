@@ -1,4 +1,4 @@
-"""The SQLite store's order on small hand-built graphs (one pick at a time unless said)."""
+"""The frontier stores' order on small hand-built graphs (one pick at a time unless said), SQLite and Redis."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import sys
 import pytest
 
 from scmap.frontier.ordering import CrawlRules, Decision
-from scmap.frontier.sqlite_store import SqliteFrontierStore
-from scmap.frontier.store import Edge
+from scmap.frontier.store import Edge, FrontierStore
 
 ME = f"{socket.gethostname()}:{os.getpid()}:test"
 SPIDER = "likes"
@@ -28,13 +27,12 @@ def edges(*targets: tuple) -> list[Edge]:
 
 
 @pytest.fixture
-def store(tmp_path):
-    opened = SqliteFrontierStore(tmp_path / "frontier.sqlite")
-    yield opened
-    opened.close()
+def store(frontier_store):
+    """SQLite, then Redis (conftest.py): every scenario runs against both stores."""
+    return frontier_store
 
 
-def crawl(store: SqliteFrontierStore, graph: dict[str, list[Edge]], rules: CrawlRules, spider: str = SPIDER,
+def crawl(store: FrontierStore, graph: dict[str, list[Edge]], rules: CrawlRules, spider: str = SPIDER,
           on_visit=None) -> list[str]:
     """Claim and finish accounts until the store says FINISHED; returns the visit order."""
     order = []
@@ -87,7 +85,7 @@ def test_ties_go_to_the_account_discovered_first(store):
     assert crawl(store, graph, CrawlRules(bfs_accounts=1, max_accounts=10, accounts_in_flight=1)) == ["s", "y", "x"]
 
 
-def test_scores_update_live_and_change_the_order(store):
+def test_scores_update_live_and_change_the_order(store, open_frontier_store):
     # After s: p=3 (follow), q=1. Visiting p gives q two comments (6): q overtakes r (3 from s).
     graph = {
         "s": edges(("p", "follows"), ("q", "likes"), ("r", "reposts")),
@@ -98,7 +96,7 @@ def test_scores_update_live_and_change_the_order(store):
     assert order == ["s", "p", "q", "r"]
     assert store.account("q")["score"] == 1 + 3 + 3
     without_p_edges = {"s": graph["s"]}
-    other = SqliteFrontierStore(store.path.with_name("other.sqlite"))
+    other = open_frontier_store("other")
     other.add_discovered(["s"])
     assert crawl(other, without_p_edges, CrawlRules(bfs_accounts=1, max_accounts=10, accounts_in_flight=1)) == \
         ["s", "p", "r", "q"]
@@ -161,16 +159,15 @@ def test_lag_uses_only_edges_of_picks_far_enough_back(store):
     assert store.claim_next(SPIDER, ME, rules, 60).permalink == "b"
 
 
-def test_state_survives_reopening(tmp_path):
-    path = tmp_path / "frontier.sqlite"
+def test_state_survives_reopening(open_frontier_store):
     rules = CrawlRules(bfs_accounts=1, max_accounts=10, accounts_in_flight=1)
-    first = SqliteFrontierStore(path)
+    first = open_frontier_store("reopened")
     first.add_discovered(["s"])
     first.claim_next(SPIDER, ME, rules, 60)
     first.mark_done(SPIDER, "s", edges(("p", "follows"), ("q", "likes", 10)), 7, 900)
     assert first.claim_next(SPIDER, ME, rules, 60).permalink == "p"
     first.close()
-    again = SqliteFrontierStore(path)
+    again = open_frontier_store("reopened")
     assert again.picks(SPIDER) == [(1, "s", "done"), (2, "p", "in_flight")]
     assert again.account("p")["score"] == 3 and again.account("q")["skip_reason"]
     assert again.account("s")["followers_count"] == 900
