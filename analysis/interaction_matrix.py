@@ -61,7 +61,7 @@ def build_score_matrix(counts_by_type: dict[str, Mapping], weights: dict[str, fl
     peak is the total plus one type, not every type's counts plus the total. ``consume`` drops
     each type's frame from the dict once used. Ids are sorted, so the matrix does not depend on
     the order files were read in."""
-    unweighted = sorted(set(counts_by_type) - {t for t, w in weights.items() if w > 0})
+    unweighted = sorted(set(counts_by_type) - set(weights))  # weight 0 is a choice, not a mistake
     if unweighted:
         log.warning("interaction types without a weight are ignored: %s", ", ".join(unweighted))
     used = [t for t in sorted(counts_by_type) if weights.get(t, 0) > 0 and len(counts_by_type[t]["src_id"])]
