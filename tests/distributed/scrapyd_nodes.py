@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,11 +68,15 @@ class ScrapydNode:
 
     def schedule(self, spider: str, settings: Mapping[str, Any], arguments: Mapping[str, Any],
                  project: str = "scmap") -> str:
-        """schedule.json: `setting=NAME=VALUE` per setting, spider arguments as plain fields."""
-        data = [("project", project), ("spider", spider)]
+        """schedule.json: `setting=NAME=VALUE` per setting, spider arguments as plain fields.
+        The job id is chosen here and given as CRAWL_ID too, so the job's part files carry it
+        (scrapyd 1.6 passes the id only as the spider argument `_job`, not as SCRAPY_JOB)."""
+        job = uuid.uuid1().hex
+        data = [("project", project), ("spider", spider), ("jobid", job), ("setting", f"CRAWL_ID={job}")]
         data += [("setting", f"{name}={value}") for name, value in settings.items()]
         data += [(name, str(value)) for name, value in arguments.items()]
-        return self.post("schedule.json", data)["jobid"]
+        assert self.post("schedule.json", data)["jobid"] == job
+        return job
 
     def jobs(self, project: str = "scmap") -> dict[str, list[dict[str, Any]]]:
         return self.get("listjobs.json", project=project)
