@@ -48,11 +48,11 @@ def _scatter(xy: np.ndarray, clusters: np.ndarray | None) -> tuple:
     axes.scatter(xy[:, 0], xy[:, 1], s=_point_size(len(xy)), c=colours, linewidths=0, alpha=0.8)
     axes.set_xticks([])
     axes.set_yticks([])
-    figure.tight_layout()
     return figure, axes
 
 
 def _save(figure, path: Path) -> None:
+    figure.tight_layout()  # after the title is set, so it is not cut off
     write_atomically(path, lambda temp: figure.savefig(temp, format="png"))
     plt.close(figure)
 
