@@ -100,7 +100,9 @@ def user_badge_entries(html: str) -> list[DomEntry]:
 def comment_entries(html: str) -> list[DomEntry]:
     """A user's comments page (2017 `commentTitle` view): the commented track's link."""
     entries = []
-    for item in Selector(text=html).css(".commentTitle, li.commentsList__item"):
+    page = Selector(text=html)
+    # One entry per list item; a bare `.commentTitle` only where there are no list items.
+    for item in page.css("li.commentsList__item") or page.css(".commentTitle"):
         link = _first(item.css(".commentTitle__secondary a, a.commentTitle__trackLink"))
         href = link.attrib.get("href", "") if link is not None else ""
         match = _OBJECT_PATH.match(href)

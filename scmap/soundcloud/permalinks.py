@@ -8,6 +8,8 @@ from urllib.parse import unquote, urlsplit
 # Slugs: letters, digits, `-` and `_` (old accounts), 1..100 chars; generated ones look like
 # `user-21172505`. Stricter rules (sclib's 3-25 chars) reject real old accounts, so we don't.
 _PERMALINK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+# A seed given without a host: `slug`, `/slug`, `slug/likes`.
+_BARE_SEED = re.compile(r"^/?[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*/?$")
 # First path segments that are site sections, never profiles.
 RESERVED = frozenset({
     "discover", "stream", "search", "you", "upload", "settings", "messages", "notifications",
@@ -31,6 +33,8 @@ def permalink_from_seed(text: str) -> str:
             raise BadSeed(f"not a soundcloud.com URL: {text!r}")
         path = parts.path
     else:
+        if not _BARE_SEED.match(seed):
+            raise BadSeed(f"not a profile permalink: {text!r}")
         path = seed
     segments = [segment for segment in unquote(path).split("/") if segment]
     if not segments:

@@ -1,0 +1,111 @@
+"""The base spider without a browser: arguments, the request it builds, context rotation."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+
+import pytest
+from scrapy.utils.request import request_from_dict
+from scrapy.utils.test import get_crawler
+
+from scmap.soundcloud.permalinks import BadSeed, permalink_from_seed
+from scmap.spiders.base import DEFAULT_LIMIT, parse_limit
+from scmap.spiders.follows import FollowsSpider
+from scmap.spiders.likes import LikesSpider
+from scmap.spiders.list_page import CONFIG_META_KEY, ListConfig
+
+
+@pytest.mark.parametrize("text, permalink", [
+    ("zoe-beats", "zoe-beats"),
+    (" /zoe-beats/ ", "zoe-beats"),
+    ("https://soundcloud.com/zoe-beats/likes", "zoe-beats"),
+    ("soundcloud.com/Old_Account_1?utm=x", "Old_Account_1"),
+    ("https://m.soundcloud.com/user-21172505", "user-21172505"),
+    ("2080", "2080"),
+])
+def test_seed_text_to_permalink(text, permalink):
+    assert permalink_from_seed(text) == permalink
+
+
+@pytest.mark.parametrize("text", ["", "   ", "https://example.com/zoe", "soundcloud.com/", "zoé beats",
+                                  "https://soundcloud.com/discover", "<script>", "a/b\\c d"])
+def test_malformed_seed_text_is_refused(text):
+    with pytest.raises(BadSeed):
+        permalink_from_seed(text)
+
+
+def test_limit_argument():
+    assert parse_limit(None) == DEFAULT_LIMIT and parse_limit("") == DEFAULT_LIMIT
+    assert parse_limit("all") is None and parse_limit(" ALL ") is None
+    assert parse_limit("25") == 25
+    for bad in ("0", "-3", "many"):
+        with pytest.raises(ValueError):
+            parse_limit(bad)
+
+
+def spider(cls=LikesSpider, settings=None, **kwargs):
+    crawler = get_crawler(cls, settings_dict={"SOUNDCLOUD_WEB_URL": "http://web/",
+                                              "SOUNDCLOUD_API_URL": "http://web/api-v2", **(settings or {})})
+    return cls.from_crawler(crawler, **kwargs)
+
+
+def test_arguments_bad_seeds_and_frontier_options():
+    instance = spider(seeds="a-one, https://soundcloud.com/b-two/likes,,http://x.org/c,a-one",
+                      limit="oops", max_accounts="100", min_followers="5")
+    assert instance.seeds == ["a-one", "b-two"]  # deduplicated, order kept
+    assert len(instance.bad_seeds) == 1 and "x.org" in instance.bad_seeds[0]
+    assert instance.limit == DEFAULT_LIMIT and instance.bad_limit
+    assert (instance.max_accounts, instance.bfs_accounts, instance.min_followers) == (100, None, 5)
+
+
+def test_request_for_account_is_persistable_and_points_at_the_list_page():
+    instance = spider(FollowsSpider, seeds="x", limit="all")
+    request = instance.request_for_account("some-one")
+    assert request.url == "http://web/some-one/following"
+    meta = request.meta
+    assert meta["playwright"] and meta["playwright_include_page"]
+    assert isinstance(meta["playwright_page_init_callback"], str)
+    config = ListConfig.from_meta(meta[CONFIG_META_KEY])
+    assert config.limit is None and config.route == FollowsSpider.api_route
+    # No callables anywhere in meta: the request survives a disk queue round trip.
+    restored = request_from_dict(pickle.loads(pickle.dumps(request.to_dict(spider=instance))), spider=instance)
+    assert restored.url == request.url and restored.callback == instance.parse_list
+
+
+class FakeContext:
+    def __init__(self) -> None:
+        self.closed = 0
+
+    async def close(self) -> None:
+        self.closed += 1
+
+
+class FakePage:
+    def __init__(self, context: FakeContext) -> None:
+        self.context, self._closed = context, False
+
+    def is_closed(self) -> bool:
+        return self._closed
+
+    async def close(self) -> None:
+        self._closed = True
+
+
+def test_contexts_rotate_and_retired_ones_close_after_their_last_page():
+    instance = spider(settings={"SCMAP_ACCOUNTS_PER_CONTEXT": 2}, seeds="x")
+    requests = [instance.request_for_account(f"acct-{n}") for n in range(5)]
+    names = [request.meta["playwright_context"] for request in requests]
+    assert names == ["likes-0", "likes-0", "likes-1", "likes-1", "likes-2"]
+    contexts = {name: FakeContext() for name in set(names)}
+
+    async def finish(index: int) -> None:
+        name = names[index]
+        await instance._close_page(FakePage(contexts[name]), name)
+
+    asyncio.run(finish(0))
+    assert contexts["likes-0"].closed == 0  # one of its pages is still open
+    asyncio.run(finish(1))
+    assert contexts["likes-0"].closed == 1  # retired and idle: closed
+    asyncio.run(finish(4))
+    assert contexts["likes-2"].closed == 0  # the current context stays open
