@@ -38,7 +38,7 @@ def _place_labels(axes, texts: list[tuple[float, float, str, dict]]) -> int:
     return len(placed)
 
 
-def _scatter(xy: np.ndarray, clusters: np.ndarray | None) -> tuple:
+def _scatter(xy: np.ndarray, clusters: np.ndarray | None, title: str) -> tuple:
     figure, axes = plt.subplots(figsize=(12, 10), dpi=110)
     if clusters is None:
         colours = np.full(len(xy), "#3b6ea8")
@@ -48,11 +48,12 @@ def _scatter(xy: np.ndarray, clusters: np.ndarray | None) -> tuple:
     axes.scatter(xy[:, 0], xy[:, 1], s=_point_size(len(xy)), c=colours, linewidths=0, alpha=0.8)
     axes.set_xticks([])
     axes.set_yticks([])
+    axes.set_title(title)
+    figure.tight_layout()  # before labels are placed: their overlap test uses final positions
     return figure, axes
 
 
 def _save(figure, path: Path) -> None:
-    figure.tight_layout()  # after the title is set, so it is not cut off
     write_atomically(path, lambda temp: figure.savefig(temp, format="png"))
     plt.close(figure)
 
@@ -79,8 +80,8 @@ def plot_pca(path: Path, pca_xy: np.ndarray, names: list[str], followers: np.nda
 
 
 def _plot_pca(path, pca_xy, names, followers, explained, labels) -> None:
-    figure, axes = _scatter(pca_xy, None)
-    axes.set_title(f"PCA of {len(pca_xy):,} accounts (PC1 {explained[0]:.1%}, PC2 {explained[1]:.1%} of variance)")
+    figure, axes = _scatter(pca_xy, None, f"PCA of {len(pca_xy):,} accounts "
+                                          f"(PC1 {explained[0]:.1%}, PC2 {explained[1]:.1%} of variance)")
     texts = [(pca_xy[i, 0], pca_xy[i, 1], names[i], {"fontsize": 8}) for i in most_followed(followers, labels)]
     _place_labels(axes, texts)
     _save(figure, path)
@@ -94,8 +95,7 @@ def plot_map(path: Path, map_xy: np.ndarray, names: list[str], followers: np.nda
 
 
 def _plot_map(path, map_xy, names, followers, clusters, cluster_labels, labels) -> None:
-    figure, axes = _scatter(map_xy, clusters)
-    axes.set_title(f"SoundCloud scenes: t-SNE map of {len(map_xy):,} accounts")
+    figure, axes = _scatter(map_xy, clusters, f"SoundCloud scenes: t-SNE map of {len(map_xy):,} accounts")
     texts = []
     if clusters is not None:
         for cluster, label in cluster_labels.items():
