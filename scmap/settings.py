@@ -42,6 +42,7 @@ PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER = True
 
 # --- reading a list page (scmap.spiders.list_page) ----------------------------------------
 SCMAP_ACCOUNTS_PER_CONTEXT = 20
+SCMAP_COOKIE_BANNER_WAIT = 3.0  # s a new context's first page waits for the consent banner
 SCMAP_SCROLL_TRIGGER_TIMEOUT = 4.0  # s for a scroll to start the page's next API request
 SCMAP_RESPONSE_TIMEOUT = 20.0  # s for one API response before the page counts as stalled
 SCMAP_API_RETRIES = 5  # re-fetches of one failed API page (429 / 5xx / truncated JSON)

@@ -100,6 +100,7 @@ class InteractionSpider(scrapy.Spider):
         spider.web_url = settings.get("SOUNDCLOUD_WEB_URL").rstrip("/")
         spider.api_url = settings.get("SOUNDCLOUD_API_URL").rstrip("/")
         spider.accounts_per_context = max(1, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20))
+        spider.cookie_banner_wait = settings.getfloat("SCMAP_COOKIE_BANNER_WAIT", 3.0)
         spider.list_settings = {
             "scroll_trigger_timeout": settings.getfloat("SCMAP_SCROLL_TRIGGER_TIMEOUT", 4.0),
             "response_timeout": settings.getfloat("SCMAP_RESPONSE_TIMEOUT", 20.0),
@@ -130,9 +131,12 @@ class InteractionSpider(scrapy.Spider):
         # Contexts rotate every N accounts; a retired one is closed by its last page.
         context = f"{self.name}-{self._accounts_started // self.accounts_per_context}"
         self._accounts_started += 1
+        first_in_context = self._context_pending[context] == 0 and context not in self._contexts
         self._context_pending[context] += 1
         config = ListConfig(api_url=self.api_url, route=self.api_route, limit=self.limit,
                             **self.list_settings)
+        # A new context has no consent cookie yet: its first page waits for the banner.
+        config.cookie_banner_wait = self.cookie_banner_wait if first_in_context else 0.0
         return scrapy.Request(
             f"{self.web_url}/{permalink}/{self.page_path}",
             callback=self.parse_list,
@@ -271,6 +275,8 @@ class InteractionSpider(scrapy.Spider):
                              len(result.api_failures), result.api_failures[0])
         if result.takeover:
             self._stat("takeovers")
+        if result.cookie_banner_accepted:
+            self._stat("cookie_banner_accepted")
         if source is None:
             return STATUS_FAILED
         if not result.complete:

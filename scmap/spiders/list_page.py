@@ -90,6 +90,7 @@ class ListConfig:
     max_retry_after: float = 120.0
     list_timeout: float = 900.0
     api_page_size: int | None = 200  # asked of the site on the page's first request; None = as the page asks
+    cookie_banner_wait: float = 0.0  # s to wait for the banner (a context's first page only)
 
     def to_meta(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -215,6 +216,7 @@ class ListResult:
     api_failures: list[str] = field(default_factory=list)
     retries: dict[str, int] = field(default_factory=dict)
     scrolls: int = 0
+    cookie_banner_accepted: bool = False
 
 
 def new_capture(config: ListConfig) -> ApiCapture:
@@ -254,12 +256,19 @@ async def _ask_page_size(route: Any, page_size: int) -> None:
         await route.fallback()
 
 
-async def accept_cookies(page: Any) -> bool:
-    """Click the OneTrust banner's accept button if it is there (it hides the list otherwise)."""
+async def accept_cookies(page: Any, wait: float = 0.0) -> bool:
+    """Click the OneTrust banner's accept button if it is (or, within `wait` s, becomes) shown.
+
+    Accepting sets a cookie in the browser context, so only a context's first page waits."""
     try:
-        button = page.locator(COOKIE_ACCEPT_SELECTOR)
-        if await button.count() and await button.first.is_visible():
-            await button.first.click(timeout=2000)
+        button = page.locator(COOKIE_ACCEPT_SELECTOR).first
+        if wait > 0:
+            try:
+                await button.wait_for(state="visible", timeout=wait * 1000)
+            except Exception:
+                return False  # no banner here (e.g. a region without one)
+        if await button.count() and await button.is_visible():
+            await button.click(timeout=2000)
             return True
     except Exception as error:  # a banner is never worth failing the list for
         logger.debug("cookie banner not clicked: %s", error)
@@ -413,7 +422,8 @@ async def read_list(page: Any, capture: ApiCapture, config: ListConfig) -> ListR
     """Read an account's list from its rendered page: scroll, then take over when needed."""
     result = ListResult(items=[], complete=False, source="api")
     deadline = time.monotonic() + config.list_timeout
-    await accept_cookies(page)
+    if await accept_cookies(page, wait=config.cookie_banner_wait):
+        result.cookie_banner_accepted = True
     stop = await scroll_list(page, capture, config, result, deadline)
     if stop != "done" and (capture.pages or capture.last_failed_url or capture.requests_seen):
         result.takeover = True

@@ -87,4 +87,5 @@ def test_every_spider_stores_exactly_the_most_recent_interactions(spider, truth,
     assert result.stat(f"scmap/{interaction}/not_found") == 1
     assert result.stat(f"scmap/{interaction}/bad_seed") == 1
     assert result.stat(f"scmap/{interaction}/lists_done") == len(user_ids)
+    assert result.stat(f"scmap/{interaction}/cookie_banner_accepted") >= 1  # once per context
     assert "Malformed seed skipped" in result.log and MALFORMED_SEED in result.log
