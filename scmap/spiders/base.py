@@ -41,6 +41,7 @@ DEFAULT_LIMIT = 500
 MAX_ATTEMPTS = 2
 NOT_FOUND_STATUSES = (404, 410)
 INIT_PAGE_CALLBACK = "scmap.spiders.list_page.init_page"
+FRONTIER_ACCOUNT_META_KEY = "frontier_account"  # set by scmap.frontier on requests it hands out
 
 
 def parse_limit(value: Any) -> int | None:
@@ -214,7 +215,11 @@ class InteractionSpider(scrapy.Spider):
         if attempt < MAX_ATTEMPTS:
             self.logger.warning("List of %s failed (%s): retrying in a new page", permalink, why)
             self._stat("list_retries")
-            return self.request_for_account(permalink, attempt=attempt + 1)
+            retry = self.request_for_account(permalink, attempt=attempt + 1)
+            # Keep the frontier's tag of the account (docs/frontier.md) on the new request.
+            if FRONTIER_ACCOUNT_META_KEY in request.meta:
+                retry.meta[FRONTIER_ACCOUNT_META_KEY] = request.meta[FRONTIER_ACCOUNT_META_KEY]
+            return retry
         self.logger.error("List of %s failed after %d attempts: %s", permalink, attempt, why)
         self._stat("failed")
         self._account_done(permalink, None, None, STATUS_FAILED)

@@ -9,6 +9,7 @@ import pytest
 from scrapy.utils.request import request_from_dict
 from scrapy.utils.test import get_crawler
 
+from scmap.signals import account_done
 from scmap.soundcloud.permalinks import BadSeed, permalink_from_seed
 from scmap.spiders.base import DEFAULT_LIMIT, parse_limit
 from scmap.spiders.follows import FollowsSpider
@@ -109,3 +110,22 @@ def test_contexts_rotate_and_retired_ones_close_after_their_last_page():
     assert contexts["likes-0"].closed == 1  # retired and idle: closed
     asyncio.run(finish(4))
     assert contexts["likes-2"].closed == 0  # the current context stays open
+
+
+def test_a_failed_list_is_retried_once_keeping_the_frontier_tag():
+    instance = spider(seeds="x")
+    instance.crawler.stats.open_spider()
+    done = []
+
+    def on_done(**kwargs):
+        done.append(kwargs)
+
+    instance.crawler.signals.connect(on_done, signal=account_done)
+    first = instance.request_for_account("acct")
+    first.meta["frontier_account"] = "acct"
+    retry = instance._retry(first, "browser died")
+    assert retry is not None and retry.meta["scmap_attempt"] == 2
+    assert retry.meta["frontier_account"] == "acct" and retry.url == first.url
+    assert done == []  # not finished yet
+    assert instance._retry(retry, "died again") is None
+    assert [(d["permalink"], d["status"]) for d in done] == [("acct", "failed")]
