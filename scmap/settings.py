@@ -23,8 +23,9 @@ USER_AGENT = "scmap/0.1 (research crawler mapping music scenes; +https://github.
 ROBOTSTXT_OBEY = True
 
 # --- rendering: scrapy-playwright with Chromium ------------------------------------------
-# One handler per scheme starts one Playwright driver each; both are registered because the
-# real site is https and the sandbox http. Only the one used ever launches a browser.
+# One handler per scheme starts one Playwright driver each. Both are listed here; the spiders
+# keep only the scheme of SOUNDCLOUD_WEB_URL (InteractionSpider.update_settings), so one driver
+# runs: https for the real site, http for the sandbox.
 DOWNLOAD_HANDLERS = {
     "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
     "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Any, AsyncIterator, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -41,6 +42,7 @@ DEFAULT_LIMIT = 500
 MAX_ATTEMPTS = 2
 NOT_FOUND_STATUSES = (404, 410)
 INIT_PAGE_CALLBACK = "scmap.spiders.list_page.init_page"
+PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 FRONTIER_ACCOUNT_META_KEY = "frontier_account"  # set by scmap.frontier on requests it hands out
 
 
@@ -93,6 +95,19 @@ class InteractionSpider(scrapy.Spider):
         self._accounts_started = 0
         self._context_pending: Counter[str] = Counter()
         self._contexts: dict[str, Any] = {}
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """Render through Playwright only the scheme the site is served on: each registered
+        scheme starts its own Playwright driver (real site: https; sandbox: http)."""
+        super().update_settings(settings)
+        scheme = urlsplit(settings.get("SOUNDCLOUD_WEB_URL") or "").scheme
+        handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
+        if scheme in ("http", "https") and handlers.get(scheme) == PLAYWRIGHT_HANDLER:
+            for other in ("http", "https"):
+                if other != scheme and handlers.get(other) == PLAYWRIGHT_HANDLER:
+                    del handlers[other]  # back to Scrapy's own handler (robots.txt...)
+            settings.set("DOWNLOAD_HANDLERS", handlers, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "InteractionSpider":

@@ -129,3 +129,12 @@ def test_a_failed_list_is_retried_once_keeping_the_frontier_tag():
     assert done == []  # not finished yet
     assert instance._retry(retry, "died again") is None
     assert [(d["permalink"], d["status"]) for d in done] == [("acct", "failed")]
+
+
+@pytest.mark.parametrize("web_url, kept", [("https://soundcloud.com", "https"), ("http://127.0.0.1:8000", "http")])
+def test_playwright_renders_only_the_sites_scheme(web_url, kept):
+    crawler = get_crawler(LikesSpider, settings_dict={
+        "SOUNDCLOUD_WEB_URL": web_url,
+        "DOWNLOAD_HANDLERS": {"http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+                              "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"}})
+    assert set(crawler.settings.getdict("DOWNLOAD_HANDLERS")) == {kept}
