@@ -3,7 +3,7 @@
 `redis://[:PASSWORD@]HOST[:PORT][/DB][?prefix=NAME]` (`rediss://` for TLS). `prefix` (default
 `scmap`) namespaces the keys, so one Redis can hold several independent crawls. A password may
 also come from the environment (FRONTIER_REDIS_PASSWORD) so that it never appears in a command
-line: scrapyd logs each job's arguments, Scrapy logs overridden settings.
+line: scrapyd logs each job's arguments, and `ps` shows them to every user.
 
 Passwords are never logged: log `mask_store_url(url)`, never the URL itself.
 """
@@ -81,7 +81,7 @@ class StoreUrlMaskingFilter(logging.Filter):
         return True
 
 
-_MASKED_LOGGERS = ("scmap.frontier", "scrapy.crawler", "scrapy.utils.log")
+_MASKED_LOGGERS = ("scmap.frontier", "scrapy.crawler", "scrapy.core.engine")
 
 
 def install_log_masking(logger_names: tuple[str, ...] = _MASKED_LOGGERS) -> None:
