@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+import zipfile
 from collections import defaultdict
 from datetime import datetime
 
@@ -86,6 +87,8 @@ def test_two_scrapyd_nodes_on_one_redis_frontier_equal_a_single_node_crawl(sandb
             deploy(copy_project(tmp_path / "project"), {"node1": nodes[0], "node2": nodes[1]})
             for node in nodes:
                 assert sorted(node.get("listspiders.json", project="scmap")["spiders"]) == sorted(SPIDERS)
+                egg = zipfile.ZipFile(node.directory / "eggs" / "scmap" / "e2e.egg").namelist()
+                assert "scmap/spiders/likes.py" in egg and not any(n.startswith("scmap/sandbox") for n in egg)
             jobs = schedule_everywhere(nodes, site, parameters, frontier_url, shared_output,
                                        {"FRONTIER_LEASE_SECONDS": str(LEASE_SECONDS)})
             victim = next(j for j in jobs if j.node is nodes[0] and j.spider == VICTIM_SPIDER)
