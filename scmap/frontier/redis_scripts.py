@@ -210,14 +210,23 @@ record_followers({{ARGV[2], null, tonumber(ARGV[3]), 0}}, tonumber(ARGV[4]))
 return 1
 """
 
-# ARGV: P, spider, owner, lease_seconds, bfs, max, min_followers, in_flight, weights JSON, dead holders JSON
-# Returns {decision, permalink or false, seq or false, reclaimed 0/1}
+# ARGV: P, spider, owner, lease_seconds, bfs, max, min_followers, in_flight, weights JSON, dead holders JSON,
+# call token. Returns {decision, permalink or false, seq or false, reclaimed 0/1}.
+# The token makes a retried call (the client reconnected after the reply was lost) return the
+# same account instead of claiming a second one nobody would crawl.
 CLAIM_NEXT = r"""
 local spider, owner, lease_seconds = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local bfs, max, min_followers, in_flight_rule = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local weights = cjson.decode(ARGV[9])
 local dead = {}
 for _, holder in ipairs(cjson.decode(ARGV[10])) do dead[holder] = true end
+local token_key = sk(spider, 'claim_token:' .. ARGV[11])
+local answered = redis.call('GET', token_key)
+if answered then return cjson.decode(answered) end
+local function handed_out(answer)
+  redis.call('SET', token_key, cjson.encode(answer), 'EX', 3600)
+  return answer
+end
 redis.call('SADD', k('spiders'), spider)
 local t = now()
 
@@ -228,7 +237,7 @@ for _, seq in ipairs(redis.call('ZRANGE', sk(spider, 'in_flight'), 0, -1)) do
     if (not holder) or lease < t or dead[holder] then
       redis.call('HSET', sk(spider, 'owner'), seq, owner)
       redis.call('HSET', sk(spider, 'lease'), seq, tostring(t + lease_seconds))
-      return {'wait', redis.call('HGET', sk(spider, 'permalink'), seq), tonumber(seq), 1}
+      return handed_out({'wait', redis.call('HGET', sk(spider, 'permalink'), seq), tonumber(seq), 1})
     end
   end
 end
@@ -259,7 +268,7 @@ while true do
     redis.call('HSET', sk(spider, 'lease'), next_seq, tostring(t + lease_seconds))
     redis.call('ZADD', sk(spider, 'in_flight'), next_seq, next_seq)
     redis.call('HSET', sk(spider, 'meta'), 'next_seq', next_seq)
-    return {decision, permalink, next_seq, 0}
+    return handed_out({decision, permalink, next_seq, 0})
   end
   if applied >= next_seq - 1 then return {'finished', false, false, 0} end
   if not apply_pick(spider, applied + 1, weights, min_followers) then return {'wait', false, false, 0} end

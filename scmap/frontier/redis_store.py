@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any, Iterable, Sequence
 
 import redis
@@ -75,10 +76,15 @@ class RedisFrontierStore:
         return dead
 
     def claim_next(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float) -> ClaimResult:
+        return self._claim(spider, owner, rules, lease_seconds, token=uuid.uuid4().hex)
+
+    def _claim(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float, token: str) -> ClaimResult:
+        """One claim; redis-py retries a call whose connection broke with the same token, and
+        the script answers a token it has seen with its first answer (no second pick)."""
         decision, permalink, seq, reclaimed = self._run(
             "CLAIM_NEXT", spider, owner, repr(float(lease_seconds)), rules.bfs_accounts, rules.max_accounts,
             rules.min_followers, rules.accounts_in_flight, json.dumps(dict(rules.weights)),
-            json.dumps(self._dead_holders(spider, owner)))
+            json.dumps(self._dead_holders(spider, owner)), token)
         return ClaimResult(Decision(decision), permalink or None, int(seq) if seq else None,
                            reclaimed=bool(reclaimed))
 

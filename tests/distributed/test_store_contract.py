@@ -98,3 +98,21 @@ def test_key_prefixes_keep_crawls_apart(open_frontier_store):
     assert first.claim_next(SPIDER, ME, rules, 60).permalink == "x"
     assert second.claim_next(SPIDER, ME, rules, 60).permalink == "y"
     assert second.account("x") is None and first.counts(SPIDER, rules).discovered == 1
+
+
+def test_a_retried_redis_claim_returns_the_same_account(redis_url):
+    """redis-py re-sends a call whose connection broke; if the first one ran, the retry must not
+    claim a second account that no crawler knows about (it would block the order)."""
+    from scmap.frontier.redis_store import RedisFrontierStore
+
+    store = RedisFrontierStore(f"{redis_url}?prefix=retried-claim")
+    try:
+        store.add_discovered(["s1", "s2"])
+        rules = CrawlRules(bfs_accounts=10, max_accounts=10, accounts_in_flight=2)
+        first = store._claim(SPIDER, ME, rules, 60, token="same-call")
+        again = store._claim(SPIDER, ME, rules, 60, token="same-call")
+        assert first == again and first.permalink == "s1"
+        assert store.picks(SPIDER) == [(1, "s1", "in_flight")]
+        assert store.claim_next(SPIDER, ME, rules, 60).permalink == "s2"
+    finally:
+        store.close()
