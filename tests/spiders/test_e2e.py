@@ -89,3 +89,16 @@ def test_every_spider_stores_exactly_the_most_recent_interactions(spider, truth,
     assert result.stat(f"scmap/{interaction}/lists_done") == len(user_ids)
     assert result.stat(f"scmap/{interaction}/cookie_banner_accepted") >= 1  # once per context
     assert "Malformed seed skipped" in result.log and MALFORMED_SEED in result.log
+
+
+@pytest.mark.timeout(300)
+def test_limit_all_reads_whole_lists(truth, clean_sandbox, tmp_path):
+    listed = truth.interactions[truth.interactions["listed"] & (truth.interactions["interaction"] == "likes")]
+    sizes = listed.groupby("src_id").size().sort_values()
+    # The longest lists (several 200-item pages) and a short one.
+    user_ids = sorted({int(sizes.index[-1]), int(sizes.index[-2]), int(sizes.index[len(sizes) // 2])})
+    result = run_crawl("likes", clean_sandbox, [permalink_of(truth, u) for u in user_ids], tmp_path, limit="all")
+    assert result.returncode == 0, result.log[-3000:]
+    assert sizes.iloc[-1] > 200  # really more than one page
+    assert_exact_lists(truth, result, "likes", user_ids, None)
+    assert result.stat("scmap/likes/edges") == sum(int(sizes[u]) for u in user_ids)
