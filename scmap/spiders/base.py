@@ -304,7 +304,8 @@ class InteractionSpider(scrapy.Spider):
             self.logger.warning(
                 "List of %s incomplete (%s): kept the %d items read", permalink,
                 "stalled" if result.stalled else "ended early", len(result.items))
-            return STATUS_FAILED
+            # What was read is kept and counts (a visit with a shorter list); nothing read: failed.
+            return STATUS_DONE if result.items else STATUS_FAILED
         self._stat("lists_done")
         return STATUS_DONE
 
