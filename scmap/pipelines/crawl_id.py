@@ -16,12 +16,15 @@ def default_crawl_id(
     environ: Mapping[str, str] = os.environ,
     now: datetime | None = None,
     pid: int | None = None,
+    scrapyd_job: str | None = None,
 ) -> str:
     """The scrapyd job id when run by scrapyd, else `<spider>-<UTC yyyymmddThhmmss>-<pid>`.
 
-    The pid makes two crawls started in the same second on one machine distinct.
+    scrapyd 1.6 hands the job id to the spider as the argument `_job` (`scrapyd_job` here);
+    older scrapyd set the environment variable SCRAPY_JOB. The pid makes two crawls started
+    in the same second on one machine distinct.
     """
-    job = environ.get("SCRAPY_JOB")
+    job = scrapyd_job or environ.get("SCRAPY_JOB")
     if job:
         return safe_crawl_id(job)
     started = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)

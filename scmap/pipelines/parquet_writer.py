@@ -129,6 +129,7 @@ class ParquetWriterPipeline:
         self.scraped_at_cache = (0, "")  # (unix second, its ISO text): one strftime per second
         self.next_sequence = 0
         self.flush_timer: Any = None
+        self.crawler: Crawler | None = None  # set by from_crawler: the spider carries scrapyd's job id
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParquetWriterPipeline:
@@ -143,13 +144,15 @@ class ParquetWriterPipeline:
             compression=settings.get("PARQUET_COMPRESSION", "zstd"),
         )
         crawler.signals.connect(pipeline.persist_buffers, signal=persist_account_edges)
+        pipeline.crawler = crawler
         return pipeline
 
     def open_spider(self) -> None:
         if self.configured_crawl_id:
             self.crawl_id = safe_crawl_id(self.configured_crawl_id)
         else:
-            self.crawl_id = default_crawl_id(self.spider_name)
+            spider = self.crawler.spider if self.crawler is not None else None
+            self.crawl_id = default_crawl_id(self.spider_name, scrapyd_job=getattr(spider, "_job", None))
         logger.info("Parquet output: %s (crawl id %s)", self.output_dir, self.crawl_id)
         self._start_flush_timer()
 

@@ -366,10 +366,20 @@ def test_site_timestamps(text: object, expected: datetime | None) -> None:
     assert parse_site_timestamp(text) == expected
 
 
+def test_a_scrapyd_job_names_the_part_files(tmp_path: Path) -> None:
+    crawler = get_crawler(TinySpider, {"OUTPUT_DIR": str(tmp_path), "PARQUET_BATCH_SIZE": 1})
+    crawler.spider = TinySpider(_job="d2f1e0c9")  # scrapyd 1.6 passes the job id as `_job`
+    pipeline = ParquetWriterPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    pipeline.process_item(make_edge(0))
+    assert [path.name for path in part_files(tmp_path)] == ["part-d2f1e0c9-00000.parquet"]
+
+
 def test_crawl_ids() -> None:
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     assert default_crawl_id("likes", environ={}, now=now, pid=42) == "likes-20260102T030405-42"
     assert default_crawl_id("likes", environ={"SCRAPY_JOB": "a1b2"}, now=now, pid=42) == "a1b2"
+    assert default_crawl_id("likes", environ={}, now=now, pid=42, scrapyd_job="5f0e") == "5f0e"
     assert safe_crawl_id("../x/y z") == "_x_y_z"
     assert safe_crawl_id("...") == "crawl"
 
