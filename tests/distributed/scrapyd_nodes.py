@@ -69,10 +69,10 @@ class ScrapydNode:
     def schedule(self, spider: str, settings: Mapping[str, Any], arguments: Mapping[str, Any],
                  project: str = "scmap") -> str:
         """schedule.json: `setting=NAME=VALUE` per setting, spider arguments as plain fields.
-        The job id is chosen here and given as CRAWL_ID too, so the job's part files carry it
-        (scrapyd 1.6 passes the id only as the spider argument `_job`, not as SCRAPY_JOB)."""
+        The job id is chosen here; scrapyd passes it to the spider as `_job`, which names the
+        job's part files (no CRAWL_ID needed)."""
         job = uuid.uuid1().hex
-        data = [("project", project), ("spider", spider), ("jobid", job), ("setting", f"CRAWL_ID={job}")]
+        data = [("project", project), ("spider", spider), ("jobid", job)]
         data += [("setting", f"{name}={value}") for name, value in settings.items()]
         data += [(name, str(value)) for name, value in arguments.items()]
         assert self.post("schedule.json", data)["jobid"] == job
