@@ -93,6 +93,7 @@ def run_spider(spider: str, site, seeds: list[str], out_dir: Path, limit: int, c
         "CONCURRENT_REQUESTS": str(concurrency), "CONCURRENT_REQUESTS_PER_DOMAIN": str(concurrency),
         "OUTPUT_DIR": str(out_dir / "output"), "LOG_FILE": str(log_file), "LOG_LEVEL": "INFO",
         "SOUNDCLOUD_WEB_URL": site.web_url, "SOUNDCLOUD_API_URL": site.api_url,
+        "SCHEDULER": "scrapy.core.scheduler.Scheduler",  # exactly the given accounts, no spreading out
     }
     command = [sys.executable, "-m", "scrapy.cmdline", "crawl", spider, "-a", "seeds=" + ",".join(seeds),
                "-a", f"limit={limit}"]

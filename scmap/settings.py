@@ -67,6 +67,21 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 DOWNLOAD_TIMEOUT = 60
 
+# --- the frontier: which accounts to crawl, in which order (scmap/frontier, docs/frontier.md) -
+# Breadth-first from the seeds for FRONTIER_BFS_ACCOUNTS visits, then the unvisited account
+# most interacted with by visited ones; accounts under FRONTIER_MIN_FOLLOWERS are skipped.
+# Spider arguments (-a bfs_accounts=... max_accounts=... min_followers=...) override these.
+SCHEDULER = "scmap.frontier.scheduler.FrontierScheduler"
+FRONTIER_BFS_ACCOUNTS = 850
+FRONTIER_MAX_ACCOUNTS = 2250
+FRONTIER_MIN_FOLLOWERS = 250
+FRONTIER_WEIGHTS = {"likes": 1, "comments": 3, "reposts": 3, "follows": 3}
+FRONTIER_ACCOUNTS_IN_FLIGHT = 4  # keep <= CONCURRENT_REQUESTS
+FRONTIER_URL = os.environ.get("FRONTIER_URL")  # None: <OUTPUT_DIR>/frontier.sqlite; redis://... for several nodes
+FRONTIER_LOG_INTERVAL = 60  # s between progress lines
+FRONTIER_LEASE_SECONDS = 300  # a claim not renewed for this long is handed out again
+FRONTIER_SILENT_ACCOUNT_SECONDS = 10
+
 # --- output -------------------------------------------------------------------------------
 ITEM_PIPELINES = {"scmap.pipelines.parquet_writer.ParquetWriterPipeline": 300}
 OUTPUT_DIR = os.environ.get("SCMAP_OUTPUT_DIR", "output")

@@ -31,6 +31,8 @@ TEST_SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
     "LOG_LEVEL": "INFO",
     "PARQUET_FLUSH_SECONDS": "0",
+    # The spiders alone, on exactly the seeds: the frontier (settings.SCHEDULER) has its own tests.
+    "SCHEDULER": "scrapy.core.scheduler.Scheduler",
 }
 
 
