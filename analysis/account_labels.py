@@ -24,6 +24,10 @@ def newest_value_per_id(observations: pa.Table, field: str) -> pa.Table:
     present = observations.filter(pc.and_(pc.is_valid(observations["id"]), pc.is_valid(observations[field])))
     table = pa.table({"id": present["id"].cast(pa.int64()), "value": present[field].cast(FIELD_TYPES[field]),
                       "scraped_at": pc.fill_null(present["scraped_at"].cast(_TIMESTAMP), _OLDEST)})
+    # Popular accounts repeat the same (id, value) in thousands of edges: collapse those first
+    # (a cheap hash grouping), so the sort below only sees distinct values.
+    collapsed = table.group_by(["id", "value"]).aggregate([("scraped_at", "max")])
+    table = pa.table({"id": collapsed["id"], "value": collapsed["value"], "scraped_at": collapsed["scraped_at_max"]})
     # Ordered aggregation: after sorting oldest-first (ties: largest value first), "last" is the winner.
     ordered = table.sort_by([("scraped_at", "ascending"), ("value", "descending")])
     newest = pa.TableGroupBy(ordered, "id", use_threads=False).aggregate([("value", "last"), ("scraped_at", "last")])
