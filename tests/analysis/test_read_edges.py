@@ -74,3 +74,11 @@ def test_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
     (edges / "interaction=likes" / "part-c2-0000.parquet").write_bytes(b"PAR1 not really parquet")
     with pytest.raises(MapBuildError, match="cannot read edge dataset"):
         count_edges(edges)
+
+
+def test_follows_without_created_at_still_deduplicate(tmp_path: Path) -> None:
+    follow = {"src_id": 1, "interaction": "follows", "object_kind": "user", "created_at": pd.NaT}
+    edges = pd.DataFrame([{**follow, "dst_id": 2, "object_id": 2}, {**follow, "dst_id": 2, "object_id": 2},
+                          {**follow, "dst_id": 3, "object_id": 3}])
+    edges["created_at"] = pd.to_datetime(edges["created_at"], utc=True)
+    assert counts_of(count_edges(write_edges(tmp_path / "edges", edges))) == {(1, 2, "follows"): 1, (1, 3, "follows"): 1}
