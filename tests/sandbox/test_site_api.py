@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.timeout(300)
+from tests.shared_data import CAPTURES
 
-CAPTURES = Path("/work/shared/realdata/soundcloud-captures")
+pytestmark = pytest.mark.timeout(300)
 
 
 # -- ground truth from the world ----------------------------------------------------------

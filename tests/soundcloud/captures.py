@@ -1,4 +1,4 @@
-"""The real SoundCloud captures (/work/shared/realdata/soundcloud-captures), loaded for parser tests."""
+"""The real SoundCloud captures (../shared/realdata/soundcloud-captures), loaded for parser tests."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-CAPTURES = Path("/work/shared/realdata/soundcloud-captures")
+from tests.shared_data import CAPTURES
 
 
 def capture_files(pattern: str) -> list[Path]:

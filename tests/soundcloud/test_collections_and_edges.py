@@ -17,7 +17,7 @@ from scmap.soundcloud.collections import (
 )
 from scmap.soundcloud.edges import Source, edges_from_items
 
-from .captures import capture_files, capture_params, load_json
+from .captures import CAPTURES, capture_files, capture_params, load_json
 
 # Which captured list is which interaction (by file name).
 LIST_KIND = {
@@ -134,7 +134,7 @@ def test_reposts_list_keeps_reposts_and_skips_original_posts():
 def test_captured_page_chains_link_by_cursor(pair):
     files = capture_files(f"{pair}-page*.json")
     if not files:
-        pytest.skip("/work/shared/realdata/soundcloud-captures is absent on this machine")
+        pytest.skip(f"{CAPTURES} is absent on this machine (real captures live only there)")
     pages = [parse_collection(path.read_bytes()) for path in files]
     # The browser requested page 1 without offset and each next page at the previous next_href,
     # with its client params appended (in arrival order reversed, to prove ordering is by chain).
