@@ -22,6 +22,7 @@ Keys, under P = "{prefix}" (the braces keep one crawl in one Redis Cluster slot)
   S:meta                hash: next_seq (picks so far), applied, cursor (phase-1 scan start),
                         cursor_min (min_followers the cursor was built with)
   S:edges               hash seq -> JSON [[dst, user_id, followers, interaction], ...] (not applied yet)
+  S:finished            hash seq -> finish time of a done pick whose edges are not applied yet
 """
 
 from __future__ import annotations
@@ -182,6 +183,7 @@ local function apply_pick(spider, seq, weights, min_followers)
     record_followers(rows, min_followers)
     redis.call('HDEL', sk(spider, 'edges'), seq)
   end
+  redis.call('HDEL', sk(spider, 'finished'), seq)
   redis.call('HSET', sk(spider, 'meta'), 'applied', seq)
   return true
 end
@@ -297,6 +299,7 @@ local spider, permalink = ARGV[2], ARGV[3]
 local seq = finish(spider, permalink, 'done')
 if not seq then return 0 end
 redis.call('HSET', sk(spider, 'edges'), seq, ARGV[4])
+redis.call('HSET', sk(spider, 'finished'), seq, tostring(now()))
 set_user_id_once(permalink, ARGV[5])
 if ARGV[6] ~= '' then set_followers_once(permalink, tonumber(ARGV[6])) end
 return 1
@@ -332,6 +335,26 @@ return {
   meta_number(spider, 'applied'),
   redis.call('ZCARD', sk(spider, 'in_flight')),
 }
+"""
+
+# ARGV: P, spider, recent_seconds. Returns how many picks of the OTHER spiders under P may still
+# add accounts: in flight with a live lease, or done recently with edges not applied yet.
+IN_FLIGHT_ELSEWHERE = r"""
+local spider, t = ARGV[2], now()
+local recent = t - tonumber(ARGV[3])
+local count = 0
+for _, other in ipairs(redis.call('SMEMBERS', k('spiders'))) do
+  if other ~= spider then
+    for _, seq in ipairs(redis.call('ZRANGE', sk(other, 'in_flight'), 0, -1)) do
+      if tonumber(redis.call('HGET', sk(other, 'lease'), seq) or '0') >= t then count = count + 1 end
+    end
+    local finished = redis.call('HGETALL', sk(other, 'finished'))
+    for i = 2, #finished, 2 do
+      if tonumber(finished[i]) >= recent then count = count + 1 end
+    end
+  end
+end
+return count
 """
 
 # ARGV: P, spider, bfs, min_followers, n. Returns candidates {permalink, ...} in order.

@@ -40,7 +40,8 @@ class RedisFrontierStore:
         self._scripts = {
             name: self._redis.register_script(redis_scripts.script(getattr(redis_scripts, name)))
             for name in ("ADD_DISCOVERED", "SET_FOLLOWERS", "CLAIM_NEXT", "RENEW_LEASES", "MARK_DONE",
-                         "MARK_SKIPPED", "MARK_FAILED", "COUNTS", "TOP_OF_QUEUE")}
+                         "MARK_SKIPPED", "MARK_FAILED", "COUNTS", "TOP_OF_QUEUE",
+                         "IN_FLIGHT_ELSEWHERE")}
         self._known_dead: set[str] = set()
         self._redis.ping()  # fail at open (wrong host / password), not at the first claim
 
@@ -129,6 +130,9 @@ class RedisFrontierStore:
             skipped=statuses.get("skipped", 0), not_found=statuses.get("not_found", 0),
             failed=statuses.get("failed", 0), in_flight=int(in_flight),
             frontier_size=int(discovered) - int(below) - int(picked_eligible), applied=int(applied))
+
+    def in_flight_elsewhere(self, spider: str, recent_seconds: float) -> int:
+        return int(self._run("IN_FLIGHT_ELSEWHERE", spider, repr(float(recent_seconds))))
 
     def top_of_queue(self, spider: str, rules: CrawlRules, n: int) -> list[QueueEntry]:
         permalinks = self._run("TOP_OF_QUEUE", spider, rules.bfs_accounts, rules.min_followers, n)

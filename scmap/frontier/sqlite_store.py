@@ -322,6 +322,17 @@ class SqliteFrontierStore:
             failed=statuses.get("failed", 0), in_flight=statuses.get(IN_FLIGHT, 0),
             frontier_size=discovered - below - picked_eligible, applied=applied)
 
+    def in_flight_elsewhere(self, spider: str, recent_seconds: float) -> int:
+        now = time.time()
+        with self._transaction() as db:  # one snapshot
+            return db.execute(
+                "SELECT COUNT(*) FROM claims c LEFT JOIN spiders s ON s.spider = c.spider"
+                " WHERE c.spider != :spider AND ("
+                "   (c.status = :in_flight AND c.lease_until >= :now)"
+                "   OR (c.status = :done AND c.seq > COALESCE(s.applied, 0) AND c.finished_at >= :recent))",
+                {"spider": spider, "in_flight": IN_FLIGHT, "done": DONE, "now": now,
+                 "recent": now - recent_seconds}).fetchone()[0]
+
     def top_of_queue(self, spider: str, rules: CrawlRules, n: int) -> list[QueueEntry]:
         done = self._db.execute("SELECT COUNT(*) FROM claims WHERE spider = ? AND status = ?",
                                 (spider, DONE)).fetchone()[0]

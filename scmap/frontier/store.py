@@ -102,6 +102,13 @@ class FrontierStore(Protocol):
 
     def counts(self, spider: str, rules: CrawlRules) -> FrontierCounts: ...
 
+    def in_flight_elsewhere(self, spider: str, recent_seconds: float) -> int:
+        """Picks of OTHER spiders sharing this store whose edges may still add accounts: in
+        flight with a lease not yet expired (a dead holder's expired picks do not count), or
+        `done` with edges not applied yet and finished within the last `recent_seconds` (their
+        spider applies them at its next claim). A spider whose frontier is empty waits while
+        this is above 0 (scheduler.py)."""
+
     def top_of_queue(self, spider: str, rules: CrawlRules, n: int) -> list[QueueEntry]:
         """The next `n` candidates in this spider's current phase order."""
 

@@ -116,3 +116,32 @@ def test_a_retried_redis_claim_returns_the_same_account(redis_url):
         assert store.claim_next(SPIDER, ME, rules, 60).permalink == "s2"
     finally:
         store.close()
+
+
+def test_in_flight_elsewhere_counts_other_spiders_live_picks_and_unapplied_visits(frontier_store):
+    """What keeps a spider with an empty frontier waiting: other spiders' picks whose edges may
+    still add accounts. Its own picks, expired leases and old unapplied visits do not count."""
+    store = frontier_store
+    rules = CrawlRules(bfs_accounts=10, max_accounts=10, accounts_in_flight=2)
+    store.add_discovered(["s1", "s2", "s3"])
+    assert store.in_flight_elsewhere("follows", 30) == 0
+    assert store.claim_next(SPIDER, ME, rules, 60).permalink == "s1"
+    assert store.claim_next(SPIDER, "other-machine:42:gone", rules, 1.0).permalink == "s2"
+    assert store.in_flight_elsewhere("follows", 30) == 2
+    assert store.in_flight_elsewhere(SPIDER, 30) == 0  # its own picks are not "elsewhere"
+    # s1 done: its edges wait for the lag (pick 2 in flight), so it still counts while recent.
+    assert store.mark_done(SPIDER, "s1", edges(("a", "likes")), None, 1000)
+    assert store.in_flight_elsewhere("follows", 30) == 2
+    assert store.in_flight_elsewhere("follows", 0.0) == 1  # long ago: its spider is gone
+    time.sleep(1.3)  # s2's holder died: its lease ran out
+    assert store.in_flight_elsewhere("follows", 30) == 1
+    again = store.claim_next(SPIDER, ME, rules, 60)  # handed out again, live lease
+    assert again.permalink == "s2" and store.in_flight_elsewhere("follows", 30) == 2
+    assert store.mark_done(SPIDER, "s2", [], None, 1000)
+    assert store.claim_next(SPIDER, ME, rules, 60).permalink == "s3"  # applies s1 (lag 2), not s2
+    assert store.in_flight_elsewhere("follows", 30) == 2  # s2 unapplied + s3 in flight
+    assert store.mark_done(SPIDER, "s3", [], None, 1000)
+    assert store.claim_next(SPIDER, ME, rules, 60).permalink == "a"  # s1's edge target
+    assert store.mark_done(SPIDER, "a", [], None, 1000)
+    assert store.claim_next(SPIDER, ME, rules, 60).decision is Decision.FINISHED  # applies all
+    assert store.in_flight_elsewhere("follows", 30) == 0
