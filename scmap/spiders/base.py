@@ -22,6 +22,7 @@ from scmap.signals import (
     STATUS_DONE,
     STATUS_FAILED,
     STATUS_NOT_FOUND,
+    STATUS_SKIPPED,
     account_done,
 )
 from scmap.soundcloud.dom import DOM_READERS
@@ -44,6 +45,28 @@ NOT_FOUND_STATUSES = (404, 410)
 INIT_PAGE_CALLBACK = "scmap.spiders.list_page.init_page"
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 FRONTIER_ACCOUNT_META_KEY = "frontier_account"  # set by scmap.frontier on requests it hands out
+FRONTIER_SCHEDULER_NAME = "FrontierScheduler"  # scmap.frontier.scheduler (not imported: name only)
+DEFAULT_MIN_FOLLOWERS = 250  # the frontier's FRONTIER_MIN_FOLLOWERS default
+
+
+def _frontier_scheduler_active(settings: Any) -> bool:
+    scheduler = settings.get("SCHEDULER")
+    name = scheduler if isinstance(scheduler, str) else getattr(scheduler, "__name__", "")
+    return str(name).rsplit(".", 1)[-1] == FRONTIER_SCHEDULER_NAME
+
+
+def skip_threshold(min_followers: int | None, settings: Any) -> int | None:
+    """Below how many profile followers an account's list is not read at all (None: never).
+
+    `-a min_followers=N` always applies; otherwise FRONTIER_MIN_FOLLOWERS only when the frontier
+    is the scheduler (its rule, and it records the skip). A crawl of exactly its seeds with the
+    stock scheduler reads every list, small accounts included."""
+    if min_followers is not None:
+        return min_followers if min_followers > 0 else None
+    if not _frontier_scheduler_active(settings):
+        return None
+    value = settings.getint("FRONTIER_MIN_FOLLOWERS", DEFAULT_MIN_FOLLOWERS)
+    return value if value > 0 else None
 
 
 def parse_limit(value: Any) -> int | None:
@@ -117,6 +140,7 @@ class InteractionSpider(scrapy.Spider):
         spider.api_url = settings.get("SOUNDCLOUD_API_URL").rstrip("/")
         spider.accounts_per_context = max(1, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20))
         spider.cookie_banner_wait = settings.getfloat("SCMAP_COOKIE_BANNER_WAIT", 3.0)
+        spider.skip_below_followers = skip_threshold(spider.min_followers, settings)
         spider.list_settings = {
             "scroll_trigger_timeout": settings.getfloat("SCMAP_SCROLL_TRIGGER_TIMEOUT", 4.0),
             "response_timeout": settings.getfloat("SCMAP_RESPONSE_TIMEOUT", 20.0),
@@ -174,6 +198,8 @@ class InteractionSpider(scrapy.Spider):
     async def parse_list(self, response: Response) -> AsyncIterator[scrapy.Item]:
         permalink = response.meta["permalink"]
         page = response.meta.get("playwright_page")
+        skipped = False
+        user: dict[str, Any] = {}
         try:
             if response.status in NOT_FOUND_STATUSES:
                 self.logger.warning("Account not found (HTTP %s): %s", response.status, permalink)
@@ -184,18 +210,27 @@ class InteractionSpider(scrapy.Spider):
             if not user:
                 self.logger.warning("No hydration user on %s: ids from the API URLs", response.url)
                 self._stat("no_hydration_user")
-            capture = response.meta.get(CAPTURE_META_KEY)
-            config = ListConfig.from_meta(response.meta[CONFIG_META_KEY])
-            if capture is None:  # the init callback failed: nothing was recorded
-                capture = new_capture(config)
-            result = await read_list(page, capture, config)
-            dom_html = await page.content() if result.source == "dom" else None
+            skipped = self._too_small(user)
+            if not skipped:  # a small account's page is closed at once: no scroll, no list read
+                capture = response.meta.get(CAPTURE_META_KEY)
+                config = ListConfig.from_meta(response.meta[CONFIG_META_KEY])
+                if capture is None:  # the init callback failed: nothing was recorded
+                    capture = new_capture(config)
+                result = await read_list(page, capture, config)
+                dom_html = await page.content() if result.source == "dom" else None
         except Exception as error:  # a dead browser or a closed page: the crawl goes on
             failed = f"reading failed: {error!r}"
         else:
             failed = None
         finally:
             await self._close_page(page, response.meta.get("playwright_context"))
+        if skipped and failed is None:
+            yield self._account_item(user)
+            self._stat("skipped_small")
+            self.logger.info("Skipped %s without reading its list: followers_count %s < %d",
+                             permalink, user.get("followers_count"), self.skip_below_followers)
+            self._account_done(permalink, user.get("id"), user.get("followers_count"), STATUS_SKIPPED)
+            return
         if failed is not None:
             retry = self._retry(response.request, failed)
             if retry is not None:
@@ -204,11 +239,7 @@ class InteractionSpider(scrapy.Spider):
 
         source = self._source(user, capture, permalink)
         if user.get("id") is not None:
-            yield AccountItem(
-                id=user.get("id"), permalink=user.get("permalink"), username=user.get("username"),
-                followers_count=user.get("followers_count"),
-                followings_count=user.get("followings_count"), track_count=user.get("track_count"),
-            )
+            yield self._account_item(user)
         edges = self._edges(result, source, dom_html) if source else []
         for edge in edges:
             yield EdgeItem(**edge)
@@ -241,6 +272,22 @@ class InteractionSpider(scrapy.Spider):
         return None
 
     # --- helpers ------------------------------------------------------------------------------
+    def _too_small(self, user: dict[str, Any]) -> bool:
+        """The profile's followers_count is under the skip threshold (see skip_threshold)."""
+        threshold = getattr(self, "skip_below_followers", None)
+        followers = user.get("followers_count")
+        if threshold is None or isinstance(followers, bool) or not isinstance(followers, int):
+            return False
+        return followers < threshold
+
+    @staticmethod
+    def _account_item(user: dict[str, Any]) -> AccountItem:
+        return AccountItem(
+            id=user.get("id"), permalink=user.get("permalink"), username=user.get("username"),
+            followers_count=user.get("followers_count"),
+            followings_count=user.get("followings_count"), track_count=user.get("track_count"),
+        )
+
     def _source(self, user: dict[str, Any], capture: Any, permalink: str) -> Source | None:
         user_id = user.get("id")
         if not isinstance(user_id, int):
