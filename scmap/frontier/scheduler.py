@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -30,7 +31,7 @@ from scmap import signals as scmap_signals
 from scmap.frontier.ordering import DEFAULT_WEIGHTS, CrawlRules, Decision
 from scmap.frontier.progress import report_progress
 from scmap.frontier.sqlite_store import make_owner
-from scmap.frontier.store import Edge, FrontierStore, open_store
+from scmap.frontier.store import ClaimResult, Edge, FrontierStore, open_store
 from scmap.frontier.store_url import mask_store_url  # a Redis URL may carry a password
 
 logger = logging.getLogger("scmap.frontier")
@@ -119,6 +120,14 @@ class FrontierScheduler(BaseScheduler):
         self.log_interval = self.settings.getfloat("FRONTIER_LOG_INTERVAL", 60.0)
         # Engine idle this long while an account has no account_done: that signal is lost.
         self.silent_account_seconds = self.settings.getfloat("FRONTIER_SILENT_ACCOUNT_SECONDS", 10.0)
+        # Frontier empty while other spiders sharing the store still have picks whose edges may
+        # add accounts: ask the store again this often instead of closing.
+        self.wait_poll_seconds = self.settings.getfloat("FRONTIER_WAIT_POLL_SECONDS", 2.0)
+        # Another spider's visit whose edges are not applied yet counts this long after its finish
+        # (its spider applies them at its next claim; a spider stopped without that is not waited for).
+        self.unapplied_grace_seconds = min(self.lease_seconds, 30.0)
+        self.waiting_for = 0  # > 0: waiting for that many picks of other spiders
+        self.next_poll = 0.0  # time.monotonic() of the next look at the store while waiting
         self.requests: deque[Request] = deque()
         self.accounts: dict[str, AccountInFlight] = {}
         self.exhausted = False  # the store said FINISHED for this spider
@@ -194,12 +203,15 @@ class FrontierScheduler(BaseScheduler):
         assert self.store is not None and self.spider is not None and self.rules is not None
         if len(self.accounts) >= self.rules.accounts_in_flight:
             return None
-        claim = self.store.claim_next(self.spider.name, self.owner, self.rules, self.lease_seconds)
+        if self.waiting_for and time.monotonic() < self.next_poll:
+            return None
+        claim = self._claim()
         if claim.permalink is None:
             self.store_changed = False  # ask again after a finish or the next tick
             if claim.decision is Decision.FINISHED and not self.accounts:
                 self.exhausted = True
-                logger.info("frontier %s: finished (visited cap reached or frontier empty)", self.spider.name)
+                logger.info("frontier %s: finished (visited cap reached, or frontier empty and no other"
+                            " spider has accounts in flight)", self.spider.name)
             return None
         self.accounts[claim.permalink] = AccountInFlight(edges={})
         self.stats.inc_value("frontier/accounts_handed_out")
@@ -218,6 +230,31 @@ class FrontierScheduler(BaseScheduler):
             return None
         request.meta.setdefault(ACCOUNT_META_KEY, claim.permalink)
         return request
+
+    def _claim(self) -> ClaimResult:
+        """claim_next, except that an empty frontier is not the end while other spiders sharing
+        the store have picks in flight whose edges may add accounts: then WAIT, asking again
+        every `wait_poll_seconds`. Their picks with expired leases (dead holders) do not count."""
+        assert self.store is not None and self.spider is not None and self.rules is not None
+        name = self.spider.name
+        claim = self.store.claim_next(name, self.owner, self.rules, self.lease_seconds)
+        if claim.permalink is None and claim.decision is Decision.FINISHED and not self.accounts \
+                and self.store.counts(name, self.rules).visited < self.rules.max_accounts:
+            others = self.store.in_flight_elsewhere(name, self.unapplied_grace_seconds)
+            if others:
+                if not self.waiting_for:
+                    logger.info("frontier %s: waiting for other spiders' in-flight accounts (%d)", name, others)
+                self.waiting_for = others
+                self.next_poll = time.monotonic() + self.wait_poll_seconds
+                return ClaimResult(Decision.WAIT)
+            # Nothing in flight elsewhere now; accounts applied between the first claim and that
+            # look are in the store already: one more claim sees them.
+            claim = self.store.claim_next(name, self.owner, self.rules, self.lease_seconds)
+        if self.waiting_for and claim.permalink is not None:
+            logger.info("frontier %s: other spiders added accounts; crawling on", name)
+        if claim.permalink is not None or claim.decision is Decision.FINISHED:
+            self.waiting_for = 0
+        return claim
 
     # --- signals from the spider / item pipeline ---
 

@@ -163,7 +163,8 @@ def run(config: dict[str, Any]) -> None:
     process = CrawlerProcess(settings)
     for name in config.get("spiders", ["fake"]):  # several: one process, one shared store
         spider_class = type(f"FakeSpider_{name}", (FakeAccountsSpider,), {"name": name})
-        process.crawl(spider_class, world_path=config["world"], **config["spider_args"])
+        args = {**config["spider_args"], **config.get("spider_args_by_name", {}).get(name, {})}
+        process.crawl(spider_class, world_path=config["world"], **args)
     process.start()
 
 
