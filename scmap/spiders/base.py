@@ -26,6 +26,13 @@ from scmap.signals import (
     account_done,
 )
 from scmap.soundcloud.dom import DOM_READERS
+from scmap.spiders.dom_resolve import (
+    DomRead,
+    client_id_from_page_bundle,
+    edges_from_dom,
+    paths_to_resolve,
+    resolve_paths,
+)
 from scmap.soundcloud.edges import Source, edges_from_items
 from scmap.soundcloud.hydration import parse_hydration
 from scmap.soundcloud.permalinks import BadSeed, permalink_from_seed, split_seeds
@@ -148,6 +155,7 @@ class InteractionSpider(scrapy.Spider):
             "max_retry_after": settings.getfloat("SCMAP_MAX_RETRY_AFTER", 120.0),
             "list_timeout": settings.getfloat("SCMAP_LIST_TIMEOUT", 900.0),
             "api_page_size": settings.getint("SCMAP_API_PAGE_SIZE", 200) or None,
+            "ignore_capture": settings.getbool("SCMAP_IGNORE_API_CAPTURE", False),
         }
         return spider
 
@@ -200,13 +208,15 @@ class InteractionSpider(scrapy.Spider):
         page = response.meta.get("playwright_page")
         skipped = False
         user: dict[str, Any] = {}
+        dom: DomRead | None = None
         try:
             if response.status in NOT_FOUND_STATUSES:
                 self.logger.warning("Account not found (HTTP %s): %s", response.status, permalink)
                 self._stat("not_found")
                 self._account_done(permalink, None, None, STATUS_NOT_FOUND)
                 return
-            user = parse_hydration(response.text).user or {}
+            hydration = parse_hydration(response.text)
+            user = hydration.user or {}
             if not user:
                 self.logger.warning("No hydration user on %s: ids from the API URLs", response.url)
                 self._stat("no_hydration_user")
@@ -217,7 +227,8 @@ class InteractionSpider(scrapy.Spider):
                 if capture is None:  # the init callback failed: nothing was recorded
                     capture = new_capture(config)
                 result = await read_list(page, capture, config)
-                dom_html = await page.content() if result.source == "dom" else None
+                if result.source == "dom":
+                    dom = await self._read_dom(page, response.text, hydration.client_id, capture)
         except Exception as error:  # a dead browser or a closed page: the crawl goes on
             failed = f"reading failed: {error!r}"
         else:
@@ -240,7 +251,7 @@ class InteractionSpider(scrapy.Spider):
         source = self._source(user, capture, permalink)
         if user.get("id") is not None:
             yield self._account_item(user)
-        edges = self._edges(result, source, dom_html) if source else []
+        edges = self._edges(result, source, dom) if source else []
         for edge in edges:
             yield EdgeItem(**edge)
         status = self._record_outcome(permalink, result, len(edges), source)
@@ -298,34 +309,53 @@ class InteractionSpider(scrapy.Spider):
             return None
         return Source(id=user_id, permalink=user.get("permalink") or permalink)
 
-    def _edges(self, result: ListResult, source: Source, dom_html: str | None) -> list[dict]:
+    def _edges(self, result: ListResult, source: Source, dom: DomRead | None) -> list[dict]:
         if result.source == "dom":
-            return self._dom_edges(dom_html or "", source)
+            return self._dom_edges(dom or DomRead(entries=[]), source)
         edges, skipped = edges_from_items(self.interaction, result.items, source)
         for reason, count in skipped.items():
             self._stat(f"skipped_items/{reason}", count)
         return edges
 
-    def _dom_edges(self, html: str, source: Source) -> list[dict]:
-        """Fallback: entries from the rendered DOM, kept only where the markup gives ids."""
-        self._stat("dom_fallback")
-        entries = DOM_READERS[self.interaction](html)
+    async def _read_dom(self, page: Any, html: str, client_id: str | None, capture: Any) -> DomRead:
+        """Fallback: the rendered entries (cut at the limit), their hrefs resolved through
+        api-v2 inside the page (see scmap.spiders.dom_resolve). Resolving never raises."""
+        entries = DOM_READERS[self.interaction](await page.content())
         if self.limit is not None:
             entries = entries[: self.limit]
-        edges = []
-        for entry in entries:
-            if entry.dst_id is None or entry.object_id is None:
-                self._stat("dom_fallback/no_ids")
-                continue
-            edges.append({
-                "src_id": source.id, "src_permalink": source.permalink, "dst_id": entry.dst_id,
-                "dst_permalink": entry.dst_permalink, "dst_username": entry.dst_username,
-                "dst_followers_count": None, "interaction": self.interaction,
-                "object_kind": entry.object_kind, "object_id": entry.object_id,
-                "created_at": entry.created_at,
-            })
-        self.logger.warning("No API JSON captured for %s: %d edges from the DOM (%d entries)",
-                            source.permalink, len(edges), len(entries))
+        read = DomRead(entries=entries)
+        paths = paths_to_resolve(entries)
+        if not paths:
+            return read
+        timeout = self.list_settings["response_timeout"]
+        client_id = client_id or (getattr(capture, "client_params", None) or {}).get("client_id")
+        if not client_id:
+            try:
+                client_id = await client_id_from_page_bundle(page, html, timeout)
+            except Exception as error:
+                self.logger.warning("client_id from the bundle failed: %r", error)
+        if not client_id:
+            self.logger.error("No client_id for resolving %d DOM entries", len(paths))
+            read.errors["resolve_errors/no_client_id"] += len(paths)
+            return read
+        read.client_id = client_id
+        read.resolved, errors = await resolve_paths(page, self.api_url, self.web_url, client_id,
+                                                    paths, timeout)
+        read.errors.update(errors)
+        self._stat("dom_fallback/resolves", len(paths))
+        return read
+
+    def _dom_edges(self, read: DomRead, source: Source) -> list[dict]:
+        """Fallback edges: ids from the markup, else from the resolved hrefs."""
+        self._stat("dom_fallback")
+        for name, count in read.errors.items():
+            self._stat(f"dom_fallback/{name}", count)
+        edges, skipped = edges_from_dom(self.interaction, read, source)
+        for reason, count in skipped.items():
+            self._stat(f"dom_fallback/{reason}", count)
+        self.logger.warning("No API JSON captured for %s: %d edges from the DOM (%d entries, "
+                            "%d resolved)", source.permalink, len(edges), len(read.entries),
+                            len(read.resolved))
         return edges
 
     def _record_outcome(self, permalink: str, result: ListResult, edge_count: int,
@@ -346,6 +376,8 @@ class InteractionSpider(scrapy.Spider):
             self._stat("cookie_banner_accepted")
         if source is None:
             return STATUS_FAILED
+        if result.source == "dom":  # no JSON: how far the rendered list went is unknown
+            return STATUS_DONE if edge_count else STATUS_FAILED
         if not result.complete:
             self._stat("incomplete")
             self.logger.warning(

@@ -91,6 +91,7 @@ class ListConfig:
     list_timeout: float = 900.0
     api_page_size: int | None = 200  # asked of the site on the page's first request; None = as the page asks
     cookie_banner_wait: float = 0.0  # s to wait for the banner (a context's first page only)
+    ignore_capture: bool = False  # tests only (SCMAP_IGNORE_API_CAPTURE): force the DOM fallback
 
     def to_meta(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -228,9 +229,10 @@ async def init_page(page: Any, request: Any) -> None:
     config = ListConfig.from_meta(request.meta[CONFIG_META_KEY])
     capture = new_capture(config)
     request.meta[CAPTURE_META_KEY] = capture
-    page.on("request", capture.on_request)
-    page.on("response", capture.on_response)
-    page.on("requestfailed", capture.on_request_failed)
+    if not config.ignore_capture:  # else nothing is recorded: the list is read from the DOM
+        page.on("request", capture.on_request)
+        page.on("response", capture.on_response)
+        page.on("requestfailed", capture.on_request_failed)
     page.on("close", lambda _page: capture.on_page_gone("closed"))
     page.on("crash", lambda _page: capture.on_page_gone("crashed"))
     if config.api_page_size:
