@@ -91,7 +91,12 @@ def _pca_randomized(scores: sp.csr_matrix, components: int, seed: int) -> tuple[
         return scores @ block - np.outer(np.ones(n_rows), means @ block)
 
     def transposed_times(block: np.ndarray) -> np.ndarray:  # Xc^T @ block, block: rows x width
-        return transposed @ block - np.outer(means, block.sum(axis=0))
+        product = transposed @ block  # columns x width: ~1 GB at 2M columns
+        # Centre in place, one column at a time: a columns x width outer product would be a
+        # second 1 GB temporary at the memory peak of the whole run.
+        for column, block_sum in enumerate(block.sum(axis=0)):
+            product[:, column] -= means * block_sum
+        return product
 
     # Start from the rows side (a columns x width random block would be 1 GB at 2M columns).
     basis = np.random.default_rng(seed).standard_normal((n_rows, width))
@@ -103,7 +108,8 @@ def _pca_randomized(scores: sp.csr_matrix, components: int, seed: int) -> tuple[
     left, singular, _ = np.linalg.svd(small_transposed.T @ small_transposed, hermitian=True)
     singular = np.sqrt(np.clip(singular, 0, None))[:components]
     coordinates = basis @ left[:, :components] * singular
-    total_variance = (scores.multiply(scores).sum() - n_rows * (means @ means))
+    scores.sum_duplicates()  # canonical CSR: the sum of squares is then data . data, no copy
+    total_variance = float(scores.data @ scores.data) - n_rows * (means @ means)
     return coordinates, singular ** 2 / total_variance if total_variance > 0 else singular * 0
 
 
