@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from aiohttp import web
 
@@ -27,6 +27,10 @@ DEFAULT_LIMITS = {
     "reposts": 10, "comments": 20, "followings": 24, "followers": 24,
 }
 SOUNDCLOUD_HOSTS = {"soundcloud.com", "www.soundcloud.com", "m.soundcloud.com"}
+# `/{permalink}/<section>` resolves to the user, as on the real site; any other second segment
+# is a track slug.
+PROFILE_SECTIONS = {"likes", "comments", "reposts", "following", "followers", "tracks", "sets",
+                    "albums", "popular-tracks"}
 USER_REF = re.compile(r"(?:soundcloud:users:)?(\d{1,19})")
 
 
@@ -103,13 +107,14 @@ class ApiV2:
     async def resolve(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return error_response(401, "Unauthorized")
-        user = self._resolve_user(request.query.get("url", ""))
-        if user is None:
+        resolved = self._resolve(request.query.get("url", ""))
+        if resolved is None:
             return error_response(404, "Not Found")
-        return json_response(self.represent.full_user(user))
+        return json_response(resolved)
 
-    def _resolve_user(self, url: str) -> Json | None:
-        """Profile URLs (also `/{permalink}/likes` etc., which resolve to the user as on the real site)."""
+    def _resolve(self, url: str) -> Json | None:
+        """Profile URLs (also `/{permalink}/likes` etc., which resolve to the user as on the real
+        site), track URLs `/{owner}/{track}` and playlist URLs `/{owner}/sets/{playlist}`."""
         try:
             parts = urlsplit(url.strip())
         except ValueError:
@@ -117,12 +122,17 @@ class ApiV2:
         own_host = urlsplit(self.urls.web_url).netloc
         if parts.netloc.lower() not in SOUNDCLOUD_HOSTS | {own_host}:
             return None
-        segments = [segment for segment in parts.path.split("/") if segment]
-        if not segments or len(segments) > 2:
-            return None
-        if len(segments) == 2 and segments[1] not in ("likes", "comments", "reposts", "following", "followers", "tracks"):
-            return None
-        return self.index.user_by_permalink(segments[0])
+        segments = [unquote(segment) for segment in parts.path.split("/") if segment]
+        if len(segments) == 1 or (len(segments) == 2 and segments[1] in PROFILE_SECTIONS):
+            user = self.index.user_by_permalink(segments[0])
+            return None if user is None else self.represent.full_user(user)
+        if len(segments) == 2:
+            track = self.index.object_by_url_path(segments[0], segments[1], "track")
+            return None if track is None else self.represent.track(track)
+        if len(segments) == 3 and segments[1] == "sets":
+            playlist = self.index.object_by_url_path(segments[0], segments[2], "playlist")
+            return None if playlist is None else self.represent.playlist_without_tracks(playlist)
+        return None
 
     async def user(self, request: web.Request) -> web.Response:
         if not self._authorized(request):

@@ -158,6 +158,11 @@ class SortedList:
         return object_id * 4 + KIND_CODES[object_kind]
 
 
+def _ids_by_owner_and_slug(records: dict[int, dict[str, Any]]) -> dict[tuple[int, str], int]:
+    return {(int(r["user_id"]), str(r["permalink"])): object_id for object_id, r in records.items()
+            if not r.get("deleted") and r.get("sharing", "public") == "public"}
+
+
 class WorldIndex:
     """Everything the site looks up, built once when the server starts."""
 
@@ -167,6 +172,9 @@ class WorldIndex:
         self.tracks = _records_by_id(world.tracks)
         self.playlists = _records_by_id(world.playlists)
         self.user_id_by_permalink = {str(u["permalink"]): uid for uid, u in self.users.items()}
+        # /resolve of `/{owner}/{track}` and `/{owner}/sets/{playlist}`: visible objects only.
+        self.track_id_by_path = _ids_by_owner_and_slug(self.tracks)
+        self.playlist_id_by_path = _ids_by_owner_and_slug(self.playlists)
         self._public_tracks_by_user: dict[int, list[dict[str, Any]]] = {}
         for track in sorted(self.tracks.values(), key=lambda t: -(t.get("created_at") or 0)):
             if not track.get("deleted") and track.get("sharing", "public") == "public":
@@ -178,6 +186,14 @@ class WorldIndex:
         """Current permalinks only: an old permalink of a renamed account is unknown (404)."""
         user_id = self.user_id_by_permalink.get(permalink)
         return None if user_id is None else self.users[user_id]
+
+    def object_by_url_path(self, owner_permalink: str, slug: str, kind: str) -> dict[str, Any] | None:
+        """A public, undeleted track or playlist by its URL path (`/{owner}/{slug}`,
+        `/{owner}/sets/{slug}`), as the real /resolve finds it."""
+        owner_id = self.user_id_by_permalink.get(owner_permalink)
+        table = self.track_id_by_path if kind == "track" else self.playlist_id_by_path
+        object_id = table.get((owner_id, slug)) if owner_id is not None else None
+        return None if object_id is None else self.object_record(kind, object_id)
 
     def recent_public_tracks(self, user_id: int, limit: int) -> list[dict[str, Any]]:
         """The user's newest public tracks (for the profile page's SEO copy)."""

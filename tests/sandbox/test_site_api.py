@@ -232,6 +232,25 @@ def test_resolve_and_user(sandbox, sandbox_api, loaded_world):
     assert sandbox_api.get(f"/users/soundcloud:users:{int(user['id'])}").json() == by_id
 
 
+def test_resolve_tracks_and_playlists_by_url(sandbox, sandbox_api, loaded_world):
+    users = loaded_world.users.set_index("id")
+    for kind, table, section in (("track", loaded_world.tracks, ""), ("playlist", loaded_world.playlists, "sets/")):
+        visible = table[~table["deleted"] & (table["sharing"] == "public")]
+        hidden = table[table["deleted"] | (table["sharing"] != "public")]
+        row = visible.iloc[len(visible) // 2]
+        owner = users.loc[int(row["user_id"]), "permalink"]
+        resolved = sandbox_api.get("/resolve", url=f"https://soundcloud.com/{owner}/{section}{row['permalink']}")
+        assert resolved.status == 200
+        body = resolved.json()
+        assert (body["kind"], body["id"], body["user"]["id"]) == (kind, int(row["id"]), int(row["user_id"]))
+        if len(hidden):  # deleted or private objects are unknown to /resolve, as on the real site
+            gone = hidden.iloc[0]
+            gone_owner = users.loc[int(gone["user_id"]), "permalink"]
+            url = f"https://soundcloud.com/{gone_owner}/{section}{gone['permalink']}"
+            assert sandbox_api.get("/resolve", url=url).status == 404
+    assert sandbox_api.get("/resolve", url=f"https://soundcloud.com/{users.iloc[0]['permalink']}/no-such-track").status == 404
+
+
 def test_no_served_date_lies_after_the_world_end(sandbox_api, loaded_world):
     world_end = pd.Timestamp(loaded_world.meta["time_range"][1]).strftime("%Y-%m-%dT%H:%M:%SZ")
     user_id = busiest(loaded_world, "likes")

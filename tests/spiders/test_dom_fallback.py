@@ -2,10 +2,9 @@
 a test-only setting) the spider reads the rendered list, resolves its hrefs through the page's
 api-v2 `/resolve` and must store the same edges as the JSON path.
 
-The sandbox's /resolve answers profile URLs only (scmap/sandbox/api_v2.py `_resolve_user`), as
-far as the sandbox goes: follows resolve end to end; track / playlist hrefs get its 404 and are
-counted as unresolved (the track path is covered below with resolved objects as the real site
-answers them)."""
+The sandbox's /resolve answers profile, track and playlist URLs like the real one, so follows
+and likes (tracks and playlists) are checked end to end; unresolvable entries are covered by the
+unit test below."""
 
 from __future__ import annotations
 
@@ -59,17 +58,23 @@ def test_follows_from_the_dom_equal_the_json_path(truth, clean_sandbox, tmp_path
     assert dom_run.stat("scmap/follows/dom_fallback/resolves") == len(dom_run.edges)
 
 
-@pytest.mark.timeout(120)
-def test_unresolvable_track_hrefs_are_counted_not_guessed(truth, clean_sandbox, tmp_path):
+@pytest.mark.timeout(180)
+def test_likes_from_the_dom_equal_the_json_path(truth, clean_sandbox, tmp_path):
+    """Track and playlist hrefs resolve through /resolve to the same ids and owners."""
     users = truth.users.set_index("id")
-    user_id = next(u for u in sorted(users.index) if len(truth.recent_interactions(int(u), "likes", 5)) == 5)
-    result = run_crawl("likes", clean_sandbox, [users.loc[user_id, "permalink"]], tmp_path, limit=5,
-                       settings=FALLBACK)
-    assert result.returncode == 0, result.log[-3000:]
-    assert len(result.edges) == 0 and list(result.accounts["id"]) == [user_id]
-    # The sandbox's /resolve answers 404 for track and playlist URLs.
-    assert result.stat("scmap/likes/dom_fallback/unresolved") == 5
-    assert result.stat("scmap/likes/dom_fallback/resolve_errors/http_404") == 5
+    quirky = truth.meta["quirky_accounts"]
+    user_id = int(quirky["playlist_liker"])  # its likes mix tracks and playlists
+    kinds = list(truth.recent_interactions(user_id, "likes", 40)["object_kind"])
+    limit = max(8, kinds.index("playlist") + 1)  # reach its newest liked playlist
+    seeds = [users.loc[user_id, "permalink"]]
+    json_run = run_crawl("likes", clean_sandbox, seeds, tmp_path / "json", limit=limit)
+    dom_run = run_crawl("likes", clean_sandbox, seeds, tmp_path / "dom", limit=limit, settings=FALLBACK)
+    assert json_run.returncode == 0 and dom_run.returncode == 0, dom_run.log[-3000:]
+    assert dom_run.stat("scmap/likes/dom_fallback") == 1 and dom_run.stat("scmap/likes/items") == 0
+    expected = keys(json_run.edges, user_id)
+    assert len(expected) == limit and {kind for _, _, kind in expected} == {"track", "playlist"}
+    assert Counter(keys(dom_run.edges, user_id)) == Counter(expected)
+    assert dom_run.stat("scmap/likes/dom_fallback/unresolved") == 0
 
 
 def test_resolved_tracks_and_playlists_give_the_json_paths_edges():
