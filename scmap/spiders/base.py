@@ -17,14 +17,18 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
-from scmap.items import AccountItem, EdgeItem
-from scmap.signals import (
+from scmap.contract import (
+    ACCOUNT_META_KEY,
     STATUS_DONE,
     STATUS_FAILED,
     STATUS_NOT_FOUND,
     STATUS_SKIPPED,
-    account_done,
+    is_below_threshold,
+    scheduler_hands_out_accounts,
+    setting,
 )
+from scmap.items import AccountItem, EdgeItem
+from scmap.signals import account_done
 from scmap.soundcloud.dom import DOM_READERS
 from scmap.spiders.dom_resolve import (
     DomRead,
@@ -51,15 +55,6 @@ MAX_ATTEMPTS = 2
 NOT_FOUND_STATUSES = (404, 410)
 INIT_PAGE_CALLBACK = "scmap.spiders.list_page.init_page"
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
-FRONTIER_ACCOUNT_META_KEY = "frontier_account"  # set by scmap.frontier on requests it hands out
-FRONTIER_SCHEDULER_NAME = "FrontierScheduler"  # scmap.frontier.scheduler (not imported: name only)
-DEFAULT_MIN_FOLLOWERS = 250  # the frontier's FRONTIER_MIN_FOLLOWERS default
-
-
-def _frontier_scheduler_active(settings: Any) -> bool:
-    scheduler = settings.get("SCHEDULER")
-    name = scheduler if isinstance(scheduler, str) else getattr(scheduler, "__name__", "")
-    return str(name).rsplit(".", 1)[-1] == FRONTIER_SCHEDULER_NAME
 
 
 def skip_threshold(min_followers: int | None, settings: Any) -> int | None:
@@ -70,9 +65,9 @@ def skip_threshold(min_followers: int | None, settings: Any) -> int | None:
     stock scheduler reads every list, small accounts included."""
     if min_followers is not None:
         return min_followers if min_followers > 0 else None
-    if not _frontier_scheduler_active(settings):
+    if not scheduler_hands_out_accounts(settings):
         return None
-    value = settings.getint("FRONTIER_MIN_FOLLOWERS", DEFAULT_MIN_FOLLOWERS)
+    value = int(setting(settings, "FRONTIER_MIN_FOLLOWERS"))
     return value if value > 0 else None
 
 
@@ -122,6 +117,7 @@ class InteractionSpider(scrapy.Spider):
         self.max_accounts = _optional_int(max_accounts)
         self.bfs_accounts = _optional_int(bfs_accounts)
         self.min_followers = _optional_int(min_followers)
+        self.seeds_not_found: list[str] = []  # reported by name when the crawl ends
         self._accounts_started = 0
         self._context_pending: Counter[str] = Counter()
         self._contexts: dict[str, Any] = {}
@@ -170,7 +166,11 @@ class InteractionSpider(scrapy.Spider):
             self._stat("bad_limit")
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        """One path for seeds (scmap.contract): a scheduler that hands out accounts adds them
+        itself, so nothing is yielded here; with any other scheduler, one request per seed."""
         self.report_bad_arguments()
+        if scheduler_hands_out_accounts(self.crawler.settings):
+            return
         for permalink in self.seeds:
             yield self.request_for_account(permalink)
 
@@ -240,7 +240,8 @@ class InteractionSpider(scrapy.Spider):
             self._stat("skipped_small")
             self.logger.info("Skipped %s without reading its list: followers_count %s < %d",
                              permalink, user.get("followers_count"), self.skip_below_followers)
-            self._account_done(permalink, user.get("id"), user.get("followers_count"), STATUS_SKIPPED)
+            self._account_done(permalink, user.get("id"), user.get("followers_count"), STATUS_SKIPPED,
+                               items=1)
             return
         if failed is not None:
             retry = self._retry(response.request, failed)
@@ -249,14 +250,17 @@ class InteractionSpider(scrapy.Spider):
             return
 
         source = self._source(user, capture, permalink)
+        items = 0
         if user.get("id") is not None:
             yield self._account_item(user)
+            items += 1
         edges = self._edges(result, source, dom) if source else []
         for edge in edges:
             yield EdgeItem(**edge)
+        items += len(edges)
         status = self._record_outcome(permalink, result, len(edges), source)
         self._account_done(permalink, source.id if source else None,
-                           user.get("followers_count"), status)
+                           user.get("followers_count"), status, items=items)
 
     async def list_failed(self, failure: Any) -> scrapy.Request | None:
         request = failure.request
@@ -273,9 +277,9 @@ class InteractionSpider(scrapy.Spider):
             self.logger.warning("List of %s failed (%s): retrying in a new page", permalink, why)
             self._stat("list_retries")
             retry = self.request_for_account(permalink, attempt=attempt + 1)
-            # Keep the frontier's tag of the account (docs/frontier.md) on the new request.
-            if FRONTIER_ACCOUNT_META_KEY in request.meta:
-                retry.meta[FRONTIER_ACCOUNT_META_KEY] = request.meta[FRONTIER_ACCOUNT_META_KEY]
+            # Keep the frontier's tag of the account (scmap.contract) on the new request.
+            if ACCOUNT_META_KEY in request.meta:
+                retry.meta[ACCOUNT_META_KEY] = request.meta[ACCOUNT_META_KEY]
             return retry
         self.logger.error("List of %s failed after %d attempts: %s", permalink, attempt, why)
         self._stat("failed")
@@ -285,11 +289,7 @@ class InteractionSpider(scrapy.Spider):
     # --- helpers ------------------------------------------------------------------------------
     def _too_small(self, user: dict[str, Any]) -> bool:
         """The profile's followers_count is under the skip threshold (see skip_threshold)."""
-        threshold = getattr(self, "skip_below_followers", None)
-        followers = user.get("followers_count")
-        if threshold is None or isinstance(followers, bool) or not isinstance(followers, int):
-            return False
-        return followers < threshold
+        return is_below_threshold(user.get("followers_count"), getattr(self, "skip_below_followers", None))
 
     @staticmethod
     def _account_item(user: dict[str, Any]) -> AccountItem:
@@ -389,10 +389,13 @@ class InteractionSpider(scrapy.Spider):
         return STATUS_DONE
 
     def _account_done(self, permalink: str, user_id: int | None, followers_count: Any,
-                      status: str) -> None:
+                      status: str, items: int = 0) -> None:
+        """`items`: how many items were yielded for the account (the frontier waits for them)."""
+        if status == STATUS_NOT_FOUND and permalink in self.seeds:
+            self.seeds_not_found.append(permalink)
         self.crawler.signals.send_catch_log(
             signal=account_done, spider=self, permalink=permalink, user_id=user_id,
-            followers_count=followers_count, status=status)
+            followers_count=followers_count, status=status, items=items)
 
     async def _close_page(self, page: Any, context_name: str | None) -> None:
         """Close the page; close its context too once retired and idle (flat browser memory)."""

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from scmap.frontier.ordering import CrawlRules, Decision
-from scmap.frontier.store import open_store
+from scmap.frontier.store_url import open_store
 from tests.frontier.test_store_order import ME, SPIDER, edges
 
 
