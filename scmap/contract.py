@@ -27,6 +27,7 @@ from scrapy.utils.misc import load_object
 from scmap import settings as project_settings
 from scmap.frontier.ordering import CrawlRules, is_below_threshold  # noqa: F401  (the skip rule)
 
+CRAWL_ERROR_STAT = "scmap/error"  # stat: one plain line saying why the crawl failed (exit 1)
 ACCOUNT_META_KEY = "frontier_account"  # on requests the frontier hands out (and their retries)
 HANDS_OUT_ACCOUNTS = "hands_out_accounts"  # class attribute of a scheduler that adds the seeds
 

@@ -11,6 +11,9 @@ from scmap.browser import launch_options
 BOT_NAME = "scmap"
 SPIDER_MODULES = ["scmap.spiders"]
 NEWSPIDER_MODULE = "scmap.spiders"
+# Our `scrapy crawl` (scmap/commands/crawl.py): refuses bad input in one line, exits non-zero
+# when the crawl failed (the stock command exits 0 even when a spider cannot start).
+COMMANDS_MODULE = "scmap.commands"
 
 # Where the spiders go: the real site by default, the sandbox in tests (env or -s).
 SOUNDCLOUD_WEB_URL = os.environ.get("SOUNDCLOUD_WEB_URL", "https://soundcloud.com")

@@ -19,6 +19,7 @@ from scrapy.http import Response
 
 from scmap.contract import (
     ACCOUNT_META_KEY,
+    CRAWL_ERROR_STAT,
     STATUS_DONE,
     STATUS_FAILED,
     STATUS_NOT_FOUND,
@@ -201,6 +202,21 @@ class InteractionSpider(scrapy.Spider):
                 CONFIG_META_KEY: config.to_meta(),
             },
         )
+
+    def closed(self, reason: str) -> None:
+        """Final summary: seeds the site does not know, by name. If no seed exists, the crawl
+        failed (CRAWL_ERROR_STAT: our crawl commands exit non-zero with that line)."""
+        if not self.seeds_not_found:
+            return
+        names = ", ".join(seed for seed in self.seeds if seed in self.seeds_not_found)  # seed order
+        self._stat("seeds_not_found", len(self.seeds_not_found))
+        if set(self.seeds_not_found) >= set(self.seeds):
+            line = f"no seed exists on the site ({names}): check their spelling in -a seeds=..."
+            self.logger.error(line)
+            self.crawler.stats.set_value(CRAWL_ERROR_STAT, line)
+        else:
+            self.logger.warning("Seeds not found on the site, crawled without them (check their "
+                                "spelling): %s", names)
 
     # --- callbacks ----------------------------------------------------------------------------
     async def parse_list(self, response: Response) -> AsyncIterator[scrapy.Item]:
