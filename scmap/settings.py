@@ -78,7 +78,7 @@ SCHEDULER = "scmap.frontier.scheduler.FrontierScheduler"
 FRONTIER_BFS_ACCOUNTS = 850
 FRONTIER_MAX_ACCOUNTS = 2250
 FRONTIER_MIN_FOLLOWERS = 250
-FRONTIER_WEIGHTS = {"likes": 1, "comments": 3, "reposts": 3, "follows": 3}
+FRONTIER_WEIGHTS = {"likes": 1, "comments": 3, "reposts": 3, "follows": 3}  # = the map's (analysis)
 FRONTIER_ACCOUNTS_IN_FLIGHT = 4  # keep <= CONCURRENT_REQUESTS
 FRONTIER_URL = os.environ.get("FRONTIER_URL")  # None: <OUTPUT_DIR>/frontier.sqlite; redis://... for several nodes
 FRONTIER_LOG_INTERVAL = 60  # s between progress lines
