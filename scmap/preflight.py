@@ -15,7 +15,8 @@ from typing import Any, Mapping
 from scmap import contract
 from scmap.contract import CRAWL_ERROR_STAT
 from scmap.frontier.store_url import mask_store_url, open_store
-from scmap.soundcloud.permalinks import BadSeed, permalink_from_seed, split_seeds
+from scmap.soundcloud.permalinks import split_seeds
+from scmap.spiders.arguments import parse_limit, read_seeds
 
 SEEDS_EXAMPLE = "-a seeds=artist1,artist2 (SoundCloud permalinks or profile URLs)"
 
@@ -28,19 +29,12 @@ def check_seeds(text: Any) -> None:
     seeds = split_seeds(text)
     if not seeds:
         raise BadInput(f"no seeds given: name the accounts to start from, e.g. {SEEDS_EXAMPLE}")
-    problems = []
-    for seed in seeds:
-        try:
-            permalink_from_seed(seed)
-            return
-        except BadSeed as error:
-            problems.append(f"{seed!r} ({error})")
-    raise BadInput(f"no usable seed in {', '.join(problems)}: use {SEEDS_EXAMPLE}")
+    usable, problems = read_seeds(text)
+    if not usable:
+        raise BadInput(f"no usable seed ({'; '.join(problems)}): use {SEEDS_EXAMPLE}")
 
 
 def check_limit(value: Any) -> None:
-    from scmap.spiders.base import parse_limit  # the spider's own reading of the argument
-
     try:
         parse_limit(value)
     except (TypeError, ValueError):

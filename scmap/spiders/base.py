@@ -10,7 +10,6 @@ item, then send `account_done`. Every fault becomes a log line, a stat, and an a
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any, AsyncIterator, ClassVar
 from urllib.parse import urlsplit
 
@@ -26,66 +25,26 @@ from scmap.contract import (
     STATUS_SKIPPED,
     is_below_threshold,
     scheduler_hands_out_accounts,
-    setting,
 )
 from scmap.items import AccountItem, EdgeItem
 from scmap.signals import account_done
-from scmap.soundcloud.dom import DOM_READERS
-from scmap.spiders.dom_resolve import (
-    DomRead,
-    client_id_from_page_bundle,
-    edges_from_dom,
-    paths_to_resolve,
-    resolve_paths,
-)
+from scmap.soundcloud.dom_edges import DomRead, edges_from_dom
 from scmap.soundcloud.edges import Source, edges_from_items
 from scmap.soundcloud.hydration import parse_hydration
-from scmap.soundcloud.permalinks import BadSeed, permalink_from_seed, split_seeds
-from scmap.spiders.list_page import (
-    CAPTURE_META_KEY,
-    CONFIG_META_KEY,
-    ListConfig,
-    ListResult,
-    new_capture,
-    read_list,
-)
+from scmap.spiders.api_capture import new_capture
+from scmap.spiders.arguments import DEFAULT_LIMIT, optional_int, parse_limit, read_seeds, skip_threshold
+from scmap.spiders.contexts import ContextRotation
+from scmap.spiders.dom_fallback import read_dom
+from scmap.spiders.list_config import CAPTURE_META_KEY, CONFIG_META_KEY, ListConfig, ListResult
+from scmap.spiders.list_page import read_list
 
-DEFAULT_LIMIT = 500
+__all__ = ["InteractionSpider", "DEFAULT_LIMIT", "parse_limit", "skip_threshold"]
+
 # A list whose page died with the browser (or timed out) is tried once more in a fresh page.
 MAX_ATTEMPTS = 2
 NOT_FOUND_STATUSES = (404, 410)
-INIT_PAGE_CALLBACK = "scmap.spiders.list_page.init_page"
+INIT_PAGE_CALLBACK = "scmap.spiders.api_capture.init_page"
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
-
-
-def skip_threshold(min_followers: int | None, settings: Any) -> int | None:
-    """Below how many profile followers an account's list is not read at all (None: never).
-
-    `-a min_followers=N` always applies; otherwise FRONTIER_MIN_FOLLOWERS only when the frontier
-    is the scheduler (its rule, and it records the skip). A crawl of exactly its seeds with the
-    stock scheduler reads every list, small accounts included."""
-    if min_followers is not None:
-        return min_followers if min_followers > 0 else None
-    if not scheduler_hands_out_accounts(settings):
-        return None
-    value = int(setting(settings, "FRONTIER_MIN_FOLLOWERS"))
-    return value if value > 0 else None
-
-
-def parse_limit(value: Any) -> int | None:
-    """`limit` argument: a positive int, or `all` (None = no cap). Raises ValueError."""
-    if value is None or value == "":
-        return DEFAULT_LIMIT
-    if isinstance(value, str) and value.strip().lower() == "all":
-        return None
-    number = int(value)
-    if number < 1:
-        raise ValueError(f"limit must be >= 1 or 'all', got {value!r}")
-    return number
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value in (None, "") else int(value)
 
 
 class InteractionSpider(scrapy.Spider):
@@ -98,30 +57,17 @@ class InteractionSpider(scrapy.Spider):
     def __init__(self, seeds: str | None = None, limit: Any = None, max_accounts: Any = None,
                  bfs_accounts: Any = None, min_followers: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.seed_texts = split_seeds(seeds)
-        self.seeds: list[str] = []
-        self.bad_seeds: list[str] = []
-        for text in self.seed_texts:
-            try:
-                permalink = permalink_from_seed(text)
-            except BadSeed as error:
-                self.bad_seeds.append(f"{text!r}: {error}")
-                continue
-            if permalink not in self.seeds:
-                self.seeds.append(permalink)
+        self.seeds, self.bad_seeds = read_seeds(seeds)
         try:
             self.limit = parse_limit(limit)
             self.bad_limit = None
         except (TypeError, ValueError) as error:
             self.limit, self.bad_limit = DEFAULT_LIMIT, str(error)
         # The frontier's arguments (its issue); stored for scmap.frontier to read.
-        self.max_accounts = _optional_int(max_accounts)
-        self.bfs_accounts = _optional_int(bfs_accounts)
-        self.min_followers = _optional_int(min_followers)
+        self.max_accounts = optional_int(max_accounts)
+        self.bfs_accounts = optional_int(bfs_accounts)
+        self.min_followers = optional_int(min_followers)
         self.seeds_not_found: list[str] = []  # reported by name when the crawl ends
-        self._accounts_started = 0
-        self._context_pending: Counter[str] = Counter()
-        self._contexts: dict[str, Any] = {}
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
@@ -142,7 +88,7 @@ class InteractionSpider(scrapy.Spider):
         settings = crawler.settings
         spider.web_url = settings.get("SOUNDCLOUD_WEB_URL").rstrip("/")
         spider.api_url = settings.get("SOUNDCLOUD_API_URL").rstrip("/")
-        spider.accounts_per_context = max(1, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20))
+        spider.contexts = ContextRotation(spider.name, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20))
         spider.cookie_banner_wait = settings.getfloat("SCMAP_COOKIE_BANNER_WAIT", 3.0)
         spider.skip_below_followers = skip_threshold(spider.min_followers, settings)
         spider.list_settings = {
@@ -177,11 +123,7 @@ class InteractionSpider(scrapy.Spider):
 
     def request_for_account(self, permalink: str, attempt: int = 1) -> scrapy.Request:
         """The one request that crawls `permalink`'s list (contract with scmap.frontier)."""
-        # Contexts rotate every N accounts; a retired one is closed by its last page.
-        context = f"{self.name}-{self._accounts_started // self.accounts_per_context}"
-        self._accounts_started += 1
-        first_in_context = self._context_pending[context] == 0 and context not in self._contexts
-        self._context_pending[context] += 1
+        context, first_in_context = self.contexts.next_account()
         config = ListConfig(api_url=self.api_url, route=self.api_route, limit=self.limit,
                             **self.list_settings)
         # A new context has no consent cookie yet: its first page waits for the banner.
@@ -334,32 +276,10 @@ class InteractionSpider(scrapy.Spider):
         return edges
 
     async def _read_dom(self, page: Any, html: str, client_id: str | None, capture: Any) -> DomRead:
-        """Fallback: the rendered entries (cut at the limit), their hrefs resolved through
-        api-v2 inside the page (see scmap.spiders.dom_resolve). Resolving never raises."""
-        entries = DOM_READERS[self.interaction](await page.content())
-        if self.limit is not None:
-            entries = entries[: self.limit]
-        read = DomRead(entries=entries)
-        paths = paths_to_resolve(entries)
-        if not paths:
-            return read
-        timeout = self.list_settings["response_timeout"]
+        """Fallback: the rendered entries, their hrefs resolved in the page (dom_fallback.py)."""
         client_id = client_id or (getattr(capture, "client_params", None) or {}).get("client_id")
-        if not client_id:
-            try:
-                client_id = await client_id_from_page_bundle(page, html, timeout)
-            except Exception as error:
-                self.logger.warning("client_id from the bundle failed: %r", error)
-        if not client_id:
-            self.logger.error("No client_id for resolving %d DOM entries", len(paths))
-            read.errors["resolve_errors/no_client_id"] += len(paths)
-            return read
-        read.client_id = client_id
-        read.resolved, errors = await resolve_paths(page, self.api_url, self.web_url, client_id,
-                                                    paths, timeout)
-        read.errors.update(errors)
-        self._stat("dom_fallback/resolves", len(paths))
-        return read
+        return await read_dom(page, self.interaction, self.limit, html, client_id, self.api_url,
+                              self.web_url, self.list_settings["response_timeout"])
 
     def _dom_edges(self, read: DomRead, source: Source) -> list[dict]:
         """Fallback edges: ids from the markup, else from the resolved hrefs."""
@@ -414,30 +334,8 @@ class InteractionSpider(scrapy.Spider):
             followers_count=followers_count, status=status, items=items)
 
     async def _close_page(self, page: Any, context_name: str | None) -> None:
-        """Close the page; close its context too once retired and idle (flat browser memory)."""
-        context = None
-        if page is not None:
-            try:
-                context = page.context
-                if not page.is_closed():
-                    await page.close()
-            except Exception as error:  # the browser may be gone
-                self.logger.debug("closing page: %r", error)
-        if context_name is None:
-            return
-        if context is not None:
-            self._contexts[context_name] = context
-        self._context_pending[context_name] -= 1
-        current = f"{self.name}-{(self._accounts_started - 1) // self.accounts_per_context}"
-        if self._context_pending[context_name] <= 0 and context_name != current:
-            del self._context_pending[context_name]
-            retired = self._contexts.pop(context_name, None)
-            if retired is not None:
-                try:
-                    await retired.close()
-                    self._stat("contexts_closed")
-                except Exception as error:
-                    self.logger.debug("closing context %s: %r", context_name, error)
+        if await self.contexts.page_done(page, context_name):
+            self._stat("contexts_closed")
 
     def _stat(self, name: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"scmap/{self.interaction}/{name}", count)

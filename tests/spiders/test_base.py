@@ -14,7 +14,7 @@ from scmap.soundcloud.permalinks import BadSeed, permalink_from_seed
 from scmap.spiders.base import DEFAULT_LIMIT, parse_limit
 from scmap.spiders.follows import FollowsSpider
 from scmap.spiders.likes import LikesSpider
-from scmap.spiders.list_page import CONFIG_META_KEY, ListConfig
+from scmap.spiders.list_config import CONFIG_META_KEY, ListConfig
 
 
 @pytest.mark.parametrize("text, permalink", [
