@@ -56,7 +56,7 @@ from scmap.frontier.owner import make_owner  # noqa: E402
 from scmap.frontier.sqlite_store import SqliteFrontierStore  # noqa: E402
 from scmap.frontier.store import FrontierStore  # noqa: E402
 from scmap.frontier.store_url import PASSWORD_ENV  # noqa: E402
-from tests.distributed.redis_server import run_redis_server  # noqa: E402
+from tests.frontier.redis_server import run_redis_server  # noqa: E402
 
 
 def redis_cpu_seconds(url: str) -> float:

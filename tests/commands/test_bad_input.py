@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.distributed.redis_server import free_port
+from tests.frontier.redis_server import free_port
 from tests.spiders.crawl import CRAWL_ENV, REPO, SCRAPY, crawl_command
 
 REFUSED_WITHIN_SECONDS = 20  # Python + Scrapy start-up on a busy 2-core machine; no crawl
