@@ -1,8 +1,11 @@
 """All four interaction spiders in one command, sharing one frontier store.
 
-    python -m scmap.crawl --seeds a,b,c [--bfs-accounts 850] [--max-accounts 2250]
-        [--min-followers 250] [--limit 500] [--accounts-in-flight 4] [--spiders likes,follows]
+    python -m scmap.crawl --seeds a,b,c [--bfs-accounts N] [--max-accounts N]
+        [--min-followers N] [--limit N|all] [--accounts-in-flight N] [--spiders likes,follows]
         [-s SETTING=VALUE ...]
+
+Arguments not given keep their defaults: the FRONTIER_* settings (scmap/settings.py) and the
+spiders' limit. Bad input is refused before crawling, in one line (scmap/preflight.py).
 
 Each spider keeps its own visits; discoveries, scores and followers counts found by any of
 them steer all four (docs/frontier.md). Run it again after a crash: it resumes.
