@@ -343,6 +343,13 @@ class FrontierScheduler(BaseScheduler):
         forever (a spider bug); after a while it is finished as failed, loudly."""
         engine = self.crawler.engine
         idle = engine is not None and engine.spider is not None and engine.spider_is_idle()
+        if idle:  # nothing is in the item pipeline: an account still waiting for items waits in vain
+            for permalink, account in self.accounts.items():
+                if account.finish is not None and account.items_out < account.items_expected:
+                    logger.warning("frontier: %s announced %d items, %d left the pipeline; recording it",
+                                   permalink, account.items_expected, account.items_out)
+                    account.items_expected = account.items_out
+            self._settle_finishes()
         silent = [p for p, a in self.accounts.items() if a.finish is None]
         if not idle or not silent:
             self.idle_since = None

@@ -111,7 +111,8 @@ class FakeAccountsSpider(scrapy.Spider):
             yield scrapy.Request(f"data:,{permalink}/page2", callback=self.parse_page,
                                  cb_kwargs={"permalink": permalink, "page": 2}, dont_filter=True)
         else:
-            self._done(permalink, contract.STATUS_DONE, followers, items=len(edges))
+            overcount = 5 if permalink in self.world.get("overcount", []) else 0  # a spider bug
+            self._done(permalink, contract.STATUS_DONE, followers, items=len(edges) + overcount)
 
 
 class JsonLinesEdgeWriter:

@@ -31,6 +31,20 @@ def test_an_account_without_account_done_is_finished_as_failed_and_the_crawl_goe
 
 
 @pytest.mark.timeout(120)
+def test_an_account_announcing_more_items_than_it_yielded_does_not_hang_the_crawl(tmp_path):
+    """The finish waits for the announced items; once the engine is idle none can come."""
+    world = make_world(seed=9, accounts=120)
+    world["overcount"] = ["u2"]
+    log = run(tmp_path, world)
+    picks = SqliteFrontierStore(tmp_path / "run.sqlite").picks("fake")
+    assert ("u2", "done") in [(p, s) for _, p, s in picks]
+    assert "u2 announced" in log and "left the pipeline; recording it" in log
+    assert sum(s == "done" for *_, s in picks) == 15
+    assert [p for p, s in [(p, s) for _, p, s in picks] if s == "done"] == \
+        [p for p, s in reference_picks(world, ["u1", "u2", "u3"], 5, 15, 250, WEIGHTS, 2) if s == "done"]
+
+
+@pytest.mark.timeout(120)
 def test_an_account_is_recorded_only_once_its_edges_are_persisted(tmp_path):
     world = make_world(seed=9, accounts=120)
     log = run(tmp_path, world, settings={"EDGES_PERSIST_FAILURES": 3})
