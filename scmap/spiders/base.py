@@ -54,8 +54,9 @@ class InteractionSpider(scrapy.Spider):
     page_path: ClassVar[str]  # the web page listing them: `/{permalink}/{page_path}`
     api_route: ClassVar[str]  # regex on the api-v2 path the page fetches its list from
 
-    def __init__(self, seeds: str | None = None, limit: Any = None, max_accounts: Any = None,
-                 bfs_accounts: Any = None, min_followers: Any = None, **kwargs: Any) -> None:
+    def __init__(self, seeds: str | None = None, limit: Any = None, **kwargs: Any) -> None:
+        # The frontier's arguments (-a bfs_accounts=..., scmap.contract.FRONTIER_ARGUMENTS) stay
+        # plain attributes, as Scrapy sets them; scmap.contract.crawl_rules reads them.
         super().__init__(**kwargs)
         self.seeds, self.bad_seeds = read_seeds(seeds)
         try:
@@ -63,10 +64,6 @@ class InteractionSpider(scrapy.Spider):
             self.bad_limit = None
         except (TypeError, ValueError) as error:
             self.limit, self.bad_limit = DEFAULT_LIMIT, str(error)
-        # The frontier's arguments (its issue); stored for scmap.frontier to read.
-        self.max_accounts = optional_int(max_accounts)
-        self.bfs_accounts = optional_int(bfs_accounts)
-        self.min_followers = optional_int(min_followers)
         self.seeds_not_found: list[str] = []  # reported by name when the crawl ends
 
     @classmethod
@@ -90,7 +87,8 @@ class InteractionSpider(scrapy.Spider):
         spider.api_url = settings.get("SOUNDCLOUD_API_URL").rstrip("/")
         spider.contexts = ContextRotation(spider.name, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20))
         spider.cookie_banner_wait = settings.getfloat("SCMAP_COOKIE_BANNER_WAIT", 3.0)
-        spider.skip_below_followers = skip_threshold(spider.min_followers, settings)
+        spider.skip_below_followers = skip_threshold(optional_int(getattr(spider, "min_followers", None)),
+                                                     settings)
         spider.list_settings = {
             "scroll_trigger_timeout": settings.getfloat("SCMAP_SCROLL_TRIGGER_TIMEOUT", 4.0),
             "response_timeout": settings.getfloat("SCMAP_RESPONSE_TIMEOUT", 20.0),
