@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from scmap import contract
 from scmap.contract import CRAWL_ERROR_STAT
-from scmap.frontier.store_url import mask_store_url, open_store
+from scmap.frontier.store_url import open_store, unreachable_store_message
 from scmap.soundcloud.permalinks import split_seeds
 from scmap.spiders.arguments import parse_limit, read_seeds
 
@@ -70,9 +70,7 @@ def check_frontier_store(arguments: Mapping[str, Any], settings: Any) -> None:
     try:
         open_store(url).close()
     except Exception as error:  # any reason the store cannot be used is the same user error
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise BadInput(f"frontier store {mask_store_url(url)} unreachable ({mask_store_url(reason)}):"
-                       " start it, or fix FRONTIER_URL / -a frontier_url") from None
+        raise BadInput(unreachable_store_message(url, error)) from None
 
 
 def check_crawl(arguments: Mapping[str, Any], settings: Any) -> None:

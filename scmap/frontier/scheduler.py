@@ -28,7 +28,7 @@ from typing import Any, Mapping
 from scrapy import Request, Spider, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
@@ -39,7 +39,8 @@ from scmap.frontier.ordering import CrawlRules, Decision, is_below_threshold
 from scmap.frontier.owner import make_owner
 from scmap.frontier.progress import report_progress
 from scmap.frontier.store import ClaimResult, Edge, FrontierStore
-from scmap.frontier.store_url import mask_store_url, open_store  # a Redis URL may carry a password
+from scmap.frontier.store_url import (  # a Redis URL may carry a password: log it masked
+    mask_store_url, open_store, unreachable_store_message)
 
 logger = logging.getLogger("scmap.frontier")
 
@@ -90,6 +91,7 @@ class FrontierScheduler(BaseScheduler):
         self.accounts: dict[str, AccountInFlight] = {}
         self.exhausted = False  # the store said FINISHED for this spider
         self.closing = False  # asked the engine to close the spider
+        self.close_reason = "finished"
         self.store_changed = True  # worth asking the store again
         self.idle_since: float | None = None  # time.monotonic() the engine was first seen idle
         self.spider: Spider | None = None
@@ -106,17 +108,25 @@ class FrontierScheduler(BaseScheduler):
     def open(self, spider: Spider) -> None:
         self.spider = spider
         self.rules = contract.crawl_rules(spider, self.settings)
-        url = contract.store_url(spider, self.settings)
-        self.store = open_store(url)
-        self.store.add_discovered(contract.seed_permalinks(spider))
         connect = self.crawler.signals.connect
         connect(self._on_item_scraped, signal=signals.item_scraped)
         connect(self._on_item_out, signal=signals.item_dropped)
         connect(self._on_item_out, signal=signals.item_error)
         connect(self._on_spider_idle, signal=signals.spider_idle)
         connect(self._on_account_done, signal=scmap_signals.account_done)
-        logger.info("frontier %s: store %s, %s", spider.name, mask_store_url(url), self.rules)
         self._start_loop(self._tick, TICK_SECONDS)
+        url = contract.store_url(spider, self.settings)
+        try:
+            self.store = open_store(url)
+        except Exception as error:  # checked before the crawl (scmap.preflight); gone since
+            line = unreachable_store_message(url, error)
+            logger.error(line)
+            self.stats.set_value(contract.CRAWL_ERROR_STAT, line)
+            # Not CloseSpider from here: Scrapy 2.19 would then close a scraper it never opened.
+            self.exhausted, self.close_reason = True, "frontier_unreachable"
+            return
+        self.store.add_discovered(contract.seed_permalinks(spider))
+        logger.info("frontier %s: store %s, %s", spider.name, mask_store_url(url), self.rules)
         self._start_loop(self._renew_leases, max(1.0, self.lease_seconds / 3))
         if self.log_interval > 0:
             self._start_loop(self._report, self.log_interval)
@@ -277,6 +287,8 @@ class FrontierScheduler(BaseScheduler):
         out accounts (in flight here, or other spiders' picks may add some)."""
         if spider is self.spider and not self.exhausted:
             raise DontCloseSpider
+        if spider is self.spider and self.close_reason != "finished":
+            raise CloseSpider(self.close_reason)
 
     def _settle_finishes(self, force: bool = False) -> None:
         ready = [p for p, a in self.accounts.items() if a.finish is not None]
@@ -336,7 +348,7 @@ class FrontierScheduler(BaseScheduler):
         elif self.exhausted and not self.closing and engine.spider_is_idle():
             # Done and idle: close now rather than at the engine's next 5 s heartbeat.
             self.closing = True
-            deferred_from_coro(engine.close_spider_async(reason="finished"))
+            deferred_from_coro(engine.close_spider_async(reason=self.close_reason))
 
     def _give_up_on_silent_accounts(self) -> None:
         """An account whose requests are all gone without an account_done would block the order

@@ -98,6 +98,13 @@ def install_log_masking(logger_names: tuple[str, ...] = _MASKED_LOGGERS) -> None
             target.addFilter(StoreUrlMaskingFilter())
 
 
+def unreachable_store_message(url: str, error: BaseException) -> str:
+    """The one line for a store that cannot be opened (password masked)."""
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return (f"frontier store {mask_store_url(url)} unreachable ({mask_store_url(reason)}):"
+            " start it, or fix FRONTIER_URL / -a frontier_url")
+
+
 def open_store(url: str) -> "FrontierStore":
     """`sqlite:///abs/path.sqlite`, `sqlite:relative/path.sqlite` or a bare path.
     `redis://[:password@]host:port/db[?prefix=name]` (redis_store.py, store_url.py)."""
