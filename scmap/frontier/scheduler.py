@@ -244,9 +244,7 @@ class FrontierScheduler(BaseScheduler):
         if account is None:
             account = self.accounts.get(_get(item, "src_permalink"))
         if account is not None:
-            account.items_out += 1
-            if account.finish is not None:
-                self._settle_finishes()
+            account.items_out += 1  # settled by the next next_request / tick, as every finish
 
     def _on_item_scraped(self, item: Any, response: Any = None, spider: Spider | None = None) -> None:
         self._collect_edge(item, response)
