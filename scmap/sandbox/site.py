@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from scmap.sandbox.api_v2 import ApiV2
+from scmap.sandbox.bot_wall import BotWall, add_bot_wall_arguments, bot_wall_config_from_args
 from scmap.sandbox.faults import FaultInjector, add_fault_arguments, fault_config_from_args
 from scmap.sandbox.pages import Frontend, build_frontend, home_page, not_found_page, profile_page
 from scmap.sandbox.representations import Representer, SiteUrls
@@ -93,10 +94,13 @@ class WebPages:
         return self._html(not_found_page(self.frontend), status=404)
 
 
-def create_app(index: WorldIndex, urls: SiteUrls, frontend: Frontend, faults: FaultInjector) -> web.Application:
-    """The whole site as one aiohttp application (api-v2 routes first: they own /api-v2/...)."""
+def create_app(index: WorldIndex, urls: SiteUrls, frontend: Frontend, faults: FaultInjector,
+               bot_wall: BotWall | None = None) -> web.Application:
+    """The whole site as one aiohttp application (api-v2 routes first: they own /api-v2/...).
+    The bot wall, when on, stands in front of everything (as DataDome does at the edge)."""
     representer = Representer(index, urls)
-    app = web.Application(middlewares=[faults.middleware])
+    middlewares = ([bot_wall.middleware] if bot_wall is not None else []) + [faults.middleware]
+    app = web.Application(middlewares=middlewares)
     app.add_routes(ApiV2(index, representer, urls, frontend.client_id, faults).routes())
     app.add_routes(WebPages(index, representer, urls, frontend, faults).routes())
     return app
@@ -110,6 +114,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--client-seed", type=int, default=0, help="seed of the client_id the bundle serves")
     parser.add_argument("--access-log", action="store_true", help="log every request to stderr")
     add_fault_arguments(parser)
+    add_bot_wall_arguments(parser)
 
 
 def _load_world(args: argparse.Namespace) -> Any:
@@ -160,7 +165,9 @@ def run_serve(args: argparse.Namespace) -> int:
     urls = SiteUrls(web_url=f"http://127.0.0.1:{port}", api_url=f"http://127.0.0.1:{port}/api-v2")
     frontend = build_frontend(args.client_seed)
     faults = FaultInjector(fault_config_from_args(args))
-    app = create_app(index, urls, frontend, faults)
+    wall_config = bot_wall_config_from_args(args)
+    bot_wall = BotWall(wall_config, faults.stats) if wall_config.enabled else None
+    app = create_app(index, urls, frontend, faults, bot_wall)
     ready = json.dumps({"web_url": urls.web_url, "api_url": urls.api_url,
                         "world": str(args.world) if args.world is not None else None})
     asyncio.run(_serve(app, sock, ready, args.access_log))
