@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
+from scmap.browser.contexts import BrowserSetupError, ContextPlan, context_plan
 from scmap.items import AccountItem, EdgeItem
 from scmap.signals import (
     STATUS_DONE,
@@ -148,6 +149,11 @@ class InteractionSpider(scrapy.Spider):
         spider.accounts_per_context = max(1, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20))
         spider.cookie_banner_wait = settings.getfloat("SCMAP_COOKIE_BANNER_WAIT", 3.0)
         spider.skip_below_followers = skip_threshold(spider.min_followers, settings)
+        # The person's profile or cookies (scmap.browser.contexts; docs/real-site.md).
+        try:
+            spider.context_plan, spider.browser_setup_error = context_plan(settings), None
+        except BrowserSetupError as error:
+            spider.context_plan, spider.browser_setup_error = ContextPlan(), str(error)
         spider.list_settings = {
             "scroll_trigger_timeout": settings.getfloat("SCMAP_SCROLL_TRIGGER_TIMEOUT", 4.0),
             "response_timeout": settings.getfloat("SCMAP_RESPONSE_TIMEOUT", 20.0),
@@ -171,13 +177,18 @@ class InteractionSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.report_bad_arguments()
+        if getattr(self, "browser_setup_error", None):
+            self.logger.error("Nothing crawled: %s", self.browser_setup_error)
+            self._stat("browser_setup_error")
+            return
+        self.logger.info("Browser contexts open with %s", self._plan().describe())
         for permalink in self.seeds:
             yield self.request_for_account(permalink)
 
     def request_for_account(self, permalink: str, attempt: int = 1) -> scrapy.Request:
         """The one request that crawls `permalink`'s list (contract with scmap.frontier)."""
         # Contexts rotate every N accounts; a retired one is closed by its last page.
-        context = f"{self.name}-{self._accounts_started // self.accounts_per_context}"
+        context = self._context_name(self._accounts_started)
         self._accounts_started += 1
         first_in_context = self._context_pending[context] == 0 and context not in self._contexts
         self._context_pending[context] += 1
@@ -194,6 +205,7 @@ class InteractionSpider(scrapy.Spider):
                 "playwright": True,
                 "playwright_include_page": True,
                 "playwright_context": context,
+                "playwright_context_kwargs": self._plan().kwargs,
                 "playwright_page_init_callback": INIT_PAGE_CALLBACK,
                 "handle_httpstatus_list": list(NOT_FOUND_STATUSES),
                 "permalink": permalink,
@@ -409,7 +421,7 @@ class InteractionSpider(scrapy.Spider):
         if context is not None:
             self._contexts[context_name] = context
         self._context_pending[context_name] -= 1
-        current = f"{self.name}-{(self._accounts_started - 1) // self.accounts_per_context}"
+        current = self._context_name(self._accounts_started - 1)
         if self._context_pending[context_name] <= 0 and context_name != current:
             del self._context_pending[context_name]
             retired = self._contexts.pop(context_name, None)
@@ -419,6 +431,16 @@ class InteractionSpider(scrapy.Spider):
                     self._stat("contexts_closed")
                 except Exception as error:
                     self.logger.debug("closing context %s: %r", context_name, error)
+
+    # --- browser contexts (scmap.browser.contexts) ----------------------------------------------
+    def _plan(self) -> ContextPlan:
+        return getattr(self, "context_plan", None) or ContextPlan()
+
+    def _context_name(self, account_number: int) -> str:
+        """A new context every N accounts; one persistent context for a whole profile run."""
+        if not self._plan().rotate:
+            return f"{self.name}-profile"
+        return f"{self.name}-{account_number // self.accounts_per_context}"
 
     def _stat(self, name: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"scmap/{self.interaction}/{name}", count)

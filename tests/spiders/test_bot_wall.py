@@ -1,0 +1,84 @@
+"""End to end through real Chromium against the sandbox with its bot wall on (one wall sandbox
+for the module): a crawl with the person's cookies.txt, or with a profile made by the login
+flow (driven here in a visible Chromium under Xvfb), reads every list exactly; without either
+the wall answers every page with a recognised challenge and nothing is read."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from scmap.browser.login import login
+from scmap.sandbox.runner import SandboxInfo, run_sandbox
+from tests.bot_wall_helpers import (
+    pass_wall_cookie,
+    press_i_am_human_and_accept,
+    write_cookies_txt,
+    xvfb_display,
+)
+
+from .crawl import run_crawl, sandbox_counts
+from .test_e2e import assert_exact_lists, permalink_of, quirky_ids
+
+LIMIT = 30
+
+
+@pytest.fixture(scope="module")
+def wall_sandbox(spider_world: Path) -> Iterator[SandboxInfo]:
+    with run_sandbox(spider_world, extra_args=["--bot-wall"]) as info:
+        yield info
+
+
+def _seeds(truth, count: int = 3) -> tuple[list[int], list[str]]:
+    ids = quirky_ids(truth)[:count]
+    return ids, [permalink_of(truth, user_id) for user_id in ids]
+
+
+@pytest.mark.timeout(600)
+def test_cookies_txt_from_the_persons_browser_passes_the_wall(truth, wall_sandbox, tmp_path):
+    cookies = write_cookies_txt(tmp_path / "cookies.txt", wall_sandbox.web_url,
+                                {"datadome": pass_wall_cookie(wall_sandbox.web_url), "unrelated": "1"})
+    before = sandbox_counts(wall_sandbox)
+    ids, seeds = _seeds(truth)
+    result = run_crawl("likes", wall_sandbox, seeds, tmp_path / "run", limit=LIMIT,
+                       settings={"SCMAP_COOKIES": str(cookies)})
+    after = sandbox_counts(wall_sandbox)
+    assert result.returncode == 0, result.log[-3000:]
+    assert_exact_lists(truth, result, "likes", ids, LIMIT)
+    assert result.stat("scmap/likes/lists_done") == len(ids)
+    # The headless browser was not refused for its user agent, and nothing was challenged.
+    assert after.get("bot_wall_headless_seen", 0) == before.get("bot_wall_headless_seen", 0)
+    assert after.get("bot_wall_challenges_json", 0) == before.get("bot_wall_challenges_json", 0)
+    assert after.get("bot_wall_challenges_html", 0) == before.get("bot_wall_challenges_html", 0)
+
+
+@pytest.mark.timeout(600)
+def test_a_profile_made_by_the_login_flow_passes_the_wall(truth, wall_sandbox, tmp_path):
+    profile = tmp_path / "profile"
+    with xvfb_display():
+        result = asyncio.run(login(profile, wall_sandbox.web_url + "/", timeout=120,
+                                   person=press_i_am_human_and_accept))
+    assert result.passed and result.challenged and result.consent, result
+    ids, seeds = _seeds(truth)
+    before = sandbox_counts(wall_sandbox)
+    crawl = run_crawl("follows", wall_sandbox, seeds, tmp_path / "run", limit=LIMIT,
+                      settings={"SCMAP_BROWSER_PROFILE": str(profile)})
+    after = sandbox_counts(wall_sandbox)
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert_exact_lists(truth, crawl, "follows", ids, LIMIT)
+    assert crawl.stat("playwright/context_count/persistent/True") == 1
+    assert after.get("bot_wall_challenges_html", 0) == before.get("bot_wall_challenges_html", 0)
+
+
+@pytest.mark.timeout(600)
+def test_without_cookies_every_page_is_a_challenge_and_nothing_is_read(truth, wall_sandbox, tmp_path):
+    ids, seeds = _seeds(truth, 2)
+    before = sandbox_counts(wall_sandbox)
+    result = run_crawl("likes", wall_sandbox, seeds, tmp_path / "run", limit=LIMIT)
+    after = sandbox_counts(wall_sandbox)
+    assert after.get("bot_wall_challenges_html", 0) > before.get("bot_wall_challenges_html", 0)
+    assert result.edges.empty
+    assert result.stat("scmap/likes/lists_done") == 0
