@@ -21,7 +21,7 @@ class CookieFileError(ValueError):
 
 
 def _playwright_cookie(cookie: http.cookiejar.Cookie) -> dict[str, Any]:
-    http_only = cookie.has_nonstandard_attr("HttpOnly") or cookie.has_nonstandard_attr("httponly")
+    http_only = cookie.has_nonstandard_attr(http.cookiejar.HTTPONLY_ATTR)  # from a #HttpOnly_ line
     return {
         "name": cookie.name,
         "value": cookie.value or "",
