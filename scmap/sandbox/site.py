@@ -22,6 +22,7 @@ from aiohttp import web
 
 from scmap.sandbox.api_v2 import ApiV2
 from scmap.sandbox.bot_wall import BotWall, add_bot_wall_arguments, bot_wall_config_from_args
+from scmap.sandbox.drift import Drift, add_drift_arguments
 from scmap.sandbox.faults import FaultInjector, add_fault_arguments, fault_config_from_args
 from scmap.sandbox.pages import Frontend, build_frontend, home_page, not_found_page, profile_page
 from scmap.sandbox.representations import Representer, SiteUrls
@@ -95,13 +96,18 @@ class WebPages:
 
 
 def create_app(index: WorldIndex, urls: SiteUrls, frontend: Frontend, faults: FaultInjector,
-               bot_wall: BotWall | None = None) -> web.Application:
+               bot_wall: BotWall | None = None, drift: Drift | None = None) -> web.Application:
     """The whole site as one aiohttp application (api-v2 routes first: they own /api-v2/...).
-    The bot wall, when on, stands in front of everything (as DataDome does at the edge)."""
+    The bot wall, when on, stands in front of everything (as DataDome does at the edge); drift
+    (scmap.sandbox.drift) reshapes what the site answers."""
     representer = Representer(index, urls)
-    middlewares = ([bot_wall.middleware] if bot_wall is not None else []) + [faults.middleware]
+    middlewares = ([bot_wall.middleware] if bot_wall is not None else [])
+    middlewares += ([drift.middleware] if drift is not None and drift.names else []) + [faults.middleware]
     app = web.Application(middlewares=middlewares)
-    app.add_routes(ApiV2(index, representer, urls, frontend.client_id, faults).routes())
+    api_routes = ApiV2(index, representer, urls, frontend.client_id, faults).routes()
+    if drift is not None:
+        app.add_routes(drift.routes(api_routes))
+    app.add_routes(api_routes)
     app.add_routes(WebPages(index, representer, urls, frontend, faults).routes())
     return app
 
@@ -115,6 +121,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--access-log", action="store_true", help="log every request to stderr")
     add_fault_arguments(parser)
     add_bot_wall_arguments(parser)
+    add_drift_arguments(parser)
 
 
 def _load_world(args: argparse.Namespace) -> Any:
@@ -167,7 +174,7 @@ def run_serve(args: argparse.Namespace) -> int:
     faults = FaultInjector(fault_config_from_args(args))
     wall_config = bot_wall_config_from_args(args)
     bot_wall = BotWall(wall_config, faults.stats) if wall_config.enabled else None
-    app = create_app(index, urls, frontend, faults, bot_wall)
+    app = create_app(index, urls, frontend, faults, bot_wall, Drift(args.drift))
     ready = json.dumps({"web_url": urls.web_url, "api_url": urls.api_url,
                         "world": str(args.world) if args.world is not None else None})
     asyncio.run(_serve(app, sock, ready, args.access_log))
