@@ -34,9 +34,11 @@ from scmap.spiders.dom_resolve import (
     paths_to_resolve,
     resolve_paths,
 )
+from scmap.soundcloud.challenge import CHALLENGE_STATUSES
 from scmap.soundcloud.edges import Source, edges_from_items
 from scmap.soundcloud.hydration import parse_hydration
 from scmap.soundcloud.permalinks import BadSeed, permalink_from_seed, split_seeds
+from scmap.spiders import challenge_guard
 from scmap.spiders.list_page import (
     CAPTURE_META_KEY,
     CONFIG_META_KEY,
@@ -50,7 +52,7 @@ DEFAULT_LIMIT = 500
 # A list whose page died with the browser (or timed out) is tried once more in a fresh page.
 MAX_ATTEMPTS = 2
 NOT_FOUND_STATUSES = (404, 410)
-INIT_PAGE_CALLBACK = "scmap.spiders.list_page.init_page"
+INIT_PAGE_CALLBACK = "scmap.spiders.challenge_guard.init_page"  # wraps list_page.init_page
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 FRONTIER_ACCOUNT_META_KEY = "frontier_account"  # set by scmap.frontier on requests it hands out
 FRONTIER_SCHEDULER_NAME = "FrontierScheduler"  # scmap.frontier.scheduler (not imported: name only)
@@ -207,7 +209,7 @@ class InteractionSpider(scrapy.Spider):
                 "playwright_context": context,
                 "playwright_context_kwargs": self._plan().kwargs,
                 "playwright_page_init_callback": INIT_PAGE_CALLBACK,
-                "handle_httpstatus_list": list(NOT_FOUND_STATUSES),
+                "handle_httpstatus_list": [*NOT_FOUND_STATUSES, *CHALLENGE_STATUSES],
                 "permalink": permalink,
                 "scmap_attempt": attempt,
                 CONFIG_META_KEY: config.to_meta(),
@@ -227,6 +229,13 @@ class InteractionSpider(scrapy.Spider):
                 self._stat("not_found")
                 self._account_done(permalink, None, None, STATUS_NOT_FOUND)
                 return
+            # --- challenge_guard hook: a bot-wall page gives the account back -------------------
+            challenge = challenge_guard.challenge_of(response)
+            if challenge is not None:
+                self._challenged(permalink, challenge, "the page")
+                return
+            if response.status in CHALLENGE_STATUSES:  # another refusal: retried, as before
+                raise RuntimeError(f"HTTP {response.status} without a bot-wall challenge")
             hydration = parse_hydration(response.text)
             user = hydration.user or {}
             if not user:
@@ -239,6 +248,10 @@ class InteractionSpider(scrapy.Spider):
                 if capture is None:  # the init callback failed: nothing was recorded
                     capture = new_capture(config)
                 result = await read_list(page, capture, config)
+                challenge = challenge_guard.challenge_of(response, after_list=True)
+                if challenge is not None:  # challenge_guard hook: an api-v2 call was challenged
+                    self._challenged(permalink, challenge, "the list")
+                    return
                 if result.source == "dom":
                     dom = await self._read_dom(page, response.text, hydration.client_id, capture)
         except Exception as error:  # a dead browser or a closed page: the crawl goes on
@@ -267,6 +280,8 @@ class InteractionSpider(scrapy.Spider):
         for edge in edges:
             yield EdgeItem(**edge)
         status = self._record_outcome(permalink, result, len(edges), source)
+        if status == STATUS_DONE:
+            challenge_guard.on_list_read(self)  # challenge_guard hook: resets "in a row"
         self._account_done(permalink, source.id if source else None,
                            user.get("followers_count"), status)
 
@@ -431,6 +446,11 @@ class InteractionSpider(scrapy.Spider):
                     self._stat("contexts_closed")
                 except Exception as error:
                     self.logger.debug("closing context %s: %r", context_name, error)
+
+    def _challenged(self, permalink: str, challenge: Any, where: str) -> None:
+        """challenge_guard hook: count/pause/stop, and give the account back (not failed)."""
+        challenge_guard.on_challenge(self, permalink, challenge, where)
+        self._account_done(permalink, None, None, challenge_guard.STATUS_REQUEUE)
 
     # --- browser contexts (scmap.browser.contexts) ----------------------------------------------
     def _plan(self) -> ContextPlan:

@@ -13,6 +13,7 @@ import pytest
 
 from scmap.browser.login import login
 from scmap.sandbox.runner import SandboxInfo, run_sandbox
+from scmap.spiders.challenge_guard import STOP_MESSAGE
 from tests.bot_wall_helpers import (
     pass_wall_cookie,
     press_i_am_human_and_accept,
@@ -74,11 +75,18 @@ def test_a_profile_made_by_the_login_flow_passes_the_wall(truth, wall_sandbox, t
 
 
 @pytest.mark.timeout(600)
-def test_without_cookies_every_page_is_a_challenge_and_nothing_is_read(truth, wall_sandbox, tmp_path):
-    ids, seeds = _seeds(truth, 2)
+def test_without_cookies_the_crawl_stops_with_the_plain_message_and_fails_nothing(truth, wall_sandbox, tmp_path):
+    ids, seeds = _seeds(truth, 6)
     before = sandbox_counts(wall_sandbox)
-    result = run_crawl("likes", wall_sandbox, seeds, tmp_path / "run", limit=LIMIT)
+    result = run_crawl("likes", wall_sandbox, seeds, tmp_path / "run", limit=LIMIT,
+                       settings={"SCMAP_CHALLENGES_BEFORE_STOP": "2", "SCMAP_CHALLENGE_PAUSE": "0.2",
+                                 "CONCURRENT_REQUESTS": "1"})
     after = sandbox_counts(wall_sandbox)
-    assert after.get("bot_wall_challenges_html", 0) > before.get("bot_wall_challenges_html", 0)
+    assert after.get("bot_wall_challenges_html", 0) - before.get("bot_wall_challenges_html", 0) >= 2
     assert result.edges.empty
-    assert result.stat("scmap/likes/lists_done") == 0
+    # It stopped at the 2nd in a row: pages already under way may add one, the rest never start.
+    assert 2 <= result.stat("scmap/likes/challenges") < len(seeds)
+    assert result.stat("scmap/challenges") == result.stat("scmap/likes/challenges")
+    assert result.stat("scmap/likes/failed") == 0 and result.stat("scmap/likes/list_retries") == 0
+    assert result.log.count(STOP_MESSAGE.format(count=2)) == 1, result.log[-3000:]
+    assert "Closing spider (bot_wall)" in result.log
