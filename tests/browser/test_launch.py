@@ -21,9 +21,12 @@ def test_headless_chromium_shows_no_automation_tells():
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(**launch_options())
             page = await browser.new_page()
-            await page.goto("about:blank")
+            # A secure origin (served by the route, no network) so that userAgentData exists.
+            await page.route("https://scmap.test/", lambda route: route.fulfill(body="<p>ok</p>",
+                                                                           content_type="text/html"))
+            await page.goto("https://scmap.test/")
             seen = await page.evaluate("""() => ({ua: navigator.userAgent, webdriver: navigator.webdriver,
-                                                  version: navigator.appVersion})""")
+                                                  brands: JSON.stringify(navigator.userAgentData.brands)})""")
             seen["browser_version"] = browser.version
             await browser.close()
             return seen
@@ -31,6 +34,7 @@ def test_headless_chromium_shows_no_automation_tells():
     seen = asyncio.run(probe())
     assert "HeadlessChrome" not in seen["ua"]
     assert seen["webdriver"] is False
+    assert "Headless" not in seen["brands"]  # client hints were never changed: they must agree
     major = int(seen["browser_version"].split(".")[0])
     assert re.search(rf"Chrome/{major}\.0\.0\.0 ", seen["ua"]), seen
     assert chromium_major_version(SYSTEM_CHROMIUM) == major
