@@ -9,6 +9,7 @@ user agent, a page or an api-v2 call is answered with DataDome's 403 shapes:
   (the real page shows a captcha from geo.captcha-delivery.com instead);
 - XHR (api-v2): JSON `{"url": "https://geo.captcha-delivery.com/captcha/?..."}` plus `X-DD-B`;
 - both: `X-DataDome: protected`.
+`--bot-wall-scope api` walls only the api-v2 calls (pages load): the list endpoints' case in 2026.
 Pressing the button (POST /__sandbox/bot-wall/pass) sets the cookie and goes back to the page.
 A cookie is valid when it is signed with this server's secret (`--bot-wall-secret`; random per
 start unless given), like a real one it can be exported from the browser into cookies.txt.
@@ -67,6 +68,7 @@ TAG_SCRIPT = """<script>
 class BotWallConfig:
     enabled: bool = False
     secret: str = ""
+    scope: str = "all"  # "api": documents pass, only api-v2 calls are walled (the list endpoints' case)
 
 
 def add_bot_wall_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,10 +77,13 @@ def add_bot_wall_arguments(parser: argparse.ArgumentParser) -> None:
                        help="403 challenge without a valid datadome cookie or from HeadlessChrome")
     group.add_argument("--bot-wall-secret", default=None,
                        help="signs the datadome cookies (default: random, so cookies die with the server)")
+    group.add_argument("--bot-wall-scope", choices=("all", "api"), default="all",
+                       help="wall pages and api-v2 (all), or api-v2 calls only (api)")
 
 
 def bot_wall_config_from_args(args: argparse.Namespace) -> BotWallConfig:
-    return BotWallConfig(enabled=bool(args.bot_wall), secret=args.bot_wall_secret or secrets.token_hex(16))
+    return BotWallConfig(enabled=bool(args.bot_wall), secret=args.bot_wall_secret or secrets.token_hex(16),
+                         scope=args.bot_wall_scope)
 
 
 class BotWall:
@@ -161,7 +166,7 @@ class BotWall:
         if request.path.startswith(OPEN_PREFIXES) or request.path in OPEN_PATHS:
             return await handler(request)
         is_api = request.path.startswith(API_PREFIX)
-        if not self.trusted(request):
+        if (is_api or self.config.scope == "all") and not self.trusted(request):
             kind = "json" if is_api else "html"
             self.stats[f"bot_wall_challenges_{kind}"] += 1
             if HEADLESS_MARK in request.headers.get("User-Agent", ""):

@@ -38,6 +38,13 @@ def _seeds(truth, count: int = 3) -> tuple[list[int], list[str]]:
     return ids, [permalink_of(truth, user_id) for user_id in ids]
 
 
+@pytest.fixture(scope="module")
+def api_wall_sandbox(spider_world: Path) -> Iterator[SandboxInfo]:
+    """Pages load, api-v2 calls are challenged: what the real list endpoints did in 2026."""
+    with run_sandbox(spider_world, extra_args=["--bot-wall", "--bot-wall-scope", "api"]) as info:
+        yield info
+
+
 @pytest.mark.timeout(600)
 def test_cookies_txt_from_the_persons_browser_passes_the_wall(truth, wall_sandbox, tmp_path):
     cookies = write_cookies_txt(tmp_path / "cookies.txt", wall_sandbox.web_url,
@@ -90,3 +97,31 @@ def test_without_cookies_the_crawl_stops_with_the_plain_message_and_fails_nothin
     assert result.stat("scmap/likes/failed") == 0 and result.stat("scmap/likes/list_retries") == 0
     assert result.log.count(STOP_MESSAGE.format(count=2)) == 1, result.log[-3000:]
     assert "Closing spider (bot_wall)" in result.log
+
+
+@pytest.mark.timeout(600)
+def test_a_challenged_list_call_gives_the_account_back_too(truth, api_wall_sandbox, tmp_path):
+    ids, seeds = _seeds(truth, 6)
+    result = run_crawl("follows", api_wall_sandbox, seeds, tmp_path / "run", limit=LIMIT,
+                       settings={"SCMAP_CHALLENGES_BEFORE_STOP": "2", "SCMAP_CHALLENGE_PAUSE": "0.2",
+                                 "CONCURRENT_REQUESTS": "1"})
+    assert 2 <= result.stat("scmap/follows/challenges") < len(seeds)
+    assert "Bot-wall challenge (captcha, json) on the list of" in result.log
+    assert result.edges.empty and result.stat("scmap/follows/failed") == 0
+    assert result.log.count(STOP_MESSAGE.format(count=2)) == 1
+
+
+def test_an_unusable_cookies_file_crawls_nothing_and_says_why(truth, wall_sandbox, tmp_path):
+    _, seeds = _seeds(truth, 1)
+    result = run_crawl("likes", wall_sandbox, seeds, tmp_path / "run", limit=LIMIT,
+                       settings={"SCMAP_COOKIES": str(tmp_path / "missing.txt")})
+    assert "Nothing crawled: SCMAP_COOKIES: no such file" in result.log
+    assert result.stat("scmap/likes/browser_setup_error") == 1 and result.edges.empty
+
+
+def test_a_login_that_is_never_passed_says_so(wall_sandbox, tmp_path):
+    from scmap.browser.login import report
+
+    result = asyncio.run(login(tmp_path / "profile", wall_sandbox.web_url + "/", timeout=3, headless=True))
+    assert not result.passed and result.challenged and result.reason == "timed out"
+    assert "Run login again" in report(result) and "still showing a challenge" in report(result)
