@@ -145,8 +145,8 @@ def on_challenge(spider: Any, permalink: str, challenge: Challenge, where: str) 
     crawler.stats.inc_value("scmap/challenges")
     stop = guard.on_challenge()
     spider.logger.warning("Bot-wall challenge (%s, %s) on %s of %s: account given back; new pages "
-                          "wait %.0fs (%d in a row)", challenge.kind, challenge.shape, where, permalink,
-                          guard.pause_remaining(), guard.in_a_row)
+                          "wait %.0fs (%d in a row, %d this run)", challenge.kind, challenge.shape, where,
+                          permalink, guard.pause_remaining(), guard.in_a_row, guard.total)
     if stop and guard.first_stop():
         spider.logger.error(STOP_MESSAGE.format(count=guard.in_a_row))
         for other in guard.crawlers:
