@@ -127,9 +127,11 @@ async def login(profile_dir: str | Path, site_url: str, *, cookies_file: str | P
             await asyncio.sleep(POLL_SECONDS)
         if helper is not None:
             helper.cancel()
-        if not closed.is_set():
+        try:  # closing the context (also after the window was closed) writes the profile to disk
             consent = any(c["name"] == CONSENT_COOKIE for c in await context.cookies())
             await context.close()
+        except Exception:  # the browser is already gone: it wrote the profile as it went
+            pass
     passed = reason == "site answered normally"
     return LoginResult(profile_dir=directory, passed=passed, challenged=seen.challenged_once,
                        consent=consent, reason=reason)

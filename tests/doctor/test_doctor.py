@@ -4,6 +4,7 @@ person's cookies.txt. One world for the module; one sandbox per site shape."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -13,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from scmap.sandbox.runner import SandboxInfo, generate_world_dir, run_sandbox
-from tests.bot_wall_helpers import pass_wall_cookie, write_cookies_txt
+from scmap.browser.login import login
+from tests.bot_wall_helpers import pass_wall_cookie, press_i_am_human_and_accept, write_cookies_txt, xvfb_display
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,8 +91,17 @@ def test_the_wall_is_reported_and_cookies_get_through(world, account, tmp_path):
         assert "SCMAP_COOKIES" in checks["bot wall"]["fix"] and "scmap.browser login" in checks["bot wall"]["fix"]
         cookies = write_cookies_txt(tmp_path / "cookies.txt", site.web_url, {"datadome": pass_wall_cookie(site.web_url)})
         code, checks, stderr = doctor(site, account, {"SCMAP_COOKIES": str(cookies)})
+        assert code == 0, (failed(checks), stderr[-2000:])
+        assert "cookies from SCMAP_COOKIES" in stderr
+        # The other way through: a profile made by the login flow (a visible Chromium under Xvfb).
+        with xvfb_display():
+            login_result = asyncio.run(login(tmp_path / "profile", site.web_url + "/", timeout=120,
+                                             person=press_i_am_human_and_accept))
+        assert login_result.passed
+        code, checks, stderr = doctor(site, account, {"SCMAP_BROWSER_PROFILE": str(tmp_path / "profile")})
     assert code == 0, (failed(checks), stderr[-2000:])
-    assert "cookies from SCMAP_COOKIES" in stderr
+    assert "browser profile" in stderr
+    assert checks["consent banner"]["detail"].startswith("not shown")  # the profile remembers it
 
 
 def test_a_bad_cookies_file_is_a_usage_error(tmp_path):
