@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import http.cookies
+import json
 import os
 import shutil
 import subprocess
@@ -83,3 +84,16 @@ async def press_i_am_human_and_accept(page) -> None:
     """What the person does in the login window of the sandbox."""
     await page.locator("#i-am-human").click(timeout=30_000)
     await page.locator("#onetrust-accept-btn-handler").click(timeout=30_000)
+
+
+def _post_json(url: str, data: dict) -> dict:
+    request = urllib.request.Request(url, data=json.dumps(data).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def set_site_shape(web_url: str, *, drift: list[str] = (), bot_wall: bool = False, scope: str = "all") -> None:
+    """Switch a running sandbox's drift and bot wall (one sandbox per test module)."""
+    _post_json(web_url + "/__sandbox/drift", {"drift": list(drift)})
+    _post_json(web_url + "/__sandbox/bot-wall", {"enabled": bot_wall, "scope": scope})

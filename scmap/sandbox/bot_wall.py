@@ -13,7 +13,8 @@ user agent, a page or an api-v2 call is answered with DataDome's 403 shapes:
 Pressing the button (POST /__sandbox/bot-wall/pass) sets the cookie and goes back to the page.
 A cookie is valid when it is signed with this server's secret (`--bot-wall-secret`; random per
 start unless given), like a real one it can be exported from the browser into cookies.txt.
-Counts go to /__sandbox/stats (`bot_wall_*`).
+Counts go to /__sandbox/stats (`bot_wall_*`). `POST /__sandbox/bot-wall` with JSON
+`{"enabled": bool, "scope": "all"|"api"}` switches it while running (tests share one sandbox).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from aiohttp import web
 COOKIE_NAME = "datadome"
 CLIENT_ID_HEADER = "x-datadome-clientid"
 PASS_PATH = "/__sandbox/bot-wall/pass"
+CONFIGURE_PATH = "/__sandbox/bot-wall"
+SCOPES = ("all", "api")
 API_PREFIX = "/api-v2/"
 # Never walled: the sandbox's own endpoints, static assets (a CDN host on the real site), robots.txt.
 OPEN_PREFIXES = ("/__sandbox/", "/assets/")
@@ -77,7 +80,7 @@ def add_bot_wall_arguments(parser: argparse.ArgumentParser) -> None:
                        help="403 challenge without a valid datadome cookie or from HeadlessChrome")
     group.add_argument("--bot-wall-secret", default=None,
                        help="signs the datadome cookies (default: random, so cookies die with the server)")
-    group.add_argument("--bot-wall-scope", choices=("all", "api"), default="all",
+    group.add_argument("--bot-wall-scope", choices=SCOPES, default="all",
                        help="wall pages and api-v2 (all), or api-v2 calls only (api)")
 
 
@@ -90,6 +93,17 @@ class BotWall:
     def __init__(self, config: BotWallConfig, stats: collections.Counter[str]) -> None:
         self.config = config
         self.stats = stats
+        self.enabled = config.enabled
+        self.scope = config.scope
+
+    async def configure(self, request: web.Request) -> web.Response:
+        """POST /__sandbox/bot-wall {"enabled": bool, "scope": "all"|"api"}: switch it live."""
+        data = await request.json()
+        scope = data.get("scope", self.scope)
+        if scope not in SCOPES:
+            raise web.HTTPBadRequest(text=f"scope must be one of {SCOPES}")
+        self.enabled, self.scope = bool(data.get("enabled", self.enabled)), scope
+        return web.json_response({"enabled": self.enabled, "scope": self.scope})
 
     # -- cookies -------------------------------------------------------------------------
     def _signature(self, nonce: str) -> str:
@@ -163,10 +177,10 @@ class BotWall:
                          handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
         if request.path == PASS_PATH and request.method == "POST":
             return await self.pass_challenge(request)
-        if request.path.startswith(OPEN_PREFIXES) or request.path in OPEN_PATHS:
+        if not self.enabled or request.path.startswith(OPEN_PREFIXES) or request.path in OPEN_PATHS:
             return await handler(request)
         is_api = request.path.startswith(API_PREFIX)
-        if (is_api or self.config.scope == "all") and not self.trusted(request):
+        if (is_api or self.scope == "all") and not self.trusted(request):
             kind = "json" if is_api else "html"
             self.stats[f"bot_wall_challenges_{kind}"] += 1
             if HEADLESS_MARK in request.headers.get("User-Agent", ""):

@@ -7,6 +7,7 @@ without notice. `python -m scmap.doctor` must name each one.
 - `list-route-moved`: every api-v2 call of the web client goes under `/api-v2/v3/...` (the
   bundle and the list pages' `next_href` say so); the old list routes answer 404.
 - `field-dropped`: list items lose their `created_at`.
+`POST /__sandbox/drift` with JSON `{"drift": [names]}` changes them while running.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ HYDRATION_RENAMED = "hydration-renamed"
 LIST_ROUTE_MOVED = "list-route-moved"
 FIELD_DROPPED = "field-dropped"
 DRIFTS = (HYDRATION_RENAMED, LIST_ROUTE_MOVED, FIELD_DROPPED)
+CONFIGURE_PATH = "/__sandbox/drift"
 
 HYDRATION_NAME, RENAMED_HYDRATION = "__sc_hydration", "__sc_preloaded_state"
 API_PREFIX = "/api-v2"
@@ -41,10 +43,18 @@ class Drift:
     def __init__(self, names: list[str] | tuple[str, ...]) -> None:
         self.names = frozenset(names)
 
+    async def configure(self, request: web.Request) -> web.Response:
+        """POST /__sandbox/drift {"drift": [names]}: the site's shape from now on."""
+        names = (await request.json()).get("drift") or []
+        unknown = sorted(set(names) - set(DRIFTS))
+        if unknown:
+            raise web.HTTPBadRequest(text=f"unknown drift {unknown}; choose among {DRIFTS}")
+        self.names = frozenset(names)
+        return web.json_response({"drift": sorted(self.names)})
+
     def routes(self, api_routes: list[web.RouteDef]) -> list[web.RouteDef]:
-        """The moved copies of api-v2's routes (registered before the originals' catch-all)."""
-        if LIST_ROUTE_MOVED not in self.names:
-            return []
+        """The moved copies of api-v2's routes (registered before the originals' catch-all;
+        they answer 404 while the drift is off)."""
         moved = []
         for route in api_routes:
             if route.path.startswith(API_PREFIX + "/"):
@@ -81,9 +91,17 @@ class Drift:
     @web.middleware
     async def middleware(self, request: web.Request,
                          handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-        if (LIST_ROUTE_MOVED in self.names and request.path.startswith(API_PREFIX + "/")
-                and not request.path.startswith(MOVED_PREFIX + "/")
-                and LIST_ROUTE.match(request.path[len(API_PREFIX):])):
+        if not self.names or request.path.startswith("/__sandbox/"):
+            if request.path.startswith(MOVED_PREFIX + "/"):  # the moved routes exist only with the drift
+                return web.json_response({"code": 404, "message": "", "status": "404 - Not Found",
+                                          "errors": [{"error_message": "not_found"}], "error": None}, status=404)
+            return await handler(request)
+        moved = request.path.startswith(MOVED_PREFIX + "/")
+        if LIST_ROUTE_MOVED in self.names:
+            gone = not moved and request.path.startswith(API_PREFIX + "/") and LIST_ROUTE.match(request.path[len(API_PREFIX):])
+        else:
+            gone = moved
+        if gone:
             return web.json_response({"code": 404, "message": "", "status": "404 - Not Found",
                                       "errors": [{"error_message": "not_found"}], "error": None}, status=404)
         response = await handler(request)

@@ -1,6 +1,6 @@
 """`python -m scmap.doctor` through real Chromium against the sandbox: it passes on the site as
 it is, names each drift (`serve --drift ...`), and reports the bot wall - passed with the
-person's cookies.txt. One world for the module; one sandbox per site shape."""
+person's cookies.txt or a profile. One sandbox for the module, its shape switched per test."""
 
 from __future__ import annotations
 
@@ -15,7 +15,13 @@ import pytest
 
 from scmap.sandbox.runner import SandboxInfo, generate_world_dir, run_sandbox
 from scmap.browser.login import login
-from tests.bot_wall_helpers import pass_wall_cookie, press_i_am_human_and_accept, write_cookies_txt, xvfb_display
+from tests.bot_wall_helpers import (
+    pass_wall_cookie,
+    press_i_am_human_and_accept,
+    set_site_shape,
+    write_cookies_txt,
+    xvfb_display,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,6 +43,22 @@ def account(world: Path) -> str:
     return str(truth.users.set_index("id").loc[best, "permalink"])
 
 
+@pytest.fixture(scope="module")
+def site(world: Path):
+    with run_sandbox(world) as info:
+        yield info
+
+
+@pytest.fixture
+def shaped(site):
+    """`shaped(drift=[...], bot_wall=True)` -> the module's sandbox in that shape (reset after)."""
+    def shape(**kwargs):
+        set_site_shape(site.web_url, **kwargs)
+        return site
+    yield shape
+    set_site_shape(site.web_url)
+
+
 def doctor(site: SandboxInfo, account: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, dict], str]:
     command = [sys.executable, "-m", "scmap.doctor", "--web-url", site.web_url, "--api-url", site.api_url,
                "--account", account, "--timeout", "10", "--json"]
@@ -52,9 +74,8 @@ def failed(checks: dict[str, dict]) -> dict[str, str]:
 
 
 @pytest.mark.timeout(300)
-def test_the_sandbox_as_it_is_passes_every_check(world, account):
-    with run_sandbox(world) as site:
-        code, checks, stderr = doctor(site, account)
+def test_the_sandbox_as_it_is_passes_every_check(shaped, account):
+    code, checks, stderr = doctor(shaped(), account)
     assert code == 0, (checks, stderr[-2000:])
     assert list(checks) == ["page loads", "bot wall", "consent banner", "hydration", "client_id",
                             "list: likes", "list: comments", "list: reposts", "list: follows"]
@@ -71,9 +92,8 @@ def test_the_sandbox_as_it_is_passes_every_check(world, account):
     ("field-dropped", {f"list: {name}": "field dropped: created_at missing"
                        for name in ("likes", "comments", "reposts")}),
 ])
-def test_each_drift_is_named(world, account, drift, expected):
-    with run_sandbox(world, extra_args=["--drift", drift]) as site:
-        code, checks, stderr = doctor(site, account)
+def test_each_drift_is_named(shaped, account, drift, expected):
+    code, checks, stderr = doctor(shaped(drift=[drift]), account)
     assert code == 1, stderr[-2000:]
     failures = failed(checks)
     assert set(failures) == set(expected), failures
@@ -83,22 +103,22 @@ def test_each_drift_is_named(world, account, drift, expected):
 
 
 @pytest.mark.timeout(300)
-def test_the_wall_is_reported_and_cookies_get_through(world, account, tmp_path):
-    with run_sandbox(world, extra_args=["--bot-wall"]) as site:
-        code, checks, _ = doctor(site, account)
-        assert code == 1
-        assert failed(checks)["bot wall"].startswith("captcha (html)")
-        assert "SCMAP_COOKIES" in checks["bot wall"]["fix"] and "scmap.browser login" in checks["bot wall"]["fix"]
-        cookies = write_cookies_txt(tmp_path / "cookies.txt", site.web_url, {"datadome": pass_wall_cookie(site.web_url)})
-        code, checks, stderr = doctor(site, account, {"SCMAP_COOKIES": str(cookies)})
-        assert code == 0, (failed(checks), stderr[-2000:])
-        assert "cookies from SCMAP_COOKIES" in stderr
-        # The other way through: a profile made by the login flow (a visible Chromium under Xvfb).
-        with xvfb_display():
-            login_result = asyncio.run(login(tmp_path / "profile", site.web_url + "/", timeout=120,
-                                             person=press_i_am_human_and_accept))
-        assert login_result.passed
-        code, checks, stderr = doctor(site, account, {"SCMAP_BROWSER_PROFILE": str(tmp_path / "profile")})
+def test_the_wall_is_reported_and_cookies_get_through(shaped, account, tmp_path):
+    site = shaped(bot_wall=True)
+    code, checks, _ = doctor(site, account)
+    assert code == 1
+    assert failed(checks)["bot wall"].startswith("captcha (html)")
+    assert "SCMAP_COOKIES" in checks["bot wall"]["fix"] and "scmap.browser login" in checks["bot wall"]["fix"]
+    cookies = write_cookies_txt(tmp_path / "cookies.txt", site.web_url, {"datadome": pass_wall_cookie(site.web_url)})
+    code, checks, stderr = doctor(site, account, {"SCMAP_COOKIES": str(cookies)})
+    assert code == 0, (failed(checks), stderr[-2000:])
+    assert "cookies from SCMAP_COOKIES" in stderr
+    # The other way through: a profile made by the login flow (a visible Chromium under Xvfb).
+    with xvfb_display():
+        login_result = asyncio.run(login(tmp_path / "profile", site.web_url + "/", timeout=120,
+                                         person=press_i_am_human_and_accept))
+    assert login_result.passed
+    code, checks, stderr = doctor(site, account, {"SCMAP_BROWSER_PROFILE": str(tmp_path / "profile")})
     assert code == 0, (failed(checks), stderr[-2000:])
     assert "browser profile" in stderr
     assert checks["consent banner"]["detail"].startswith("not shown")  # the profile remembers it

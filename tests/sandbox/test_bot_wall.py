@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Iterator
@@ -102,3 +103,23 @@ def test_the_sandbox_endpoints_and_assets_are_never_walled(walled):
     page = get(walled.web_url + "/", {"Cookie": f"datadome={pass_wall_cookie(walled.web_url)}"}).body.decode()
     bundle = re.search(r'<script crossorigin src="(/assets/[^"]+)"', page).group(1)
     assert get(walled.web_url + bundle).status == 200
+
+
+def test_wall_and_drift_switch_while_running(walled):
+    from tests.bot_wall_helpers import set_site_shape
+
+    try:
+        set_site_shape(walled.web_url, bot_wall=False, drift=["hydration-renamed"])
+        page = get(walled.web_url + "/")
+        assert page.status == 200 and b"__sc_preloaded_state" in page.body
+        assert b"x-datadome-clientid" not in page.body  # no wall, no tag
+        set_site_shape(walled.web_url, bot_wall=True, scope="api")
+        assert get(walled.web_url + "/").status == 200
+        assert get(walled.api_url + "/users/1/likes?client_id=x").status == 403
+    finally:
+        set_site_shape(walled.web_url, bot_wall=True)
+    assert get(walled.web_url + "/").status == 403
+    bad = urllib.request.Request(walled.web_url + "/__sandbox/drift", data=b'{"drift": ["nope"]}', method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(bad, timeout=10)
+    assert refused.value.code == 400

@@ -1,7 +1,8 @@
 """End to end through real Chromium against the sandbox with its bot wall on (one wall sandbox
 for the module): a crawl with the person's cookies.txt, or with a profile made by the login
 flow (driven here in a visible Chromium under Xvfb), reads every list exactly; without either
-the wall answers every page with a recognised challenge and nothing is read."""
+the crawl stops at the wall with one plain message and marks nothing failed. One walled
+sandbox for the module."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from scmap.spiders.challenge_guard import STOP_MESSAGE
 from tests.bot_wall_helpers import (
     pass_wall_cookie,
     press_i_am_human_and_accept,
+    set_site_shape,
     write_cookies_txt,
     xvfb_display,
 )
@@ -38,11 +40,13 @@ def _seeds(truth, count: int = 3) -> tuple[list[int], list[str]]:
     return ids, [permalink_of(truth, user_id) for user_id in ids]
 
 
-@pytest.fixture(scope="module")
-def api_wall_sandbox(spider_world: Path) -> Iterator[SandboxInfo]:
-    """Pages load, api-v2 calls are challenged: what the real list endpoints did in 2026."""
-    with run_sandbox(spider_world, extra_args=["--bot-wall", "--bot-wall-scope", "api"]) as info:
-        yield info
+@pytest.fixture
+def api_wall_sandbox(wall_sandbox: SandboxInfo) -> Iterator[SandboxInfo]:
+    """The same sandbox with pages let through and api-v2 calls challenged: what the real list
+    endpoints did in 2026."""
+    set_site_shape(wall_sandbox.web_url, bot_wall=True, scope="api")
+    yield wall_sandbox
+    set_site_shape(wall_sandbox.web_url, bot_wall=True, scope="all")
 
 
 @pytest.mark.timeout(600)
