@@ -27,7 +27,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m scmap.browser", description=__doc__.split("\n\n")[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("login", help="make or refresh the browser profile by hand")
+    p = sub.add_parser("login", help="make or refresh the browser profile by hand",
+                       description=__doc__.split("\n\n")[1])
     p.add_argument("--profile", default=os.environ.get(PROFILE_ENV) or DEFAULT_PROFILE,
                    help=f"profile directory (default ${PROFILE_ENV}, else ./{DEFAULT_PROFILE})")
     p.add_argument("--url", default=SOUNDCLOUD_WEB_URL, help="the site (default SOUNDCLOUD_WEB_URL)")
