@@ -129,3 +129,12 @@ def test_a_login_that_is_never_passed_says_so(wall_sandbox, tmp_path):
     result = asyncio.run(login(tmp_path / "profile", wall_sandbox.web_url + "/", timeout=3, headless=True))
     assert not result.passed and result.challenged and result.reason == "timed out"
     assert "Run login again" in report(result) and "still showing a challenge" in report(result)
+
+
+def test_login_imports_a_cookies_file_into_the_profile(wall_sandbox, tmp_path):
+    cookies = write_cookies_txt(tmp_path / "cookies.txt", wall_sandbox.web_url,
+                                {"datadome": pass_wall_cookie(wall_sandbox.web_url),
+                                 "OptanonAlertBoxClosed": "2026-01-01T00:00:00.000Z"})
+    result = asyncio.run(login(tmp_path / "profile", wall_sandbox.web_url + "/", cookies_file=cookies,
+                               timeout=30, headless=True))
+    assert result.passed and not result.challenged and result.consent
