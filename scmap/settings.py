@@ -11,6 +11,9 @@ from scmap.browser import launch_options
 BOT_NAME = "scmap"
 SPIDER_MODULES = ["scmap.spiders"]
 NEWSPIDER_MODULE = "scmap.spiders"
+# Our `scrapy crawl` (scmap/commands/crawl.py): refuses bad input in one line, exits non-zero
+# when the crawl failed (the stock command exits 0 even when a spider cannot start).
+COMMANDS_MODULE = "scmap.commands"
 
 # Where the spiders go: the real site by default, the sandbox in tests (env or -s).
 SOUNDCLOUD_WEB_URL = os.environ.get("SOUNDCLOUD_WEB_URL", "https://soundcloud.com")
@@ -75,7 +78,7 @@ SCHEDULER = "scmap.frontier.scheduler.FrontierScheduler"
 FRONTIER_BFS_ACCOUNTS = 850
 FRONTIER_MAX_ACCOUNTS = 2250
 FRONTIER_MIN_FOLLOWERS = 250
-FRONTIER_WEIGHTS = {"likes": 1, "comments": 3, "reposts": 3, "follows": 3}
+FRONTIER_WEIGHTS = {"likes": 1, "comments": 3, "reposts": 3, "follows": 3}  # = the map's (analysis)
 FRONTIER_ACCOUNTS_IN_FLIGHT = 4  # keep <= CONCURRENT_REQUESTS
 FRONTIER_URL = os.environ.get("FRONTIER_URL")  # None: <OUTPUT_DIR>/frontier.sqlite; redis://... for several nodes
 FRONTIER_LOG_INTERVAL = 60  # s between progress lines

@@ -10,89 +10,45 @@ item, then send `account_done`. Every fault becomes a log line, a stat, and an a
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any, AsyncIterator, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
 
-from scmap.browser.contexts import BrowserSetupError, ContextPlan, context_plan
-from scmap.items import AccountItem, EdgeItem
-from scmap.signals import (
+from scmap.contract import (
+    ACCOUNT_META_KEY,
+    CRAWL_ERROR_STAT,
     STATUS_DONE,
     STATUS_FAILED,
     STATUS_NOT_FOUND,
+    STATUS_REQUEUE,
     STATUS_SKIPPED,
-    account_done,
+    is_below_threshold,
+    scheduler_hands_out_accounts,
 )
-from scmap.soundcloud.dom import DOM_READERS
-from scmap.spiders.dom_resolve import (
-    DomRead,
-    client_id_from_page_bundle,
-    edges_from_dom,
-    paths_to_resolve,
-    resolve_paths,
-)
+from scmap.browser.contexts import BrowserSetupError, ContextPlan, context_plan
+from scmap.items import AccountItem, EdgeItem
+from scmap.signals import account_done
 from scmap.soundcloud.challenge import CHALLENGE_STATUSES
+from scmap.soundcloud.dom_edges import DomRead, edges_from_dom
 from scmap.soundcloud.edges import Source, edges_from_items
 from scmap.soundcloud.hydration import parse_hydration
-from scmap.soundcloud.permalinks import BadSeed, permalink_from_seed, split_seeds
 from scmap.spiders import challenge_guard
-from scmap.spiders.list_page import (
-    CAPTURE_META_KEY,
-    CONFIG_META_KEY,
-    ListConfig,
-    ListResult,
-    new_capture,
-    read_list,
-)
+from scmap.spiders.api_capture import new_capture
+from scmap.spiders.arguments import DEFAULT_LIMIT, optional_int, parse_limit, read_seeds, skip_threshold
+from scmap.spiders.contexts import ContextRotation
+from scmap.spiders.dom_fallback import read_dom
+from scmap.spiders.list_config import CAPTURE_META_KEY, CONFIG_META_KEY, ListConfig, ListResult
+from scmap.spiders.list_page import read_list
 
-DEFAULT_LIMIT = 500
+__all__ = ["InteractionSpider", "DEFAULT_LIMIT", "parse_limit", "skip_threshold"]
+
 # A list whose page died with the browser (or timed out) is tried once more in a fresh page.
 MAX_ATTEMPTS = 2
 NOT_FOUND_STATUSES = (404, 410)
-INIT_PAGE_CALLBACK = "scmap.spiders.challenge_guard.init_page"  # wraps list_page.init_page
+INIT_PAGE_CALLBACK = "scmap.spiders.challenge_guard.init_page"  # wraps api_capture.init_page
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
-FRONTIER_ACCOUNT_META_KEY = "frontier_account"  # set by scmap.frontier on requests it hands out
-FRONTIER_SCHEDULER_NAME = "FrontierScheduler"  # scmap.frontier.scheduler (not imported: name only)
-DEFAULT_MIN_FOLLOWERS = 250  # the frontier's FRONTIER_MIN_FOLLOWERS default
-
-
-def _frontier_scheduler_active(settings: Any) -> bool:
-    scheduler = settings.get("SCHEDULER")
-    name = scheduler if isinstance(scheduler, str) else getattr(scheduler, "__name__", "")
-    return str(name).rsplit(".", 1)[-1] == FRONTIER_SCHEDULER_NAME
-
-
-def skip_threshold(min_followers: int | None, settings: Any) -> int | None:
-    """Below how many profile followers an account's list is not read at all (None: never).
-
-    `-a min_followers=N` always applies; otherwise FRONTIER_MIN_FOLLOWERS only when the frontier
-    is the scheduler (its rule, and it records the skip). A crawl of exactly its seeds with the
-    stock scheduler reads every list, small accounts included."""
-    if min_followers is not None:
-        return min_followers if min_followers > 0 else None
-    if not _frontier_scheduler_active(settings):
-        return None
-    value = settings.getint("FRONTIER_MIN_FOLLOWERS", DEFAULT_MIN_FOLLOWERS)
-    return value if value > 0 else None
-
-
-def parse_limit(value: Any) -> int | None:
-    """`limit` argument: a positive int, or `all` (None = no cap). Raises ValueError."""
-    if value is None or value == "":
-        return DEFAULT_LIMIT
-    if isinstance(value, str) and value.strip().lower() == "all":
-        return None
-    number = int(value)
-    if number < 1:
-        raise ValueError(f"limit must be >= 1 or 'all', got {value!r}")
-    return number
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value in (None, "") else int(value)
 
 
 class InteractionSpider(scrapy.Spider):
@@ -102,32 +58,17 @@ class InteractionSpider(scrapy.Spider):
     page_path: ClassVar[str]  # the web page listing them: `/{permalink}/{page_path}`
     api_route: ClassVar[str]  # regex on the api-v2 path the page fetches its list from
 
-    def __init__(self, seeds: str | None = None, limit: Any = None, max_accounts: Any = None,
-                 bfs_accounts: Any = None, min_followers: Any = None, **kwargs: Any) -> None:
+    def __init__(self, seeds: str | None = None, limit: Any = None, **kwargs: Any) -> None:
+        # The frontier's arguments (-a bfs_accounts=..., scmap.contract.FRONTIER_ARGUMENTS) stay
+        # plain attributes, as Scrapy sets them; scmap.contract.crawl_rules reads them.
         super().__init__(**kwargs)
-        self.seed_texts = split_seeds(seeds)
-        self.seeds: list[str] = []
-        self.bad_seeds: list[str] = []
-        for text in self.seed_texts:
-            try:
-                permalink = permalink_from_seed(text)
-            except BadSeed as error:
-                self.bad_seeds.append(f"{text!r}: {error}")
-                continue
-            if permalink not in self.seeds:
-                self.seeds.append(permalink)
+        self.seeds, self.bad_seeds = read_seeds(seeds)
         try:
             self.limit = parse_limit(limit)
             self.bad_limit = None
         except (TypeError, ValueError) as error:
             self.limit, self.bad_limit = DEFAULT_LIMIT, str(error)
-        # The frontier's arguments (its issue); stored for scmap.frontier to read.
-        self.max_accounts = _optional_int(max_accounts)
-        self.bfs_accounts = _optional_int(bfs_accounts)
-        self.min_followers = _optional_int(min_followers)
-        self._accounts_started = 0
-        self._context_pending: Counter[str] = Counter()
-        self._contexts: dict[str, Any] = {}
+        self.seeds_not_found: list[str] = []  # reported by name when the crawl ends
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
@@ -148,14 +89,16 @@ class InteractionSpider(scrapy.Spider):
         settings = crawler.settings
         spider.web_url = settings.get("SOUNDCLOUD_WEB_URL").rstrip("/")
         spider.api_url = settings.get("SOUNDCLOUD_API_URL").rstrip("/")
-        spider.accounts_per_context = max(1, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20))
-        spider.cookie_banner_wait = settings.getfloat("SCMAP_COOKIE_BANNER_WAIT", 3.0)
-        spider.skip_below_followers = skip_threshold(spider.min_followers, settings)
         # The person's profile or cookies (scmap.browser.contexts; docs/real-site.md).
         try:
             spider.context_plan, spider.browser_setup_error = context_plan(settings), None
         except BrowserSetupError as error:
             spider.context_plan, spider.browser_setup_error = ContextPlan(), str(error)
+        spider.contexts = ContextRotation(spider.name, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20),
+                                          rotate=spider.context_plan.rotate)
+        spider.cookie_banner_wait = settings.getfloat("SCMAP_COOKIE_BANNER_WAIT", 3.0)
+        spider.skip_below_followers = skip_threshold(optional_int(getattr(spider, "min_followers", None)),
+                                                     settings)
         spider.list_settings = {
             "scroll_trigger_timeout": settings.getfloat("SCMAP_SCROLL_TRIGGER_TIMEOUT", 4.0),
             "response_timeout": settings.getfloat("SCMAP_RESPONSE_TIMEOUT", 20.0),
@@ -178,22 +121,23 @@ class InteractionSpider(scrapy.Spider):
             self._stat("bad_limit")
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        """One path for seeds (scmap.contract): a scheduler that hands out accounts adds them
+        itself, so nothing is yielded here; with any other scheduler, one request per seed."""
         self.report_bad_arguments()
-        if getattr(self, "browser_setup_error", None):
+        if self.browser_setup_error:  # our crawl commands refuse it first (scmap.preflight)
             self.logger.error("Nothing crawled: %s", self.browser_setup_error)
             self._stat("browser_setup_error")
+            self.crawler.stats.set_value(CRAWL_ERROR_STAT, self.browser_setup_error)
             return
-        self.logger.info("Browser contexts open with %s", self._plan().describe())
+        self.logger.info("Browser contexts open with %s", self.context_plan.describe())
+        if scheduler_hands_out_accounts(self.crawler.settings):
+            return
         for permalink in self.seeds:
             yield self.request_for_account(permalink)
 
     def request_for_account(self, permalink: str, attempt: int = 1) -> scrapy.Request:
         """The one request that crawls `permalink`'s list (contract with scmap.frontier)."""
-        # Contexts rotate every N accounts; a retired one is closed by its last page.
-        context = self._context_name(self._accounts_started)
-        self._accounts_started += 1
-        first_in_context = self._context_pending[context] == 0 and context not in self._contexts
-        self._context_pending[context] += 1
+        context, first_in_context = self.contexts.next_account()
         config = ListConfig(api_url=self.api_url, route=self.api_route, limit=self.limit,
                             **self.list_settings)
         # A new context has no consent cookie yet: its first page waits for the banner.
@@ -207,7 +151,7 @@ class InteractionSpider(scrapy.Spider):
                 "playwright": True,
                 "playwright_include_page": True,
                 "playwright_context": context,
-                "playwright_context_kwargs": self._plan().kwargs,
+                "playwright_context_kwargs": self.context_plan.kwargs,
                 "playwright_page_init_callback": INIT_PAGE_CALLBACK,
                 "handle_httpstatus_list": [*NOT_FOUND_STATUSES, *CHALLENGE_STATUSES],
                 "permalink": permalink,
@@ -215,6 +159,21 @@ class InteractionSpider(scrapy.Spider):
                 CONFIG_META_KEY: config.to_meta(),
             },
         )
+
+    def closed(self, reason: str) -> None:
+        """Final summary: seeds the site does not know, by name. If no seed exists, the crawl
+        failed (CRAWL_ERROR_STAT: our crawl commands exit non-zero with that line)."""
+        if not self.seeds_not_found:
+            return
+        names = ", ".join(seed for seed in self.seeds if seed in self.seeds_not_found)  # seed order
+        self._stat("seeds_not_found", len(self.seeds_not_found))
+        if set(self.seeds_not_found) >= set(self.seeds):
+            line = f"no seed exists on the site ({names}): check their spelling in -a seeds=..."
+            self.logger.error(line)
+            self.crawler.stats.set_value(CRAWL_ERROR_STAT, line)
+        else:
+            self.logger.warning("Seeds not found on the site, crawled without them (check their "
+                                "spelling): %s", names)
 
     # --- callbacks ----------------------------------------------------------------------------
     async def parse_list(self, response: Response) -> AsyncIterator[scrapy.Item]:
@@ -265,7 +224,8 @@ class InteractionSpider(scrapy.Spider):
             self._stat("skipped_small")
             self.logger.info("Skipped %s without reading its list: followers_count %s < %d",
                              permalink, user.get("followers_count"), self.skip_below_followers)
-            self._account_done(permalink, user.get("id"), user.get("followers_count"), STATUS_SKIPPED)
+            self._account_done(permalink, user.get("id"), user.get("followers_count"), STATUS_SKIPPED,
+                               items=1)
             return
         if failed is not None:
             retry = self._retry(response.request, failed)
@@ -274,16 +234,19 @@ class InteractionSpider(scrapy.Spider):
             return
 
         source = self._source(user, capture, permalink)
+        items = 0
         if user.get("id") is not None:
             yield self._account_item(user)
+            items += 1
         edges = self._edges(result, source, dom) if source else []
         for edge in edges:
             yield EdgeItem(**edge)
+        items += len(edges)
         status = self._record_outcome(permalink, result, len(edges), source)
         if status == STATUS_DONE:
             challenge_guard.on_list_read(self)  # challenge_guard hook: resets "in a row"
         self._account_done(permalink, source.id if source else None,
-                           user.get("followers_count"), status)
+                           user.get("followers_count"), status, items=items)
 
     async def list_failed(self, failure: Any) -> scrapy.Request | None:
         request = failure.request
@@ -300,9 +263,9 @@ class InteractionSpider(scrapy.Spider):
             self.logger.warning("List of %s failed (%s): retrying in a new page", permalink, why)
             self._stat("list_retries")
             retry = self.request_for_account(permalink, attempt=attempt + 1)
-            # Keep the frontier's tag of the account (docs/frontier.md) on the new request.
-            if FRONTIER_ACCOUNT_META_KEY in request.meta:
-                retry.meta[FRONTIER_ACCOUNT_META_KEY] = request.meta[FRONTIER_ACCOUNT_META_KEY]
+            # Keep the frontier's tag of the account (scmap.contract) on the new request.
+            if ACCOUNT_META_KEY in request.meta:
+                retry.meta[ACCOUNT_META_KEY] = request.meta[ACCOUNT_META_KEY]
             return retry
         self.logger.error("List of %s failed after %d attempts: %s", permalink, attempt, why)
         self._stat("failed")
@@ -312,11 +275,7 @@ class InteractionSpider(scrapy.Spider):
     # --- helpers ------------------------------------------------------------------------------
     def _too_small(self, user: dict[str, Any]) -> bool:
         """The profile's followers_count is under the skip threshold (see skip_threshold)."""
-        threshold = getattr(self, "skip_below_followers", None)
-        followers = user.get("followers_count")
-        if threshold is None or isinstance(followers, bool) or not isinstance(followers, int):
-            return False
-        return followers < threshold
+        return is_below_threshold(user.get("followers_count"), getattr(self, "skip_below_followers", None))
 
     @staticmethod
     def _account_item(user: dict[str, Any]) -> AccountItem:
@@ -345,32 +304,10 @@ class InteractionSpider(scrapy.Spider):
         return edges
 
     async def _read_dom(self, page: Any, html: str, client_id: str | None, capture: Any) -> DomRead:
-        """Fallback: the rendered entries (cut at the limit), their hrefs resolved through
-        api-v2 inside the page (see scmap.spiders.dom_resolve). Resolving never raises."""
-        entries = DOM_READERS[self.interaction](await page.content())
-        if self.limit is not None:
-            entries = entries[: self.limit]
-        read = DomRead(entries=entries)
-        paths = paths_to_resolve(entries)
-        if not paths:
-            return read
-        timeout = self.list_settings["response_timeout"]
+        """Fallback: the rendered entries, their hrefs resolved in the page (dom_fallback.py)."""
         client_id = client_id or (getattr(capture, "client_params", None) or {}).get("client_id")
-        if not client_id:
-            try:
-                client_id = await client_id_from_page_bundle(page, html, timeout)
-            except Exception as error:
-                self.logger.warning("client_id from the bundle failed: %r", error)
-        if not client_id:
-            self.logger.error("No client_id for resolving %d DOM entries", len(paths))
-            read.errors["resolve_errors/no_client_id"] += len(paths)
-            return read
-        read.client_id = client_id
-        read.resolved, errors = await resolve_paths(page, self.api_url, self.web_url, client_id,
-                                                    paths, timeout)
-        read.errors.update(errors)
-        self._stat("dom_fallback/resolves", len(paths))
-        return read
+        return await read_dom(page, self.interaction, self.limit, html, client_id, self.api_url,
+                              self.web_url, self.list_settings["response_timeout"])
 
     def _dom_edges(self, read: DomRead, source: Source) -> list[dict]:
         """Fallback edges: ids from the markup, else from the resolved hrefs."""
@@ -416,51 +353,22 @@ class InteractionSpider(scrapy.Spider):
         return STATUS_DONE
 
     def _account_done(self, permalink: str, user_id: int | None, followers_count: Any,
-                      status: str) -> None:
+                      status: str, items: int = 0) -> None:
+        """`items`: how many items were yielded for the account (the frontier waits for them)."""
+        if status == STATUS_NOT_FOUND and permalink in self.seeds:
+            self.seeds_not_found.append(permalink)
         self.crawler.signals.send_catch_log(
             signal=account_done, spider=self, permalink=permalink, user_id=user_id,
-            followers_count=followers_count, status=status)
+            followers_count=followers_count, status=status, items=items)
 
     async def _close_page(self, page: Any, context_name: str | None) -> None:
-        """Close the page; close its context too once retired and idle (flat browser memory)."""
-        context = None
-        if page is not None:
-            try:
-                context = page.context
-                if not page.is_closed():
-                    await page.close()
-            except Exception as error:  # the browser may be gone
-                self.logger.debug("closing page: %r", error)
-        if context_name is None:
-            return
-        if context is not None:
-            self._contexts[context_name] = context
-        self._context_pending[context_name] -= 1
-        current = self._context_name(self._accounts_started - 1)
-        if self._context_pending[context_name] <= 0 and context_name != current:
-            del self._context_pending[context_name]
-            retired = self._contexts.pop(context_name, None)
-            if retired is not None:
-                try:
-                    await retired.close()
-                    self._stat("contexts_closed")
-                except Exception as error:
-                    self.logger.debug("closing context %s: %r", context_name, error)
+        if await self.contexts.page_done(page, context_name):
+            self._stat("contexts_closed")
 
     def _challenged(self, permalink: str, challenge: Any, where: str) -> None:
         """challenge_guard hook: count/pause/stop, and give the account back (not failed)."""
         challenge_guard.on_challenge(self, permalink, challenge, where)
-        self._account_done(permalink, None, None, challenge_guard.STATUS_REQUEUE)
-
-    # --- browser contexts (scmap.browser.contexts) ----------------------------------------------
-    def _plan(self) -> ContextPlan:
-        return getattr(self, "context_plan", None) or ContextPlan()
-
-    def _context_name(self, account_number: int) -> str:
-        """A new context every N accounts; one persistent context for a whole profile run."""
-        if not self._plan().rotate:
-            return f"{self.name}-profile"
-        return f"{self.name}-{account_number // self.accounts_per_context}"
+        self._account_done(permalink, None, None, STATUS_REQUEUE)
 
     def _stat(self, name: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"scmap/{self.interaction}/{name}", count)

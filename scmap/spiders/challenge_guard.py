@@ -8,7 +8,7 @@ SCMAP_CHALLENGES_BEFORE_STOP challenges in a row the crawl stops (close reason `
 with one plain message naming the two ways through. Pages already reading a list are not
 paused mid-read: their stall timeouts would mistake the pause for a dead page.
 
-Hooks: `init_page` wraps the list page's init callback (waits out a pause, watches the page's
+Hooks: `init_page` wraps scmap.spiders.api_capture.init_page (waits out a pause, watches the page's
 api-v2 answers for a challenge); the spider calls `challenge_of` on its response and after
 reading the list, `on_challenge` / `on_list_read` with the outcome.
 """
@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from scmap.soundcloud.challenge import CHALLENGE_STATUSES, Challenge, recognise_challenge
-from scmap.spiders import list_page
+from scmap.contract import CRAWL_ERROR_STAT, STATUS_REQUEUE
+from scmap.spiders import api_capture
+from scmap.spiders.list_config import CONFIG_META_KEY
 
 logger = logging.getLogger(__name__)
 
-STATUS_REQUEUE = "requeue"  # account_done status: given back, not failed (the frontier must know it)
 STOP_REASON = "bot_wall"  # the spiders' close reason when the guard stops the crawl
 WATCH_META_KEY = "scmap_challenge_watch"
 DEFAULT_PAUSE_SECONDS = 60.0
@@ -117,14 +118,14 @@ class ChallengeWatch:
 
 async def init_page(page: Any, request: Any) -> None:
     """playwright_page_init_callback: wait out a challenge pause before this page navigates,
-    watch its api-v2 answers, then the list page's own init (recording the list)."""
-    config = request.meta.get(list_page.CONFIG_META_KEY) or {}
+    watch its api-v2 answers, then api_capture's own init (recording the list)."""
+    config = request.meta.get(CONFIG_META_KEY) or {}
     if _process_guard is not None:
         await _process_guard.wait_while_paused()
     watch = ChallengeWatch(config.get("api_url") or "")
     request.meta[WATCH_META_KEY] = watch
     page.on("response", watch.on_response)
-    await list_page.init_page(page, request)
+    await api_capture.init_page(page, request)
 
 
 def challenge_of(response: Any, after_list: bool = False) -> Challenge | None:
