@@ -5,7 +5,8 @@ A challenged account is not failed: the spider gives it back (`account_done` sta
 the start of new pages process-wide (all spiders of a `python -m scmap.crawl`), longer for each
 challenge in a row; a list read to its end resets the count. After
 SCMAP_CHALLENGES_BEFORE_STOP challenges in a row the crawl stops (close reason `bot_wall`)
-with one plain message naming the two ways through. Pages already reading a list are not
+with one plain message naming the two ways through, also recorded as the crawl's error
+(contract.CRAWL_ERROR_STAT), so our crawl commands exit non-zero with it as the last line. Pages already reading a list are not
 paused mid-read: their stall timeouts would mistake the pause for a dead page.
 
 Hooks: `init_page` wraps scmap.spiders.api_capture.init_page (waits out a pause, watches the page's
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from scmap.soundcloud.challenge import CHALLENGE_STATUSES, Challenge, recognise_challenge
-from scmap.contract import CRAWL_ERROR_STAT, STATUS_REQUEUE
+from scmap.contract import CRAWL_ERROR_STAT
 from scmap.spiders import api_capture
 from scmap.spiders.list_config import CONFIG_META_KEY
 
@@ -55,6 +56,7 @@ class ChallengeGuard:
     total: int = 0
     paused_until: float = 0.0
     stopped: bool = False
+    stop_message: str = ""
     crawlers: list[Any] = field(default_factory=list)
 
     def on_challenge(self) -> bool:
@@ -149,15 +151,18 @@ def on_challenge(spider: Any, permalink: str, challenge: Challenge, where: str) 
                           "wait %.0fs (%d in a row, %d this run)", challenge.kind, challenge.shape, where,
                           permalink, guard.pause_remaining(), guard.in_a_row, guard.total)
     if stop and guard.first_stop():
-        spider.logger.error(STOP_MESSAGE.format(count=guard.in_a_row))
+        guard.stop_message = STOP_MESSAGE.format(count=guard.in_a_row)
+        spider.logger.error(guard.stop_message)
         for other in guard.crawlers:
-            asyncio.ensure_future(_close(other))
+            asyncio.ensure_future(_close(other, guard.stop_message))
     elif guard.stopped:  # a spider that joined after the stop
-        asyncio.ensure_future(_close(crawler))
+        asyncio.ensure_future(_close(crawler, guard.stop_message))
 
 
-async def _close(crawler: Any) -> None:
-    """Close the crawler's spider with STOP_REASON (public engine API, as Scrapy's CloseSpider)."""
+async def _close(crawler: Any, message: str) -> None:
+    """Close the crawler's spider with STOP_REASON (public engine API, as Scrapy's CloseSpider);
+    the message is the crawl's error: `scrapy crawl` / `python -m scmap.crawl` exit 1 with it."""
+    crawler.stats.set_value(CRAWL_ERROR_STAT, message)
     engine = getattr(crawler, "engine", None)
     if engine is None or getattr(engine, "spider", None) is None:
         return

@@ -7,12 +7,15 @@ sandbox for the module."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from scmap.browser.login import login
+from scmap.frontier.sqlite_store import SqliteFrontierStore
 from scmap.sandbox.runner import SandboxInfo, run_sandbox
 from scmap.spiders.challenge_guard import STOP_MESSAGE
 from tests.bot_wall_helpers import (
@@ -23,7 +26,7 @@ from tests.bot_wall_helpers import (
     xvfb_display,
 )
 
-from .crawl import run_crawl, sandbox_counts
+from .crawl import CRAWL_ENV, REPO, TEST_SETTINGS, collect_result, run_crawl, sandbox_counts
 from .test_e2e import assert_exact_lists, permalink_of, quirky_ids
 
 LIMIT = 30
@@ -99,8 +102,11 @@ def test_without_cookies_the_crawl_stops_with_the_plain_message_and_fails_nothin
     assert 2 <= result.stat("scmap/likes/challenges") < len(seeds)
     assert result.stat("scmap/challenges") == result.stat("scmap/likes/challenges")
     assert result.stat("scmap/likes/failed") == 0 and result.stat("scmap/likes/list_retries") == 0
-    assert result.log.count(STOP_MESSAGE.format(count=2)) == 1, result.log[-3000:]
+    assert result.log.count("ERROR: " + STOP_MESSAGE.format(count=2)) == 1, result.log[-3000:]
     assert "Closing spider (bot_wall)" in result.log
+    # Our `scrapy crawl` fails the run, the guard's message last on stderr.
+    assert result.returncode == 1
+    assert result.log.strip().splitlines()[-1] == "scmap: error: " + STOP_MESSAGE.format(count=2)
 
 
 @pytest.mark.timeout(600)
@@ -112,15 +118,58 @@ def test_a_challenged_list_call_gives_the_account_back_too(truth, api_wall_sandb
     assert 2 <= result.stat("scmap/follows/challenges") < len(seeds)
     assert "Bot-wall challenge (captcha, json) on the list of" in result.log
     assert result.edges.empty and result.stat("scmap/follows/failed") == 0
-    assert result.log.count(STOP_MESSAGE.format(count=2)) == 1
+    assert result.log.count("ERROR: " + STOP_MESSAGE.format(count=2)) == 1
 
 
-def test_an_unusable_cookies_file_crawls_nothing_and_says_why(truth, wall_sandbox, tmp_path):
-    _, seeds = _seeds(truth, 1)
-    result = run_crawl("likes", wall_sandbox, seeds, tmp_path / "run", limit=LIMIT,
-                       settings={"SCMAP_COOKIES": str(tmp_path / "missing.txt")})
-    assert "Nothing crawled: SCMAP_COOKIES: no such file" in result.log
-    assert result.stat("scmap/likes/browser_setup_error") == 1 and result.edges.empty
+@pytest.mark.timeout(900)
+def test_the_frontier_gets_challenged_accounts_back_and_the_next_run_with_cookies_resumes(
+        truth, wall_sandbox, tmp_path):
+    """The default scheduler (the frontier, through `python -m scmap.crawl`): the stop fails the
+    command with the plain message, and every challenged account is given back, none failed; a
+    rerun with the person's cookies hands them out again and reads every list exactly."""
+    ids, seeds = _seeds(truth)
+    store_path = tmp_path / "frontier.sqlite"
+    frontier = {"FRONTIER_URL": str(store_path), "FRONTIER_MIN_FOLLOWERS": "0",
+                "FRONTIER_BFS_ACCOUNTS": str(len(seeds)), "FRONTIER_MAX_ACCOUNTS": str(len(seeds))}
+    walled = tmp_path / "walled"
+    walled.mkdir()
+    settings = {**{k: v for k, v in TEST_SETTINGS.items() if k != "SCHEDULER"}, **frontier,
+                "SOUNDCLOUD_WEB_URL": wall_sandbox.web_url, "SOUNDCLOUD_API_URL": wall_sandbox.api_url,
+                "OUTPUT_DIR": str(walled / "output"), "LOG_FILE": str(walled / "likes.log"),
+                "SCMAP_CHALLENGES_BEFORE_STOP": "2", "SCMAP_CHALLENGE_PAUSE": "0.2"}
+    command = [sys.executable, "-m", "scmap.crawl", "--seeds", ",".join(seeds), "--spiders", "likes",
+               "--limit", str(LIMIT)]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    process = subprocess.run(command, cwd=REPO, env=CRAWL_ENV, capture_output=True, text=True, timeout=300)
+    first = collect_result("likes", walled, process.returncode, process.stderr)
+
+    assert process.returncode == 1, first.log[-3000:]
+    assert process.stderr.strip().splitlines()[-1] == "scmap: error: " + STOP_MESSAGE.format(count=2)
+    assert "Closing spider (bot_wall)" in first.log and first.edges.empty
+    assert first.stat("frontier/accounts_requeue") >= 2
+    assert first.stat("frontier/accounts_failed") == 0 and first.stat("scmap/likes/failed") == 0
+    store = SqliteFrontierStore(store_path)
+    try:
+        picks = store.picks("likes")
+    finally:
+        store.close()
+    assert picks and {status for _, _, status in picks} == {"in_flight"}, picks  # none finished
+
+    second = run_crawl("likes", wall_sandbox, seeds, tmp_path / "resumed", limit=LIMIT, settings={
+        **frontier, "SCHEDULER": "scmap.frontier.scheduler.FrontierScheduler",
+        "SCMAP_COOKIES": str(write_cookies_txt(tmp_path / "cookies.txt", wall_sandbox.web_url,
+                                               {"datadome": pass_wall_cookie(wall_sandbox.web_url)}))})
+    assert second.returncode == 0, second.log[-3000:]
+    assert second.stat("frontier/accounts_handed_out_again") == len(picks)  # the given-back picks
+    assert second.stat("frontier/accounts_done") == len(seeds) and second.stat("scmap/likes/challenges") == 0
+    assert_exact_lists(truth, second, "likes", ids, LIMIT)
+    store = SqliteFrontierStore(store_path)
+    try:
+        assert sorted((permalink, status) for _, permalink, status in store.picks("likes")) == \
+            sorted((seed, "done") for seed in seeds)  # the same picks, now visited; none failed
+    finally:
+        store.close()
 
 
 def test_a_login_that_is_never_passed_says_so(wall_sandbox, tmp_path):
