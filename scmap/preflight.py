@@ -1,7 +1,8 @@
 """Bad input refused before any crawling: one plain line saying what is wrong and how to fix it.
 
-`check_crawl(arguments, settings, spider_count)` is run by the project's `scrapy crawl` (scmap/commands/
-crawl.py, also what scrapyd jobs run) and by `python -m scmap.crawl` before a spider starts.
+`check_crawl(arguments, settings, spider_count)` is run by the project's `scrapy crawl`
+(scmap/commands/crawl.py, also what scrapyd jobs run) and by `python -m scmap.crawl` before a
+spider starts.
 Problems only the crawl can find (every seed unknown to the site) are recorded by the spider as
 the stat CRAWL_ERROR_STAT; both commands turn that stat into the same line and a non-zero exit.
 """

@@ -6,8 +6,9 @@ the start of new pages process-wide (all spiders of a `python -m scmap.crawl`), 
 challenge in a row; a list read to its end resets the count. After
 SCMAP_CHALLENGES_BEFORE_STOP challenges in a row the crawl stops (close reason `bot_wall`)
 with one plain message naming the two ways through, also recorded as the crawl's error
-(contract.CRAWL_ERROR_STAT), so our crawl commands exit non-zero with it as the last line. Pages already reading a list are not
-paused mid-read: their stall timeouts would mistake the pause for a dead page.
+(contract.CRAWL_ERROR_STAT), so our crawl commands exit non-zero with it as the last line.
+Pages already reading a list are not paused mid-read: their stall timeouts would mistake the
+pause for a dead page.
 
 Hooks: `init_page` wraps scmap.spiders.api_capture.init_page (waits out a pause, watches the page's
 api-v2 answers for a challenge); the spider calls `challenge_of` on its response and after
