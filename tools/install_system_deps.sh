@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the non-Python parts scmap needs: a Chromium for Playwright and redis-server (the
-# distributed frontier's tests start one). Idempotent: does nothing when both are present.
+# Installs the non-Python parts scmap needs: a Chromium for Playwright, redis-server (the
+# distributed frontier's tests start one) and Xvfb (a virtual display: the tests drive the
+# visible-browser login flow, `python -m scmap.browser login`, under it). Idempotent: does
+# nothing when all are present.
 # Debian/Ubuntu: the system packages (Playwright cannot download its own browser everywhere).
 # Elsewhere: Playwright's own `playwright install chromium`.
 set -euo pipefail
@@ -8,6 +10,7 @@ venv_python="${1:-.venv/bin/python}"
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
 [ ${#need[@]} -eq 0 ] && exit 0
 if command -v apt-get >/dev/null 2>&1; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
