@@ -133,3 +133,69 @@ def drop_dominated(matrix: InteractionMatrix, max_share: float) -> InteractionMa
     """Drop accounts whose largest share is over ``max_share`` (e.g. accounts that mostly
     like their own tracks). Works on raw or normalised rows."""
     return keep_rows(matrix, largest_shares(matrix) <= max_share)
+
+
+def drop_rare_columns(matrix: InteractionMatrix, min_accounts: int) -> InteractionMatrix:
+    """Drop columns fewer than ``min_accounts`` rows interacted with. A column only one mapped
+    account touched cannot make two accounts alike; it only adds noise (and, at 100,000
+    accounts, most of the 2,000,000 columns)."""
+    if min_accounts <= 1:
+        return matrix
+    scores = matrix.scores
+    used = np.bincount(scores.indices, minlength=scores.shape[1]) >= min_accounts
+    keep_entry = used[scores.indices]
+    # Entries kept before each row start = the new row pointers.
+    indptr = np.concatenate([[0], np.cumsum(keep_entry, dtype=np.int64)])[scores.indptr]
+    new_index = (np.cumsum(used, dtype=np.int64) - 1).astype(scores.indices.dtype)
+    kept = sp.csr_matrix((scores.data[keep_entry], new_index[scores.indices[keep_entry]], indptr.astype(scores.indptr.dtype)),
+                         shape=(scores.shape[0], int(used.sum())))
+    return InteractionMatrix(kept, matrix.row_ids, matrix.column_ids[used])
+
+
+def positive_pmi(matrix: InteractionMatrix, in_place: bool = False) -> InteractionMatrix:
+    """Positive pointwise mutual information: ``max(0, log(x_ij T / (r_i c_j)))`` (T = total,
+    r = row sums, c = column sums). How much more account i interacts with j than j's overall
+    popularity predicts: an account everyone likes carries little, a scene's own accounts a lot.
+    Zeros stay zeros (sparse)."""
+    scores = matrix.scores if in_place else matrix.scores.copy()
+    rows = row_totals(matrix)
+    columns = np.bincount(scores.indices, weights=scores.data, minlength=scores.shape[1])
+    total = float(rows.sum())
+    if total <= 0:
+        raise MapBuildError("cannot weight an empty matrix")
+    log_rows = np.repeat(np.log(rows, where=rows > 0, out=np.zeros_like(rows)), np.diff(scores.indptr))
+    np.log(scores.data, out=scores.data)
+    scores.data += np.log(total)
+    scores.data -= log_rows
+    del log_rows
+    scores.data -= np.log(columns)[scores.indices]
+    np.maximum(scores.data, 0, out=scores.data)
+    scores.eliminate_zeros()
+    return InteractionMatrix(scores, matrix.row_ids, matrix.column_ids)
+
+
+def l2_normalize_rows(matrix: InteractionMatrix, in_place: bool = False) -> InteractionMatrix:
+    """Each row scaled to unit length (rows left empty stay empty): distances between rows
+    then compare directions (cosine), not how much an account does."""
+    scores = matrix.scores if in_place else matrix.scores.copy()
+    lengths = np.ones(scores.shape[0])
+    filled = np.flatnonzero(np.diff(scores.indptr))
+    if len(filled):  # reduceat over the non-empty rows only (an empty row would read the next one)
+        lengths[filled] = np.sqrt(np.add.reduceat(np.square(scores.data), scores.indptr[filled]))
+    lengths[lengths == 0] = 1
+    scores.data /= np.repeat(lengths, np.diff(scores.indptr))
+    return InteractionMatrix(scores, matrix.row_ids, matrix.column_ids)
+
+
+def scale_columns_by_intensity(matrix: InteractionMatrix, in_place: bool = False) -> InteractionMatrix:
+    """Each column divided by its mean non-zero score: an interaction is measured against how
+    the others treat the same account. A giant whose fans each like 50 of its tracks and a
+    scene's artist whose listeners like 2 of theirs then weigh the same per fan, so the few
+    accounts everyone binges on stop deciding the map (the article's crowded centre)."""
+    scores = matrix.scores if in_place else matrix.scores.copy()
+    accounts = np.bincount(scores.indices, minlength=scores.shape[1])
+    mass = np.bincount(scores.indices, weights=scores.data, minlength=scores.shape[1])
+    intensity = mass / np.maximum(accounts, 1)
+    intensity[intensity <= 0] = 1
+    scores.data /= intensity[scores.indices]
+    return InteractionMatrix(scores, matrix.row_ids, matrix.column_ids)
