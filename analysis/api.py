@@ -26,12 +26,13 @@ import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
 
-from analysis.clusters import UNCLUSTERED, centrality_within_cluster, find_neighbourhoods, name_clusters
+from analysis.clusters import UNCLUSTERED, centrality_within_cluster, find_neighbourhoods, name_clusters, rank_members
 from analysis.datasets import DatasetPaths
 from analysis.errors import MapBuildError
 from analysis.interaction_matrix import (InteractionMatrix, build_score_matrix, drop_dominated, drop_low_total,
                                          drop_rare_columns, l2_normalize_rows, normalize_rows, positive_pmi,
                                          scale_columns_by_intensity)
+from analysis.palette import stable_scene_colours
 from analysis.pca import PcaResult, reduce_with_pca
 from analysis.quality import load_scene_sets, neighbour_scene_agreement, sampled_trustworthiness
 from analysis.read_edges import EdgeCounts, count_edges, open_edges
@@ -39,7 +40,7 @@ from analysis.recipes import Recipe, get_recipe
 from analysis.tsne import embed_with_tsne
 
 __all__ = ["read_edges", "count_interactions", "build_matrix", "MatrixStages", "reduce", "embed", "find_scenes",
-           "name_scenes", "load_truth", "score", "make_map", "MapResult", "InteractionMatrix", "Recipe"]
+           "name_scenes", "describe_scenes", "load_truth", "score", "make_map", "MapResult", "InteractionMatrix", "Recipe"]
 
 
 def read_edges(edges: DatasetPaths, columns: list[str] | None = None,
@@ -95,12 +96,13 @@ def _require_rows(matrix: InteractionMatrix, after: str) -> None:
 
 
 def build_matrix_stages(counts: pd.DataFrame | EdgeCounts | Mapping, recipe: str | Recipe = "article",
-                        consume: bool = False) -> MatrixStages:
+                        consume: bool = False, track_kinds: bool = False) -> MatrixStages:
     """Weights, row filters, rare-column filter and the recipe's weighting. ``consume`` frees
-    each interaction type's counts once used (``counts`` must then be an EdgeCounts or dict)."""
+    each interaction type's counts once used (``counts`` must then be an EdgeCounts or dict);
+    ``track_kinds`` keeps, in ``shares.kinds``, which interaction types make up each entry."""
     recipe = get_recipe(recipe)
     steps = []
-    matrix = build_score_matrix(_counts_by_type(counts), recipe.weights, consume=consume)
+    matrix = build_score_matrix(_counts_by_type(counts), recipe.weights, consume=consume, track_kinds=track_kinds)
     steps.append(_step(matrix, "crawled (sources)"))
     _require_rows(matrix, "weighting (every interaction type has weight 0?)")
     matrix = drop_low_total(matrix, recipe.min_total)
@@ -161,6 +163,21 @@ def name_scenes(scenes: np.ndarray, shares: InteractionMatrix, names: list[str],
     """``{scene: "name A / name B"}`` after each scene's most central members."""
     centrality = centrality_within_cluster(shares.scores, shares.row_ids, shares.column_ids, scenes)
     return name_clusters(scenes, centrality, names, followers)
+
+
+def describe_scenes(scenes: np.ndarray, shares: InteractionMatrix, names: list[str], followers: np.ndarray,
+                    central: int = 5) -> pd.DataFrame:
+    """One row per scene (largest first): ``scene``, ``label`` (its two most central names),
+    ``size``, ``central`` (positions of its ``central`` most central accounts), ``central_id``
+    and ``colour`` (stable: follows the scene's most central account, not its number)."""
+    centrality = centrality_within_cluster(shares.scores, shares.row_ids, shares.column_ids, scenes)
+    ranked = rank_members(scenes, centrality, followers)
+    frame = pd.DataFrame({
+        "scene": list(ranked), "label": [" / ".join(names[i] for i in m[:2]) for m in ranked.values()],
+        "size": [len(m) for m in ranked.values()], "central": [m[:central].tolist() for m in ranked.values()],
+        "central_id": [int(shares.row_ids[m[0]]) for m in ranked.values()]})
+    frame["colour"] = stable_scene_colours(frame["central_id"].tolist())
+    return frame
 
 
 def load_truth(path: Path | str) -> pd.Series:

@@ -23,7 +23,7 @@ from analysis.account_labels import LabelCollector
 from analysis.clusters import UNCLUSTERED
 from analysis.coords import write_coords
 from analysis.errors import MapBuildError
-from analysis.html_map import MapPage, write_map_html
+from analysis.html_map import MapPage, Scene, write_map_html
 from analysis.interaction_matrix import InteractionMatrix, parse_weights
 from analysis.neighbours import strongest_neighbours
 from analysis.progress import StageTimer
@@ -80,7 +80,7 @@ def build_map(options: MapOptions) -> dict:
         raise MapBuildError(f"edge dataset {options.edges} holds no edges with account ids")
 
     with timer.stage("score matrix + filters"):
-        stages = api.build_matrix_stages(edge_counts, recipe, consume=True)
+        stages = api.build_matrix_stages(edge_counts, recipe, consume=True, track_kinds=True)
     shares, steps = stages.shares, stages.steps
 
     with timer.stage(f"PCA ({stages.reduced_input.shape[0]:,} x {stages.reduced_input.shape[1]:,} sparse)"):
@@ -94,7 +94,8 @@ def build_map(options: MapOptions) -> dict:
     ids = shares.row_ids
     with timer.stage("labels"):
         # One extra: an account's own column (self-likes) is not a neighbour and is skipped.
-        neighbour_columns, neighbour_shares = strongest_neighbours(shares.scores, NEIGHBOURS_SHOWN + 1)
+        neighbour_columns, neighbour_shares, neighbour_kinds = strongest_neighbours(
+            shares.scores, NEIGHBOURS_SHOWN + 1, shares.kinds)
         neighbour_ids = np.unique(shares.column_ids[neighbour_columns[neighbour_columns >= 0]])
         labels = LabelCollector()
         crawled_accounts = collect_account_labels(options.accounts, labels)
@@ -110,9 +111,11 @@ def build_map(options: MapOptions) -> dict:
     with timer.stage("scene clusters"):
         if options.clusters:
             clusters = api.find_scenes(map_xy, seed=options.seed)
-            cluster_labels = api.name_scenes(clusters, shares, names, followers)
+            scenes = api.describe_scenes(clusters, shares, names, followers)
         else:
-            clusters, cluster_labels = np.full(len(ids), UNCLUSTERED), {}
+            clusters, scenes = np.full(len(ids), UNCLUSTERED), api.describe_scenes(
+                np.full(len(ids), UNCLUSTERED), shares, names, followers)
+        cluster_labels = dict(zip(scenes["scene"], scenes["label"]))
 
     quality = None
     if options.truth is not None:
@@ -129,9 +132,10 @@ def build_map(options: MapOptions) -> dict:
         write_coords(options.out / "coords.parquet", coords)
         explained = pca.explained_variance_ratio
         plot_pca(options.out / "pca.png", pca_xy, names, followers, (explained[0], explained[1]))
-        plot_map(options.out / "map.png", map_xy, names, followers, clusters if options.clusters else None, cluster_labels)
-        write_map_html(options.out / "map.html", _map_page(options, shares, mapped, map_xy, clusters, cluster_labels,
-                                                            neighbour_columns, neighbour_shares, labels))
+        plot_map(options.out / "map.png", map_xy, names, followers, clusters if options.clusters else None, cluster_labels,
+                 dict(zip(scenes["scene"], scenes["colour"])))
+        write_map_html(options.out / "map.html", _map_page(options, shares, mapped, map_xy, clusters, scenes,
+                                                            neighbour_columns, neighbour_shares, neighbour_kinds, labels))
 
     report = {
         "recipe": recipe.name,
@@ -150,8 +154,8 @@ def build_map(options: MapOptions) -> dict:
                 "explained_variance_ratio": [float(v) for v in explained]},
         "tsne": {"perplexity_used": usable_perplexity(recipe.perplexity, len(ids)), "metric": recipe.metric,
                  "gradient": gradient_method(len(ids), options.tsne_gradient)},
-        "clusters": [{"cluster": c, "label": label, "size": int((clusters == c).sum())}
-                     for c, label in cluster_labels.items()],
+        "clusters": [{"cluster": int(row.scene), "label": row.label, "size": int(row.size), "colour": row.colour,
+                      "central": [names[i] for i in row.central]} for row in scenes.itertuples()],
         "quality": quality,
         "timings_seconds": timer.seconds,
         "peak_rss_mib_after_stage": timer.peak_rss_mib,
@@ -168,8 +172,8 @@ def _paths_text(paths: Path | list[Path]) -> str | list[str]:
 
 
 def _map_page(options: MapOptions, shares: InteractionMatrix, mapped: pd.DataFrame, map_xy: np.ndarray,
-              clusters: np.ndarray, cluster_labels: dict[int, str], neighbour_columns: np.ndarray,
-              neighbour_shares: np.ndarray, labels: LabelCollector) -> MapPage:
+              clusters: np.ndarray, scenes: pd.DataFrame, neighbour_columns: np.ndarray,
+              neighbour_shares: np.ndarray, neighbour_kinds: np.ndarray, labels: LabelCollector) -> MapPage:
     """Neighbours that are on the map link to their point; the others get a small name table."""
     position_of = {account: row for row, account in enumerate(shares.row_ids.tolist())}
     other_ids = sorted({int(shares.column_ids[c]) for c in neighbour_columns[neighbour_columns >= 0].tolist()}
@@ -177,21 +181,24 @@ def _map_page(options: MapOptions, shares: InteractionMatrix, mapped: pd.DataFra
     other_index = {account: index for index, account in enumerate(other_ids)}
     others = labels.labels(pd.Index(other_ids, dtype="int64"))
     neighbours = []
-    for own_id, columns, values in zip(shares.row_ids.tolist(), neighbour_columns, neighbour_shares):
+    for own_id, columns, values, kinds in zip(shares.row_ids.tolist(), neighbour_columns, neighbour_shares,
+                                              neighbour_kinds):
         row = []
-        for column, share in zip(columns.tolist(), values.tolist()):
+        for column, share, bits in zip(columns.tolist(), values.tolist(), kinds.tolist()):
             if column < 0:
                 break
             account = int(shares.column_ids[column])
             if account != own_id:
-                row.append((position_of[account] if account in position_of else -1 - other_index[account], share))
+                row.append((position_of[account] if account in position_of else -1 - other_index[account], share, bits))
         neighbours.append(row[:NEIGHBOURS_SHOWN])
     profile_url = options.profile_url if options.profile_url.endswith("/") else options.profile_url + "/"
     return MapPage(
         x=map_xy[:, 0], y=map_xy[:, 1], names=mapped["username"].tolist(),
         permalinks=mapped["permalink"].fillna("").tolist(),
         followers=[None if pd.isna(f) else int(f) for f in mapped["followers_count"]],
-        clusters=clusters, cluster_labels=cluster_labels, neighbours=neighbours,
+        clusters=clusters, neighbours=neighbours, kind_names=list(shares.kind_names),
+        scenes=[Scene(int(row.scene), row.label, int(row.size), list(row.central), row.colour)
+                for row in scenes.itertuples()],
         other_names=others["username"].tolist(), other_permalinks=others["permalink"].fillna("").tolist(),
         profile_url=profile_url,
     )

@@ -38,13 +38,16 @@ def _place_labels(axes, texts: list[tuple[float, float, str, dict]]) -> int:
     return len(placed)
 
 
-def _scatter(xy: np.ndarray, clusters: np.ndarray | None, title: str) -> tuple:
+def _scatter(xy: np.ndarray, clusters: np.ndarray | None, title: str,
+             scene_colours: dict[int, str] | None = None) -> tuple:
     figure, axes = plt.subplots(figsize=(12, 10), dpi=110)
     if clusters is None:
         colours = np.full(len(xy), "#3b6ea8")
     else:
-        palette = cluster_colours(int(clusters.max()) + 1 if len(clusters) else 0)
-        colours = np.array([palette[c] if c >= 0 else UNCLUSTERED_GREY for c in clusters])
+        if scene_colours is None:
+            palette = cluster_colours(int(clusters.max()) + 1 if len(clusters) else 0)
+            scene_colours = dict(enumerate(palette))
+        colours = np.array([scene_colours.get(int(c), UNCLUSTERED_GREY) for c in clusters])
     axes.scatter(xy[:, 0], xy[:, 1], s=_point_size(len(xy)), c=colours, linewidths=0, alpha=0.8)
     axes.set_xticks([])
     axes.set_yticks([])
@@ -88,14 +91,17 @@ def _plot_pca(path, pca_xy, names, followers, explained, labels) -> None:
 
 
 def plot_map(path: Path, map_xy: np.ndarray, names: list[str], followers: np.ndarray,
-             clusters: np.ndarray | None, cluster_labels: dict[int, str], labels: int = 25) -> None:
-    """The t-SNE map: scene labels at cluster centres first, then the most followed accounts."""
+             clusters: np.ndarray | None, cluster_labels: dict[int, str],
+             scene_colours: dict[int, str] | None = None, labels: int = 25) -> None:
+    """The t-SNE map: scene labels at cluster centres first, then the most followed accounts;
+    ``scene_colours`` the same as the HTML map's (default: the palette in scene order)."""
     with _missing_glyphs_allowed():
-        _plot_map(path, map_xy, names, followers, clusters, cluster_labels, labels)
+        _plot_map(path, map_xy, names, followers, clusters, cluster_labels, scene_colours, labels)
 
 
-def _plot_map(path, map_xy, names, followers, clusters, cluster_labels, labels) -> None:
-    figure, axes = _scatter(map_xy, clusters, f"SoundCloud scenes: t-SNE map of {len(map_xy):,} accounts")
+def _plot_map(path, map_xy, names, followers, clusters, cluster_labels, scene_colours, labels) -> None:
+    figure, axes = _scatter(map_xy, clusters, f"SoundCloud scenes: t-SNE map of {len(map_xy):,} accounts",
+                            scene_colours)
     texts = []
     if clusters is not None:
         for cluster, label in cluster_labels.items():
