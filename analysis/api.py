@@ -170,6 +170,10 @@ def describe_scenes(scenes: np.ndarray, shares: InteractionMatrix, names: list[s
     """One row per scene (largest first): ``scene``, ``label`` (its two most central names),
     ``size``, ``central`` (positions of its ``central`` most central accounts), ``central_id``
     and ``colour`` (stable: follows the scene's most central account, not its number)."""
+    if not (scenes != UNCLUSTERED).any():
+        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in (
+            ("scene", "int64"), ("label", "object"), ("size", "int64"), ("central", "object"),
+            ("central_id", "int64"), ("colour", "object"))})
     centrality = centrality_within_cluster(shares.scores, shares.row_ids, shares.column_ids, scenes)
     ranked = rank_members(scenes, centrality, followers)
     frame = pd.DataFrame({

@@ -59,9 +59,9 @@
   // Scene centres (median of members: robust to a few far-flung points) and extents for zooming.
   const median = (values) => { values.sort((a, b) => a - b); return values.length ? values[values.length >> 1] : 0; };
   const quantile = (values, q) => values[Math.min(values.length - 1, Math.max(0, Math.floor(q * (values.length - 1))))];
-  const sceneGeometry = data.scenes.map((_, k) => {
-    const mx = [], my = [];
-    for (let i = 0; i < count; i++) if (data.scene[i] === k) { mx.push(xs[i]); my.push(ys[i]); }
+  const members = data.scenes.map(() => ({ x: [], y: [] }));  // one pass over the points
+  for (let i = 0; i < count; i++) { const k = data.scene[i]; if (k >= 0 && members[k]) { members[k].x.push(xs[i]); members[k].y.push(ys[i]); } }
+  const sceneGeometry = members.map(({ x: mx, y: my }) => {
     const cx = median(mx), cy = median(my);  // sorts mx, my in place
     return { x: cx, y: cy, x0: quantile(mx, 0.02), x1: quantile(mx, 0.98), y0: quantile(my, 0.02), y1: quantile(my, 0.98) };
   });
@@ -169,13 +169,17 @@
   // Greedy label placement: scene labels (largest scene first), the selected account, then
   // account names by followers; a label is drawn only where it overlaps none already placed,
   // so labels never overlap at any zoom. Widths come from measureText, so any script fits.
+  const textWidths = new Map();  // measureText is the costly part of placing labels
   function placeLabels(width, height, radius) {
     const placed = [];
     const fits = (box) => box.x >= 0 && box.y >= 0 && box.x + box.w <= width && box.y + box.h <= height &&
       !placed.some((o) => box.x < o.x + o.w && o.x < box.x + box.w && box.y < o.y + o.h && o.y < box.y + box.h);
     const tryLabel = (text, sx, sy, font, colour, centred) => {
       context.font = font;
-      const w = context.measureText(text).width + 6, h = parseInt(font.match(/(\d+)px/)[1], 10) + 4;
+      const key = font + "\u0000" + text;
+      let w = textWidths.get(key);
+      if (w === undefined) { w = context.measureText(text).width + 6; textWidths.set(key, w); }
+      const h = parseInt(font.match(/(\d+)px/)[1], 10) + 4;
       const box = { x: centred ? sx - w / 2 : sx, y: sy - h / 2, w: w, h: h, text: text };
       if (!fits(box)) return false;
       placed.push(box);
