@@ -89,3 +89,24 @@ def test_embed_uses_the_recipe_metric_and_is_seeded() -> None:
     assert first.shape == (80, 2)
     assert np.allclose(first, api.embed(points, "scenes", seed=3))
     assert not np.allclose(first, api.embed(points, "article", seed=3))
+
+
+def test_kinds_record_which_types_make_each_entry_and_follow_the_filters() -> None:
+    from analysis.interaction_matrix import build_score_matrix, drop_low_total, normalize_rows
+
+    counts = {
+        "likes": {"src_id": np.array([1, 1, 2, 3]), "dst_id": np.array([10, 11, 10, 12]), "count": np.array([60, 5, 1, 70])},
+        "follows": {"src_id": np.array([1, 3, 3]), "dst_id": np.array([11, 12, 13]), "count": np.array([1, 1, 1])},
+    }
+    m = build_score_matrix(counts, {"likes": 1, "follows": 3}, track_kinds=True)
+    assert m.kind_names == ("follows", "likes")
+    dense_kinds = sp.csr_matrix((m.kinds, m.scores.indices, m.scores.indptr), shape=m.shape).toarray()
+    # rows 1, 2, 3; columns 10, 11, 12, 13; bit 0 = follows, bit 1 = likes
+    assert dense_kinds.tolist() == [[2, 3, 0, 0], [2, 0, 0, 0], [0, 0, 3, 1]]
+    kept = normalize_rows(drop_low_total(m, 50))  # drops account 2 and column 10 stays (account 1)
+    assert kept.row_ids.tolist() == [1, 3] and kept.kind_names == m.kind_names
+    dense_kept = sp.csr_matrix((kept.kinds, kept.scores.indices, kept.scores.indptr), shape=kept.shape).toarray()
+    assert dense_kept.tolist() == [[2, 3, 0, 0], [0, 0, 3, 1]]
+    assert np.allclose(kept.scores.toarray()[1], [0, 0, 73 / 76, 3 / 76])  # scores untouched by kinds
+    rare = drop_rare_columns(kept, 1)
+    assert rare.kinds is kept.kinds
