@@ -109,12 +109,8 @@ def build_map(options: MapOptions) -> dict:
         followers = mapped["followers_count"].to_numpy(dtype="float64", na_value=np.nan)
 
     with timer.stage("scene clusters"):
-        if options.clusters:
-            clusters = api.find_scenes(map_xy, seed=options.seed)
-            scenes = api.describe_scenes(clusters, shares, names, followers)
-        else:
-            clusters, scenes = np.full(len(ids), UNCLUSTERED), api.describe_scenes(
-                np.full(len(ids), UNCLUSTERED), shares, names, followers)
+        clusters = api.find_scenes(map_xy, seed=options.seed) if options.clusters else np.full(len(ids), UNCLUSTERED)
+        scenes = api.describe_scenes(clusters, shares, names, followers)
         cluster_labels = dict(zip(scenes["scene"], scenes["label"]))
 
     quality = None
