@@ -162,12 +162,17 @@ def measure_page(path: Path, zoom_steps: int = 12) -> dict:
             "zoom_step_ms_mean": round(sum(steps) / len(steps), 1), "zoom_step_ms_max": round(max(steps), 1)}
 
 
+LAST_CPU_SECONDS = {"value": 0.0}
+
+
 def run_measured(command: list[str]) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MiB, exit code) of one child process."""
+    """(wall seconds, peak RSS in MiB, exit code) of one child process; its CPU seconds (user +
+    system, all threads: less sensitive to a loaded machine than wall time) in LAST_CPU_SECONDS."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
+    LAST_CPU_SECONDS["value"] = usage.ru_utime + usage.ru_stime
     return time.perf_counter() - started, usage.ru_maxrss / 1024, process.returncode
 
 
@@ -204,7 +209,8 @@ def main() -> int:
             return 1
         report = json.loads((out / "report.json").read_text())
         figures[f"build_map {recipe}"] = {
-            "wall_seconds": round(wall, 1), "peak_rss_mib": round(peak), "stages_seconds": report["timings_seconds"],
+            "wall_seconds": round(wall, 1), "cpu_seconds": round(LAST_CPU_SECONDS["value"], 1),
+            "peak_rss_mib": round(peak), "stages_seconds": report["timings_seconds"],
             "matrix_steps": report["matrix_steps"], "quality": report["quality"],
             "map_html_bytes": (out / "map.html").stat().st_size}
         if args.page:
@@ -212,6 +218,8 @@ def main() -> int:
     walls = {k: v["wall_seconds"] for k, v in figures.items() if k.startswith("build_map ")}
     if "build_map article" in walls and "build_map scenes" in walls:
         figures["time_scenes_over_article"] = round(walls["build_map scenes"] / walls["build_map article"], 2)
+        cpu = {k: figures[k]["cpu_seconds"] for k in ("build_map article", "build_map scenes")}
+        figures["cpu_scenes_over_article"] = round(cpu["build_map scenes"] / max(cpu["build_map article"], 1e-9), 2)
     wall, peak = next(iter(walls.values())), figures[next(iter(walls))]["peak_rss_mib"]
     if args.scale != "100k" and not args.no_baseline:
         print("\n== baseline: the article's way (dense pandas tables, scikit-learn PCA + Barnes-Hut t-SNE)", flush=True)
