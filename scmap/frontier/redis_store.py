@@ -69,8 +69,9 @@ class RedisFrontierStore:
     # --- picks ---
 
     def _dead_holders(self, spider: str, owner: str) -> list[str]:
-        """Holders of in-flight picks known to be dead processes of this machine."""
-        holders = set(self._redis.hvals(self._spider_key(spider, "owner"))) - {owner}
+        """Holders of in-flight picks and nodes known to be dead processes of this machine."""
+        holders = (set(self._redis.hvals(self._spider_key(spider, "owner")))
+                   | set(self._redis.hkeys(self._spider_key(spider, "nodes")))) - {owner}
         dead = [h for h in holders if h in self._known_dead or owner_is_dead_here(h)]
         self._known_dead.update(dead)  # a dead pid stays dead
         return dead
