@@ -25,10 +25,15 @@ from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_
 logger = logging.getLogger("scmap.frontier")
 
 CONNECT_TIMEOUT_SECONDS = 10  # an unreachable host fails the open, never hangs it
+SOCKET_TIMEOUT_SECONDS = 30  # a hung server is an outage (scheduler), not a frozen crawl
 DISCOVERY_BATCH = 5_000  # accounts per script call: keeps each call short for other clients
 
 
 class RedisFrontierStore:
+    # Redis unreachable, restarting (loading its data) or too slow: the scheduler pauses and
+    # retries (FRONTIER_STORE_OUTAGE_SECONDS) instead of failing the crawl.
+    transient_errors: tuple[type[BaseException], ...] = (redis.ConnectionError, redis.TimeoutError)
+
     def __init__(self, url: str, client: redis.Redis | None = None) -> None:
         install_log_masking()
         target = parse_redis_url(url)
@@ -37,7 +42,7 @@ class RedisFrontierStore:
         self._p = "{" + target.key_prefix + "}"
         self._redis = client or redis.Redis.from_url(
             target.connection_url, decode_responses=True, health_check_interval=30,
-            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS, socket_timeout=SOCKET_TIMEOUT_SECONDS,
             **target.connection_kwargs())
         self._scripts = {
             name: self._redis.register_script(redis_scripts.script(getattr(redis_scripts, name)))
@@ -45,6 +50,7 @@ class RedisFrontierStore:
                          "MARK_SKIPPED", "MARK_FAILED", "COUNTS", "TOP_OF_QUEUE",
                          "IN_FLIGHT_ELSEWHERE")}
         self._known_dead: set[str] = set()
+        self._unanswered_claims: dict[str, str] = {}  # spider -> token of a claim whose answer was lost
         self._redis.ping()  # fail at open (wrong host / password), not at the first claim
 
     def __repr__(self) -> str:
@@ -77,7 +83,14 @@ class RedisFrontierStore:
         return dead
 
     def claim_next(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float) -> ClaimResult:
-        return self._claim(spider, owner, rules, lease_seconds, token=uuid.uuid4().hex)
+        # A claim whose answer was lost (Redis unreachable or restarted mid-call) is asked again
+        # with the same token: if it ran, its account comes back instead of a second one.
+        token = self._unanswered_claims.pop(spider, None) or uuid.uuid4().hex
+        try:
+            return self._claim(spider, owner, rules, lease_seconds, token=token)
+        except self.transient_errors:
+            self._unanswered_claims[spider] = token
+            raise
 
     def _claim(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float, token: str) -> ClaimResult:
         """One claim; redis-py retries a call whose connection broke with the same token, and

@@ -73,6 +73,8 @@ ORDER_BY = {
 
 
 class SqliteFrontierStore:
+    transient_errors: tuple[type[BaseException], ...] = ()  # a local file: every error is real
+
     def __init__(self, path: str | os.PathLike[str], busy_timeout_seconds: float = 30.0) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -73,6 +73,10 @@ class FrontierCounts:
 
 
 class FrontierStore(Protocol):
+    # Errors that mean "the store is unreachable for now" (Redis down or restarting): the
+    # scheduler pauses and retries them (outage.py). Empty for an embedded store.
+    transient_errors: tuple[type[BaseException], ...]
+
     def add_discovered(self, permalinks: Sequence[str]) -> None:
         """Append unknown accounts to the discovery order (seeds, in the given order)."""
 
