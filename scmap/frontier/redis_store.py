@@ -19,7 +19,7 @@ import redis
 from scmap.frontier import redis_scripts
 from scmap.frontier.ordering import CrawlRules, Decision
 from scmap.frontier.owner import owner_is_dead_here
-from scmap.frontier.store import TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, QueueEntry
+from scmap.frontier.store import TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, PickRecord, QueueEntry
 from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_redis_url
 
 logger = logging.getLogger("scmap.frontier")
@@ -175,6 +175,28 @@ class RedisFrontierStore:
 
     def visited_order(self, spider: str) -> list[str]:
         return [permalink for _, permalink, status in self.picks(spider) if status == "done"]
+
+    def spiders(self) -> list[str]:
+        return sorted(self._redis.smembers(self._key("spiders")))
+
+    def pick_records(self, spider: str) -> list[PickRecord]:
+        pipe = self._redis.pipeline(transaction=True)
+        for name in ("permalink", "status", "owner", "by", "finished_at"):
+            pipe.hgetall(self._spider_key(spider, name))
+        permalinks, statuses, holders, finishers, finished_at = pipe.execute()
+        return sorted((PickRecord(int(seq), permalink, statuses[seq], holders.get(seq) or finishers.get(seq) or None,
+                                  float(finished_at[seq]) if seq in finished_at else None)
+                       for seq, permalink in permalinks.items()), key=lambda record: record.seq)
+
+    def live_nodes(self, spider: str) -> dict[str, int]:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hgetall(self._spider_key(spider, "nodes"))
+        pipe.hgetall(self._spider_key(spider, "node_lease"))
+        pipe.time()
+        windows, leases, (seconds, micros) = pipe.execute()
+        now = seconds + micros / 1e6
+        return {owner: int(window) for owner, window in sorted(windows.items())
+                if float(leases.get(owner, 0)) >= now}
 
     def account(self, permalink: str) -> dict | None:
         pipe = self._redis.pipeline(transaction=True)

@@ -17,7 +17,7 @@ from typing import Iterable, Iterator, Sequence
 from scmap.frontier.ordering import CrawlRules, Decision, applied_needed, contribution, decide
 from scmap.frontier.owner import owner_is_dead_here
 from scmap.frontier.store import (
-    DONE, IN_FLIGHT, SKIPPED, TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, QueueEntry)
+    DONE, IN_FLIGHT, SKIPPED, TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, PickRecord, QueueEntry)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -354,6 +354,19 @@ class SqliteFrontierStore:
         """(seq, permalink, status) of every pick of `spider`, in hand-out order."""
         return self._db.execute(
             "SELECT seq, permalink, status FROM claims WHERE spider = ? ORDER BY seq", (spider,)).fetchall()
+
+    def spiders(self) -> list[str]:
+        return [name for (name,) in self._db.execute("SELECT spider FROM spiders ORDER BY spider")]
+
+    def pick_records(self, spider: str) -> list[PickRecord]:
+        return [PickRecord(*row) for row in self._db.execute(
+            "SELECT seq, permalink, status, owner, finished_at FROM claims WHERE spider = ? ORDER BY seq",
+            (spider,))]
+
+    def live_nodes(self, spider: str) -> dict[str, int]:
+        return dict(self._db.execute(
+            "SELECT owner, window_size FROM nodes WHERE spider = ? AND lease_until >= ? ORDER BY owner",
+            (spider, time.time())).fetchall())
 
     def account(self, permalink: str) -> dict | None:
         cursor = self._db.execute(
