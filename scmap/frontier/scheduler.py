@@ -222,9 +222,8 @@ class FrontierScheduler(BaseScheduler):
         except Exception:
             logger.exception("frontier %s: no request for %r; finishing it as failed",
                              self.spider.name, claim.permalink)
-            del self.accounts[claim.permalink]
-            self.store.mark_failed(self.spider.name, claim.permalink, contract.STATUS_FAILED)
-            self.store_changed = True
+            self.accounts[claim.permalink].finish = {"status": contract.STATUS_FAILED}
+            self._settle_finishes()  # recorded now, or once the store answers again
             return None
         request.meta.setdefault(contract.ACCOUNT_META_KEY, claim.permalink)
         return request
