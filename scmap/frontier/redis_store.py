@@ -173,6 +173,14 @@ class RedisFrontierStore:
         holders, permalink_by_seq = pipe.execute()
         return sorted((int(seq), permalink_by_seq[seq], holder) for seq, holder in holders.items())
 
+    def lease_ends(self, spider: str) -> dict[str, float]:
+        """permalink -> when its lease runs out (the server's clock, epoch seconds), in flight only."""
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hgetall(self._spider_key(spider, "lease"))
+        pipe.hgetall(self._spider_key(spider, "permalink"))
+        leases, permalink_by_seq = pipe.execute()
+        return {permalink_by_seq[seq]: float(until) for seq, until in leases.items()}
+
     def visited_order(self, spider: str) -> list[str]:
         return [permalink for _, permalink, status in self.picks(spider) if status == "done"]
 

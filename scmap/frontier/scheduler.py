@@ -136,7 +136,7 @@ class FrontierScheduler(BaseScheduler):
                 self.store.close()
                 self.store = None
             return
-        logger.info("frontier %s: store %s, %s", spider.name, mask_store_url(url), self.rules)
+        logger.info("frontier %s: store %s, node %s, %s", spider.name, self.masked_url, self.owner, self.rules)
         self._start_loop(self._renew_leases, max(1.0, self.lease_seconds / 3))
         if self.log_interval > 0:
             self._start_loop(self._report, self.log_interval)
