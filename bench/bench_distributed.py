@@ -32,13 +32,16 @@ tail, which weigh more the shorter the crawl (a 60-list crawl on 3 nodes lasts u
 Before per-node windows (one global window of 4), two nodes did no better than one (105 vs
 121 lists/min, 4 spiders x 40 accounts: one node filled the window, the other idled).
 
-Store operations, measured 2026-11-25 (same VM, load 10-20):
+Store operations, `--skip-crawl` (2026-11-27, same VM, load 4-10):
   store, 200,000 accounts    SQLite wall / Redis wall (Redis server CPU)
-    discover                 0.002 / 0.007 ms per account (0.005)
-    visit, 500 edges, ph. 1  13.7  / 9.0 ms (7.3)      ph. 2: 14.3 / 11.0 ms (9.5)
-    claim + done, no edges   0.51  / 2.2 ms (1.9)      progress report: 10.5 / 3.6 ms (2.8)
-    Redis memory 69 MB. A Redis round trip is ~0.1 ms on loopback, more across machines;
-    each step is one round trip (one Lua script).
+    discover                 0.003 / 0.014 ms per account (0.006)
+    visit, 500 edges, ph. 1  20.9  / 27.6 ms (10.1)     ph. 2: 22.0 / 36.9 ms (13.3)
+    claim + done, no edges   1.2   / 10.4 ms (3.1)      progress report: 14.5 / 19.7 ms (4.4)
+    Redis memory 69 MB. Each step is one Lua script (one round trip, ~0.1 ms on loopback)
+    plus, for a claim, one pipelined read of the holders (dead local processes are told to the
+    script; measured before it was pipelined: two reads).
+    (2026-11-25, load 10-20, before node windows: visit 9.0-11.0 ms, claim 2.2 ms (1.9).
+    Wall times on this shared VM vary 2-4x between runs; the server CPU is the steadier figure.)
 The Redis frontier needs ~10 ms of server CPU per list, i.e. one core for thousands of lists
 per minute: far from binding.
 """

@@ -76,8 +76,11 @@ class RedisFrontierStore:
 
     def _dead_holders(self, spider: str, owner: str) -> list[str]:
         """Holders of in-flight picks and nodes known to be dead processes of this machine."""
-        holders = (set(self._redis.hvals(self._spider_key(spider, "owner")))
-                   | set(self._redis.hkeys(self._spider_key(spider, "nodes")))) - {owner}
+        pipe = self._redis.pipeline(transaction=False)  # one round trip
+        pipe.hvals(self._spider_key(spider, "owner"))
+        pipe.hkeys(self._spider_key(spider, "nodes"))
+        holders, nodes = pipe.execute()
+        holders = (set(holders) | set(nodes)) - {owner}
         dead = [h for h in holders if h in self._known_dead or owner_is_dead_here(h)]
         self._known_dead.update(dead)  # a dead pid stays dead
         return dead
