@@ -2,7 +2,7 @@
 on 1, 2 and 3 nodes sharing one Redis frontier (same machine, loopback).
 
     .venv/bin/python bench/bench_distributed.py [--accounts 200000] [--skip-store] [--skip-crawl]
-        [--max-accounts 60] [--limit 30] [--nodes 1,2,3]
+        [--max-accounts 120] [--limit 30] [--nodes 1,2,3]
 
 1. Store operations (bench_frontier.py's: discovery, visits with 500 edges in both phases,
    bare claims, progress report) on a store of --accounts discovered accounts, SQLite file
@@ -14,21 +14,23 @@ on 1, 2 and 3 nodes sharing one Redis frontier (same machine, loopback).
    AutoThrottle, CONCURRENT_REQUESTS_PER_DOMAIN 2) but the site's address, a fresh key prefix
    per N. The sandbox answers every request after 1500 ms (jittered 0.75-2.25 s): like the
    real site, which paces each address, the crawl then waits on the site, not on the 2 shared
-   CPU cores, so more nodes (each its own address on the
-   real site) should mean proportionally more lists (the CPU the nodes used, in cores on
-   average, is printed). Lists per minute = picks finished over
+   CPU cores, so more nodes (each its own address on the real site) should mean
+   proportionally more lists (the Scrapy processes' CPU, in cores on average, is printed;
+   Chromium's is not counted). Lists per minute = picks finished over
    the wall time from starting the processes to the last exit (includes each node's ~15 s
    Scrapy + Chromium start and the tail of the last accounts), and between the first and the
    last finish (the steady rate).
 
 Measured 2026-11-27 on the 2-core / 24 GB dev VM shared with other helpers' test runs
-(load 4-10), `--skip-store --nodes 1,2,3 --max-accounts 60 --limit 30`:
-  1 node : 60 lists in 268 s = 13.4 lists/min (14.0 steady)
-  2 nodes: 60 lists in 154 s = 23.4 lists/min (26.7 steady); lists per node 30 / 30
-  3 nodes: 60 lists in 114 s = 31.6 lists/min (38.4 steady); lists per node 21 / 20 / 19
-  speed-up 2 nodes 1.74x (1.91x steady), 3 nodes 2.35x (2.75x steady)
-The steady rates scale with the nodes; the wall-time ratios fall short by the fixed start and
-tail, which weigh more the shorter the crawl (a 60-list crawl on 3 nodes lasts under 2 min).
+(load 4-10), `--skip-store` (120 lists):
+  1 node : 120 lists in 527 s = 13.7 lists/min (13.9 steady)
+  2 nodes: 120 lists in 281 s = 25.7 lists/min (26.6 steady); lists per node 62 / 58
+  3 nodes: 120 lists in 197 s = 36.5 lists/min (39.4 steady); lists per node 42 / 40 / 38
+  speed-up 2 nodes 1.88x (1.91x steady), 3 nodes 2.67x (2.83x steady)
+  (the Scrapy processes used 0.10 / 0.21 / 0.31 cores on average: the nodes wait on the site)
+The same with --max-accounts 60: 13.4 / 23.4 / 31.6 lists/min, 1.74x / 2.35x (steady 1.91x /
+2.75x): each run pays a fixed ~15-20 s start (Scrapy + Chromium, all nodes at once on 2 cores)
+and the tail of the last accounts, which weigh more the shorter the crawl.
 Before per-node windows (one global window of 4), two nodes did no better than one (105 vs
 121 lists/min, 4 spiders x 40 accounts: one node filled the window, the other idled).
 
@@ -148,7 +150,8 @@ SITE_LATENCY_MS = 1500  # per request (jittered 0.75-2.25 s): the crawl waits on
 
 
 def children_cpu_seconds() -> float:
-    """CPU time of every finished child process and its reaped descendants (Chromium included)."""
+    """CPU time of the finished node processes (Scrapy and what they reaped; a Chromium whose
+    driver exits first is reparented and not counted: a lower bound)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -211,8 +214,8 @@ def bench_crawl(directory: Path, max_accounts: int, limit: int, node_counts: lis
             results.append(result)
             print(f"  {nodes} node(s): {result['lists']} lists ({result['visits']} visits) in {result['wall']:.0f} s"
                   f" = {result['per_minute']:.1f} lists/min ({result['steady_per_minute']:.1f} between the first"
-                  f" and last finish); lists per node {result['by_node']}; CPU {result['cores']:.2f} cores on"
-                  f" average; exit codes {result['codes']}")
+                  f" and last finish); lists per node {result['by_node']}; Scrapy CPU {result['cores']:.2f} cores"
+                  f" on average; exit codes {result['codes']}")
     base = results[0]
     for result in results[1:]:
         print(f"  speed-up {result['nodes']} nodes vs {base['nodes']}: {result['per_minute'] / base['per_minute']:.2f}x"
@@ -224,7 +227,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=200_000)
     parser.add_argument("--skip-crawl", action="store_true")
     parser.add_argument("--skip-store", action="store_true")
-    parser.add_argument("--max-accounts", type=int, default=60)
+    parser.add_argument("--max-accounts", type=int, default=120)
     parser.add_argument("--limit", type=int, default=50)
     parser.add_argument("--nodes", default="1,2,3", help="node counts to run, comma-separated (default 1,2,3)")
     options = parser.parse_args()

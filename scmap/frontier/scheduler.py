@@ -163,9 +163,9 @@ class FrontierScheduler(BaseScheduler):
         except self.transient_errors as error:  # their leases run out instead
             self.outage.failed(error, self.masked_url)
         self._report(final=True)
-        if self.accounts:
-            logger.warning("frontier %s: %d finished accounts could not be recorded (store unreachable);"
-                           " the next run crawls them again", self.spider.name, len(self.accounts))
+        if self.accounts and self.outage.is_down:
+            logger.warning("frontier %s: %d accounts not recorded (store unreachable); the next run"
+                           " crawls them again", self.spider.name, len(self.accounts))
         self.store.close()
         self.store = None
 
