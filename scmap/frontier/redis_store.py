@@ -15,6 +15,8 @@ import uuid
 from typing import Any, Iterable, Sequence
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from scmap.frontier import redis_scripts
 from scmap.frontier.ordering import CrawlRules, Decision
@@ -24,8 +26,11 @@ from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_
 
 logger = logging.getLogger("scmap.frontier")
 
-CONNECT_TIMEOUT_SECONDS = 10  # an unreachable host fails the open, never hangs it
+CONNECT_TIMEOUT_SECONDS = 5  # an unreachable host fails the open, never hangs it
 SOCKET_TIMEOUT_SECONDS = 30  # a hung server is an outage (scheduler), not a frozen crawl
+# redis-py retries a call whose connection broke (the claim token makes that safe); bounded, as
+# each call blocks the crawl's event loop: at most 3 attempts, well under a second of backoff.
+RETRY_ATTEMPTS, RETRY_BACKOFF_CAP_SECONDS = 2, 0.5
 DISCOVERY_BATCH = 5_000  # accounts per script call: keeps each call short for other clients
 
 
@@ -43,6 +48,7 @@ class RedisFrontierStore:
         self._redis = client or redis.Redis.from_url(
             target.connection_url, decode_responses=True, health_check_interval=30,
             socket_connect_timeout=CONNECT_TIMEOUT_SECONDS, socket_timeout=SOCKET_TIMEOUT_SECONDS,
+            retry=Retry(ExponentialBackoff(cap=RETRY_BACKOFF_CAP_SECONDS, base=0.05), RETRY_ATTEMPTS),
             **target.connection_kwargs())
         self._scripts = {
             name: self._redis.register_script(redis_scripts.script(getattr(redis_scripts, name)))
