@@ -1,50 +1,69 @@
 """Distributed crawl speed: Redis frontier operations against SQLite's, and the same real crawl
-(four spiders, Chromium, sandbox site) on one scrapyd node and on two (same machine, loopback).
+on 1, 2 and 3 nodes sharing one Redis frontier (same machine, loopback).
 
-    .venv/bin/python bench/bench_distributed.py [--accounts 200000] [--skip-crawl]
-        [--max-accounts 40] [--limit 50] [--configurations 1x2,2x2,1x4]
+    .venv/bin/python bench/bench_distributed.py [--accounts 200000] [--skip-store] [--skip-crawl]
+        [--max-accounts 120] [--limit 30] [--nodes 1,2,3]
 
 1. Store operations (bench_frontier.py's: discovery, visits with 500 edges in both phases,
    bare claims, progress report) on a store of --accounts discovered accounts, SQLite file
    vs Redis (a local redis-server with a password, loopback). For Redis the work happens in
    the server: its CPU per operation (INFO cpu) is printed too.
-2. The crawl: a sandbox world, the four spiders scheduled through schedule.json with a Redis
-   frontier; one node (max_proc jobs at a time), then two nodes (max_proc each), fresh key
-   prefix each. Lists per minute = picks finished (done, skipped, failed) over the wall time
-   from the first schedule.json to the last job finished. `1x4` (one node, as many browsers
-   as two nodes of 2) separates the cost of coordination from the machine's limits.
+2. The crawl: N nodes = N plain `scrapy crawl likes` processes (what a scrapyd job runs; one
+   Chromium each: browsers stay few) started at once with the same seeds and FRONTIER_URL,
+   every crawl setting at its default (accounts_in_flight 4 per node, DOWNLOAD_DELAY 2 s,
+   AutoThrottle, CONCURRENT_REQUESTS_PER_DOMAIN 2) but the site's address, a fresh key prefix
+   per N. The sandbox answers every request after 1500 ms (jittered 0.75-2.25 s): like the
+   real site, which paces each address, the crawl then waits on the site, not on the 2 shared
+   CPU cores, so more nodes (each its own address on the real site) should mean
+   proportionally more lists (the Scrapy processes' CPU, in cores on average, is printed;
+   Chromium's is not counted). Lists per minute = picks finished over
+   the wall time from starting the processes to the last exit (includes each node's ~15 s
+   Scrapy + Chromium start and the tail of the last accounts), and between the first and the
+   last finish (the steady rate).
 
-Measured 2026-11-25 on the 2-core / 24 GB dev VM while other test suites ran (load 10-20:
-figures are noisy; run it on a quiet machine):
+Measured 2026-11-27 on the 2-core / 24 GB dev VM shared with other helpers' test runs
+(load 4-10), `--skip-store` (120 lists):
+  1 node : 120 lists in 527 s = 13.7 lists/min (13.9 steady)
+  2 nodes: 120 lists in 281 s = 25.7 lists/min (26.6 steady); lists per node 62 / 58
+  3 nodes: 120 lists in 197 s = 36.5 lists/min (39.4 steady); lists per node 42 / 40 / 38
+  speed-up 2 nodes 1.88x (1.91x steady), 3 nodes 2.67x (2.83x steady)
+  (the Scrapy processes used 0.10 / 0.21 / 0.31 cores on average: the nodes wait on the site)
+The same with --max-accounts 60: 13.4 / 23.4 / 31.6 lists/min, 1.74x / 2.35x (steady 1.91x /
+2.75x): each run pays a fixed ~15-20 s start (Scrapy + Chromium, all nodes at once on 2 cores)
+and the tail of the last accounts, which weigh more the shorter the crawl.
+Before per-node windows (one global window of 4), two nodes did no better than one (105 vs
+121 lists/min, 4 spiders x 40 accounts: one node filled the window, the other idled).
+
+Store operations, `--skip-crawl` (2026-11-27, same VM, load 4-10):
   store, 200,000 accounts    SQLite wall / Redis wall (Redis server CPU)
-    discover                 0.002 / 0.007 ms per account (0.005)
-    visit, 500 edges, ph. 1  13.7  / 9.0 ms (7.3)      ph. 2: 14.3 / 11.0 ms (9.5)
-    claim + done, no edges   0.51  / 2.2 ms (1.9)      progress report: 10.5 / 3.6 ms (2.8)
-    Redis memory 69 MB. A Redis round trip is ~0.1 ms on loopback, more across machines;
-    each step is one round trip (one Lua script).
-  crawl, 4 spiders x 40 accounts, limit 50 (160 lists):
-    1 node  x max_proc 2: 121 lists/min;  2 nodes x max_proc 2: 105;  1 node x max_proc 4: 102
-    (max_accounts 15, 60 lists: 108 vs 74 lists/min: short crawls pay each job's browser start.)
-On one 2-core machine a second node only adds browsers competing for the same two cores:
-two nodes do as well as one node running as many browsers (the coordination costs nothing
-visible) and worse than two browsers. On separate machines each node brings its own cores
-and browsers, so lists/min should grow about linearly with the nodes until the site's rate
-limits (per IP) or the frontier window (accounts_in_flight, raise it with the nodes) bind;
-the Redis frontier needs ~10 ms of server CPU per list, i.e. one core for thousands of
-lists per minute.
+    discover                 0.003 / 0.014 ms per account (0.006)
+    visit, 500 edges, ph. 1  20.9  / 27.6 ms (10.1)     ph. 2: 22.0 / 36.9 ms (13.3)
+    claim + done, no edges   1.2   / 10.4 ms (3.1)      progress report: 14.5 / 19.7 ms (4.4)
+    Redis memory 69 MB. Each step is one Lua script (one round trip, ~0.1 ms on loopback)
+    plus, for a claim, one pipelined read of the holders (dead local processes are told to the
+    script; measured before it was pipelined: two reads).
+    (2026-11-25, load 10-20, before node windows: visit 9.0-11.0 ms, claim 2.2 ms (1.9).
+    Wall times on this shared VM vary 2-4x between runs; the server CPU is the steadier figure.)
+The Redis frontier needs ~10 ms of server CPU per list, i.e. one core for thousands of lists
+per minute: far from binding.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import redis  # noqa: E402
@@ -55,7 +74,6 @@ from scmap.frontier.redis_store import RedisFrontierStore  # noqa: E402
 from scmap.frontier.owner import make_owner  # noqa: E402
 from scmap.frontier.sqlite_store import SqliteFrontierStore  # noqa: E402
 from scmap.frontier.store import FrontierStore  # noqa: E402
-from scmap.frontier.store_url import PASSWORD_ENV  # noqa: E402
 from tests.frontier.redis_server import run_redis_server  # noqa: E402
 
 
@@ -128,36 +146,80 @@ def bench_stores(accounts: int, directory: Path) -> None:
         print(f"  {key:<14} {redis_results[key] / seconds:6.2f}x")
 
 
-def bench_crawl(directory: Path, max_accounts: int, limit: int, configurations: list[tuple[int, int]]) -> None:
-    """configurations: (nodes, max_proc per node), each run on a fresh key prefix."""
-    from scmap.sandbox.runner import generate_world_dir, run_sandbox
-    from tests.distributed.sandbox_crawl import SPIDERS, CrawlParameters, pick_seeds, schedule_everywhere
-    from tests.distributed.scrapyd_nodes import copy_project, deploy, run_scrapyd_nodes, wait_for_jobs
+SITE_LATENCY_MS = 1500  # per request (jittered 0.75-2.25 s): the crawl waits on the site, not on CPU
 
-    world = generate_world_dir(directory / "world", seed=7, accounts=150)
-    parameters = CrawlParameters(seeds=pick_seeds(world, min_followers=250), limit=limit, max_accounts=max_accounts,
-                                 bfs_accounts=max(1, max_accounts // 2), min_followers=250, accounts_in_flight=8)
-    print(f"\ncrawl: 4 spiders x {max_accounts} accounts, limit {limit}, sandbox world of 150 accounts,"
-          f" accounts_in_flight {parameters.accounts_in_flight}, CONCURRENT_REQUESTS 2 per job")
-    project = copy_project(directory / "project")
-    with run_sandbox(world) as site, run_redis_server() as redis_url:
-        password = redis_url.split("//:")[1].split("@")[0]
-        for node_count, max_proc in configurations:
-            prefix = f"bench{node_count}x{max_proc}"
-            frontier_url = redis_url.replace(f":{password}@", "") + f"?prefix={prefix}"
-            root = directory / prefix
-            with run_scrapyd_nodes(root, node_count, max_proc=max_proc, env={PASSWORD_ENV: password}) as nodes:
-                deploy(project, {f"node{i + 1}": node for i, node in enumerate(nodes)})
-                start = time.perf_counter()
-                jobs = schedule_everywhere(nodes, site, parameters, frontier_url, root / "output")
-                wait_for_jobs(nodes, len(jobs), timeout=3600, poll=0.5)
-                wall = time.perf_counter() - start
-            store = RedisFrontierStore(redis_url + f"?prefix={prefix}")
-            lists = sum(1 for spider in SPIDERS for _, _, status in store.picks(spider) if status != "in_flight")
-            done = sum(len(store.visited_order(spider)) for spider in SPIDERS)
-            store.close()
-            print(f"  {node_count} node(s) x max_proc {max_proc}, {len(jobs)} jobs: {lists} lists ({done} visits) in {wall:.0f} s"
-                  f" = {60 * lists / wall:.1f} lists/min")
+
+def children_cpu_seconds() -> float:
+    """CPU time of the finished node processes (Scrapy and what they reaped; a Chromium whose
+    driver exits first is reparented and not counted: a lower bound)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def node_command(spider: str, parameters: dict[str, str], settings: dict[str, str]) -> list[str]:
+    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    for name, value in parameters.items():
+        command += ["-a", f"{name}={value}"]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def crawl_with_nodes(site: Any, redis_url: str, prefix: str, nodes: int, seeds: tuple[str, ...], max_accounts: int,
+                     limit: int, directory: Path) -> dict[str, Any]:
+    """`nodes` plain `scrapy crawl likes` processes sharing one Redis frontier (what a scrapyd
+    job runs), every crawl setting at its default but the site's address."""
+    root = directory / prefix
+    root.mkdir(parents=True)
+    parameters = {"seeds": ",".join(seeds), "max_accounts": str(max_accounts), "limit": str(limit)}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cpu_before = children_cpu_seconds()
+    start = time.time()
+    processes = []
+    for node in range(nodes):
+        settings = {"FRONTIER_URL": f"{redis_url}?prefix={prefix}", "OUTPUT_DIR": str(root / "output"),
+                    "SOUNDCLOUD_WEB_URL": site.web_url, "SOUNDCLOUD_API_URL": site.api_url,
+                    "LOG_FILE": str(root / f"node{node + 1}.log"), "LOG_LEVEL": "INFO"}
+        processes.append(subprocess.Popen(node_command("likes", parameters, settings), cwd=REPO, env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    codes = [process.wait(timeout=3600) for process in processes]
+    wall = time.time() - start
+    cpu = children_cpu_seconds() - cpu_before  # the nodes, their Chromiums and drivers
+    store = RedisFrontierStore(f"{redis_url}?prefix={prefix}")
+    records = [r for r in store.pick_records("likes") if r.finished_at is not None]
+    store.close()
+    finishes = sorted(r.finished_at for r in records)
+    by_node = Counter(r.holder.split(":")[1] for r in records if r.holder)
+    return {"nodes": nodes, "codes": codes, "wall": wall, "lists": len(records),
+            "visits": sum(r.status == "done" for r in records), "by_node": sorted(by_node.values(), reverse=True),
+            "per_minute": 60 * len(records) / wall, "cores": cpu / wall,
+            "steady_per_minute": 60 * (len(finishes) - 1) / (finishes[-1] - finishes[0]) if len(finishes) > 1 else 0.0}
+
+
+def bench_crawl(directory: Path, max_accounts: int, limit: int, node_counts: list[int]) -> None:
+    from scmap.sandbox.runner import generate_world_dir, run_sandbox
+    from tests.distributed.sandbox_crawl import pick_seeds
+
+    world = generate_world_dir(directory / "world", seed=7, accounts=400)
+    seeds = pick_seeds(world, min_followers=250)
+    print(f"\ncrawl: `scrapy crawl likes` x N nodes sharing one Redis frontier, {max_accounts} visits, limit {limit},"
+          f" sandbox world of 400 accounts with {SITE_LATENCY_MS} ms per request (jittered 0.5-1.5x);"
+          " every crawl setting at its default (accounts_in_flight 4 per node, DOWNLOAD_DELAY 2 s,"
+          " AutoThrottle, 2 requests per domain per node)")
+    results = []
+    with run_sandbox(world, faults={"latency_ms": SITE_LATENCY_MS}) as site, run_redis_server() as redis_url:
+        for nodes in node_counts:
+            result = crawl_with_nodes(site, redis_url, f"bench-{nodes}-nodes", nodes, seeds, max_accounts, limit,
+                                      directory)
+            results.append(result)
+            print(f"  {nodes} node(s): {result['lists']} lists ({result['visits']} visits) in {result['wall']:.0f} s"
+                  f" = {result['per_minute']:.1f} lists/min ({result['steady_per_minute']:.1f} between the first"
+                  f" and last finish); lists per node {result['by_node']}; Scrapy CPU {result['cores']:.2f} cores"
+                  f" on average; exit codes {result['codes']}")
+    base = results[0]
+    for result in results[1:]:
+        print(f"  speed-up {result['nodes']} nodes vs {base['nodes']}: {result['per_minute'] / base['per_minute']:.2f}x"
+              f" ({result['steady_per_minute'] / base['steady_per_minute']:.2f}x between first and last finish)")
 
 
 def main() -> None:
@@ -165,18 +227,15 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=200_000)
     parser.add_argument("--skip-crawl", action="store_true")
     parser.add_argument("--skip-store", action="store_true")
-    parser.add_argument("--max-accounts", type=int, default=40)
+    parser.add_argument("--max-accounts", type=int, default=120)
     parser.add_argument("--limit", type=int, default=50)
-    parser.add_argument("--configurations", default="1x2,2x2,1x4",
-                        help="NODESxMAX_PROC, comma-separated (default 1x2,2x2,1x4: one node, two nodes, and one"
-                             " node running as many browsers as the two)")
+    parser.add_argument("--nodes", default="1,2,3", help="node counts to run, comma-separated (default 1,2,3)")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-distributed-") as tmp:
         if not options.skip_store:
             bench_stores(options.accounts, Path(tmp))
         if not options.skip_crawl:
-            configurations = [tuple(int(n) for n in item.split("x")) for item in options.configurations.split(",")]
-            bench_crawl(Path(tmp), options.max_accounts, options.limit, configurations)
+            bench_crawl(Path(tmp), options.max_accounts, options.limit, [int(n) for n in options.nodes.split(",")])
 
 
 if __name__ == "__main__":

@@ -79,10 +79,11 @@ FRONTIER_BFS_ACCOUNTS = 850
 FRONTIER_MAX_ACCOUNTS = 2250
 FRONTIER_MIN_FOLLOWERS = 250
 FRONTIER_WEIGHTS = {"likes": 1, "comments": 3, "reposts": 3, "follows": 3}  # = the map's (analysis)
-FRONTIER_ACCOUNTS_IN_FLIGHT = 4  # keep <= CONCURRENT_REQUESTS
+FRONTIER_ACCOUNTS_IN_FLIGHT = 4  # per node (each process its own window); keep <= CONCURRENT_REQUESTS
 FRONTIER_URL = os.environ.get("FRONTIER_URL")  # None: <OUTPUT_DIR>/frontier.sqlite; redis://... for several nodes
 FRONTIER_LOG_INTERVAL = 60  # s between progress lines
 FRONTIER_LEASE_SECONDS = 300  # a claim not renewed for this long is handed out again
+FRONTIER_STORE_OUTAGE_SECONDS = 60  # Redis unreachable mid-crawl: pause this long, then stop (resumable)
 FRONTIER_SILENT_ACCOUNT_SECONDS = 10
 
 # --- output -------------------------------------------------------------------------------

@@ -7,10 +7,13 @@ Definitions (docs/frontier.md has the reasoning):
 - pick k is in phase 1 iff fewer than `bfs_accounts` of picks 1..k-1 ended `done`; it is handed
   out only if fewer than `max_accounts` of them ended `done` (and could not reach it through
   the picks still in flight). While in-flight picks could change the answer, the spider waits.
+- each node (a scheduler process: one owner) holds at most its own window of picks in flight
+  (`accounts_in_flight`); W = the sum of the windows of the nodes live for this spider.
 - pick k is chosen from the state produced by applying (in seq order) the edges of picks
-  1..m, m = max(k - accounts_in_flight, previous m), grown one by one while no candidate exists.
-  This lag makes the order a function of the data alone (not of timing), so a resumed crawl
-  hands out exactly the accounts an uninterrupted one would.
+  1..m, m = max(k - W, previous m), grown one by one while no candidate exists.
+  On one node W is its window, so the order is a function of the data alone (not of timing):
+  a resumed crawl hands out exactly the accounts an uninterrupted one would. With N nodes,
+  pick k sees every visit more than W picks earlier (docs/frontier.md).
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ class CrawlRules:
     max_accounts: int = defaults.FRONTIER_MAX_ACCOUNTS
     min_followers: int = defaults.FRONTIER_MIN_FOLLOWERS
     weights: Mapping[str, float] = field(default_factory=lambda: dict(defaults.FRONTIER_WEIGHTS))
-    # Accounts handed out but not finished, at most; also the lag of the scores used (see above).
+    # This node's window: its accounts handed out but not finished, at most. The lag of the
+    # scores used is the sum of the live nodes' windows (see above).
     accounts_in_flight: int = defaults.FRONTIER_ACCOUNTS_IN_FLIGHT
 
     def __post_init__(self) -> None:
@@ -66,9 +70,10 @@ def decide(done: int, in_flight: int, rules: CrawlRules) -> Decision:
     return Decision.PHASE_1
 
 
-def applied_needed(next_seq: int, rules: CrawlRules) -> int:
-    """How many earlier picks must have their edges applied before pick `next_seq` is chosen."""
-    return max(0, next_seq - rules.accounts_in_flight)
+def applied_needed(next_seq: int, window: int) -> int:
+    """How many earlier picks must have their edges applied before pick `next_seq` is chosen,
+    `window` being the sum of the live nodes' windows (one node: its accounts_in_flight)."""
+    return max(0, next_seq - window)
 
 
 def is_below_threshold(followers_count: Any, min_followers: int | None) -> bool:

@@ -23,6 +23,8 @@ Keys, under P = "{prefix}" (the braces keep one crawl in one Redis Cluster slot)
                         cursor_min (min_followers the cursor was built with)
   S:edges               hash seq -> JSON [[dst, user_id, followers, interaction], ...] (not applied yet)
   S:finished            hash seq -> finish time of a done pick whose edges are not applied yet
+  S:finished_at, S:by   hashes seq -> finish time / holder of every finished pick (progress)
+  S:nodes, S:node_lease hashes owner -> window / lease end of the nodes taking this spider's picks
 """
 
 from __future__ import annotations
@@ -193,6 +195,8 @@ local function finish(spider, permalink, status)
   local seq = redis.call('HGET', sk(spider, 'seq_of'), permalink)
   if (not seq) or redis.call('HGET', sk(spider, 'status'), seq) ~= 'in_flight' then return nil end
   redis.call('HSET', sk(spider, 'status'), seq, status)
+  redis.call('HSET', sk(spider, 'by'), seq, redis.call('HGET', sk(spider, 'owner'), seq) or '')
+  redis.call('HSET', sk(spider, 'finished_at'), seq, tostring(now()))
   redis.call('HDEL', sk(spider, 'owner'), seq)
   redis.call('HDEL', sk(spider, 'lease'), seq)
   redis.call('ZREM', sk(spider, 'in_flight'), seq)
@@ -206,7 +210,7 @@ for i = 2, #ARGV do discover(ARGV[i]) end
 return 1
 """
 
-# ARGV: P, spider, owner, lease_seconds, bfs, max, min_followers, in_flight, weights JSON, dead holders JSON,
+# ARGV: P, spider, owner, lease_seconds, bfs, max, min_followers, this node's window, weights JSON, dead holders JSON,
 # call token. Returns {decision, permalink or false, seq or false, reclaimed 0/1}.
 # The token makes a retried call (the client reconnected after the reply was lost) return the
 # same account instead of claiming a second one nobody would crawl.
@@ -225,6 +229,27 @@ local function handed_out(answer)
 end
 redis.call('SADD', k('spiders'), spider)
 local t = now()
+
+-- This node is live with its window; dead nodes are forgotten; W = the live windows' sum.
+redis.call('HSET', sk(spider, 'nodes'), owner, in_flight_rule)
+redis.call('HSET', sk(spider, 'node_lease'), owner, tostring(t + lease_seconds))
+local window = 0
+local nodes = redis.call('HGETALL', sk(spider, 'nodes'))
+for i = 1, #nodes, 2 do
+  local node = nodes[i]
+  local lease = tonumber(redis.call('HGET', sk(spider, 'node_lease'), node) or '0')
+  if node ~= owner and (lease < t or dead[node]) then
+    redis.call('HDEL', sk(spider, 'nodes'), node)
+    redis.call('HDEL', sk(spider, 'node_lease'), node)
+  else
+    window = window + tonumber(nodes[i + 1])
+  end
+end
+local held = 0
+for _, holder in ipairs(redis.call('HVALS', sk(spider, 'owner'))) do
+  if holder == owner then held = held + 1 end
+end
+if held >= in_flight_rule then return {'wait', false, false, 0} end  -- this node's window is full
 
 for _, seq in ipairs(redis.call('ZRANGE', sk(spider, 'in_flight'), 0, -1)) do
   local holder = redis.call('HGET', sk(spider, 'owner'), seq)
@@ -247,7 +272,7 @@ if decision == 'finished' then
 end
 if decision == 'wait' or decision == 'finished' then return {decision, false, false, 0} end
 local next_seq = meta_number(spider, 'next_seq') + 1
-while applied < math.max(0, next_seq - in_flight_rule) do
+while applied < math.max(0, next_seq - window) do
   if not apply_pick(spider, applied + 1, weights, min_followers) then return {'wait', false, false, 0} end
   applied = applied + 1
 end
@@ -276,7 +301,13 @@ end
 RENEW_LEASES = r"""
 local spider, owner = ARGV[2], ARGV[3]
 local lease_until = now() + tonumber(ARGV[4])
-if tonumber(ARGV[4]) == 0 then lease_until = 0 end
+if tonumber(ARGV[4]) == 0 then
+  lease_until = 0
+  redis.call('HDEL', sk(spider, 'nodes'), owner)  -- released: no longer a live node
+  redis.call('HDEL', sk(spider, 'node_lease'), owner)
+elseif redis.call('HEXISTS', sk(spider, 'nodes'), owner) == 1 then
+  redis.call('HSET', sk(spider, 'node_lease'), owner, tostring(lease_until))
+end
 local renewed = 0
 for _, seq in ipairs(redis.call('ZRANGE', sk(spider, 'in_flight'), 0, -1)) do
   if redis.call('HGET', sk(spider, 'owner'), seq) == owner then

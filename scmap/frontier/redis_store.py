@@ -15,20 +15,30 @@ import uuid
 from typing import Any, Iterable, Sequence
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from scmap.frontier import redis_scripts
 from scmap.frontier.ordering import CrawlRules, Decision
 from scmap.frontier.owner import owner_is_dead_here
-from scmap.frontier.store import TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, QueueEntry
+from scmap.frontier.store import TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, PickRecord, QueueEntry
 from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_redis_url
 
 logger = logging.getLogger("scmap.frontier")
 
-CONNECT_TIMEOUT_SECONDS = 10  # an unreachable host fails the open, never hangs it
+CONNECT_TIMEOUT_SECONDS = 5  # an unreachable host fails the open, never hangs it
+SOCKET_TIMEOUT_SECONDS = 30  # a hung server is an outage (scheduler), not a frozen crawl
+# redis-py retries a call whose connection broke (the claim token makes that safe); bounded, as
+# each call blocks the crawl's event loop: at most 3 attempts, well under a second of backoff.
+RETRY_ATTEMPTS, RETRY_BACKOFF_CAP_SECONDS = 2, 0.5
 DISCOVERY_BATCH = 5_000  # accounts per script call: keeps each call short for other clients
 
 
 class RedisFrontierStore:
+    # Redis unreachable, restarting (loading its data) or too slow: the scheduler pauses and
+    # retries (FRONTIER_STORE_OUTAGE_SECONDS) instead of failing the crawl.
+    transient_errors: tuple[type[BaseException], ...] = (redis.ConnectionError, redis.TimeoutError)
+
     def __init__(self, url: str, client: redis.Redis | None = None) -> None:
         install_log_masking()
         target = parse_redis_url(url)
@@ -37,7 +47,8 @@ class RedisFrontierStore:
         self._p = "{" + target.key_prefix + "}"
         self._redis = client or redis.Redis.from_url(
             target.connection_url, decode_responses=True, health_check_interval=30,
-            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS, socket_timeout=SOCKET_TIMEOUT_SECONDS,
+            retry=Retry(ExponentialBackoff(cap=RETRY_BACKOFF_CAP_SECONDS, base=0.05), RETRY_ATTEMPTS),
             **target.connection_kwargs())
         self._scripts = {
             name: self._redis.register_script(redis_scripts.script(getattr(redis_scripts, name)))
@@ -45,6 +56,7 @@ class RedisFrontierStore:
                          "MARK_SKIPPED", "MARK_FAILED", "COUNTS", "TOP_OF_QUEUE",
                          "IN_FLIGHT_ELSEWHERE", "RELEASE_PICK")}
         self._known_dead: set[str] = set()
+        self._unanswered_claims: dict[str, str] = {}  # spider -> token of a claim whose answer was lost
         self._redis.ping()  # fail at open (wrong host / password), not at the first claim
 
     def __repr__(self) -> str:
@@ -69,14 +81,25 @@ class RedisFrontierStore:
     # --- picks ---
 
     def _dead_holders(self, spider: str, owner: str) -> list[str]:
-        """Holders of in-flight picks known to be dead processes of this machine."""
-        holders = set(self._redis.hvals(self._spider_key(spider, "owner"))) - {owner}
+        """Holders of in-flight picks and nodes known to be dead processes of this machine."""
+        pipe = self._redis.pipeline(transaction=False)  # one round trip
+        pipe.hvals(self._spider_key(spider, "owner"))
+        pipe.hkeys(self._spider_key(spider, "nodes"))
+        holders, nodes = pipe.execute()
+        holders = (set(holders) | set(nodes)) - {owner}
         dead = [h for h in holders if h in self._known_dead or owner_is_dead_here(h)]
         self._known_dead.update(dead)  # a dead pid stays dead
         return dead
 
     def claim_next(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float) -> ClaimResult:
-        return self._claim(spider, owner, rules, lease_seconds, token=uuid.uuid4().hex)
+        # A claim whose answer was lost (Redis unreachable or restarted mid-call) is asked again
+        # with the same token: if it ran, its account comes back instead of a second one.
+        token = self._unanswered_claims.pop(spider, None) or uuid.uuid4().hex
+        try:
+            return self._claim(spider, owner, rules, lease_seconds, token=token)
+        except self.transient_errors:
+            self._unanswered_claims[spider] = token
+            raise
 
     def _claim(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float, token: str) -> ClaimResult:
         """One claim; redis-py retries a call whose connection broke with the same token, and
@@ -162,8 +185,38 @@ class RedisFrontierStore:
         holders, permalink_by_seq = pipe.execute()
         return sorted((int(seq), permalink_by_seq[seq], holder) for seq, holder in holders.items())
 
+    def lease_ends(self, spider: str) -> dict[str, float]:
+        """permalink -> when its lease runs out (the server's clock, epoch seconds), in flight only."""
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hgetall(self._spider_key(spider, "lease"))
+        pipe.hgetall(self._spider_key(spider, "permalink"))
+        leases, permalink_by_seq = pipe.execute()
+        return {permalink_by_seq[seq]: float(until) for seq, until in leases.items()}
+
     def visited_order(self, spider: str) -> list[str]:
         return [permalink for _, permalink, status in self.picks(spider) if status == "done"]
+
+    def spiders(self) -> list[str]:
+        return sorted(self._redis.smembers(self._key("spiders")))
+
+    def pick_records(self, spider: str) -> list[PickRecord]:
+        pipe = self._redis.pipeline(transaction=True)
+        for name in ("permalink", "status", "owner", "by", "finished_at"):
+            pipe.hgetall(self._spider_key(spider, name))
+        permalinks, statuses, holders, finishers, finished_at = pipe.execute()
+        return sorted((PickRecord(int(seq), permalink, statuses[seq], holders.get(seq) or finishers.get(seq) or None,
+                                  float(finished_at[seq]) if seq in finished_at else None)
+                       for seq, permalink in permalinks.items()), key=lambda record: record.seq)
+
+    def live_nodes(self, spider: str) -> dict[str, int]:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hgetall(self._spider_key(spider, "nodes"))
+        pipe.hgetall(self._spider_key(spider, "node_lease"))
+        pipe.time()
+        windows, leases, (seconds, micros) = pipe.execute()
+        now = seconds + micros / 1e6
+        return {owner: int(window) for owner, window in sorted(windows.items())
+                if float(leases.get(owner, 0)) >= now}
 
     def account(self, permalink: str) -> dict | None:
         pipe = self._redis.pipeline(transaction=True)

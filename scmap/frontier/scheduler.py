@@ -36,6 +36,7 @@ from twisted.python.failure import Failure
 from scmap import contract
 from scmap import signals as scmap_signals
 from scmap.frontier.ordering import CrawlRules, Decision, is_below_threshold
+from scmap.frontier.outage import StoreOutage
 from scmap.frontier.owner import make_owner
 from scmap.frontier.progress import report_progress
 from scmap.frontier.store import ClaimResult, Edge, FrontierStore
@@ -85,6 +86,10 @@ class FrontierScheduler(BaseScheduler):
         # Another spider's visit whose edges are not applied yet counts this long after its finish
         # (its spider applies them at its next claim; a spider stopped without that is not waited for).
         self.unapplied_grace_seconds = min(self.lease_seconds, 30.0)
+        # Redis unreachable mid-crawl: pause and retry this long, then stop (outage.py).
+        self.outage = StoreOutage(self.settings.getfloat("FRONTIER_STORE_OUTAGE_SECONDS", 60.0))
+        self.transient_errors: tuple[type[BaseException], ...] = ()
+        self.masked_url = ""
         self.waiting_for = 0  # > 0: waiting for that many picks of other spiders
         self.next_poll = 0.0  # time.monotonic() of the next look at the store while waiting
         self.requests: deque[Request] = deque()
@@ -116,17 +121,22 @@ class FrontierScheduler(BaseScheduler):
         connect(self._on_account_done, signal=scmap_signals.account_done)
         self._start_loop(self._tick, TICK_SECONDS)
         url = contract.store_url(spider, self.settings)
+        self.masked_url = mask_store_url(url)
         try:
             self.store = open_store(url)
+            self.transient_errors = getattr(self.store, "transient_errors", ())
+            self.store.add_discovered(contract.seed_permalinks(spider))
         except Exception as error:  # checked before the crawl (scmap.preflight); gone since
             line = unreachable_store_message(url, error)
             logger.error(line)
             self.stats.set_value(contract.CRAWL_ERROR_STAT, line)
             # Not CloseSpider from here: Scrapy 2.19 would then close a scraper it never opened.
             self.exhausted, self.close_reason = True, "frontier_unreachable"
+            if self.store is not None:
+                self.store.close()
+                self.store = None
             return
-        self.store.add_discovered(contract.seed_permalinks(spider))
-        logger.info("frontier %s: store %s, %s", spider.name, mask_store_url(url), self.rules)
+        logger.info("frontier %s: store %s, node %s, %s", spider.name, self.masked_url, self.owner, self.rules)
         self._start_loop(self._renew_leases, max(1.0, self.lease_seconds / 3))
         if self.log_interval > 0:
             self._start_loop(self._report, self.log_interval)
@@ -145,10 +155,17 @@ class FrontierScheduler(BaseScheduler):
         # The engine closed the scraper first: every item reached the pipelines, which wrote
         # their buffers on close_spider; the finishes can be recorded without asking again.
         self._settle_finishes(force=True)
-        released = self.store.release(self.spider.name, self.owner)
-        if released:
-            logger.info("frontier %s: %d unfinished accounts released for the next run", self.spider.name, released)
+        try:
+            released = self.store.release(self.spider.name, self.owner)
+            if released:
+                logger.info("frontier %s: %d unfinished accounts released for the next run",
+                            self.spider.name, released)
+        except self.transient_errors as error:  # their leases run out instead
+            self.outage.failed(error, self.masked_url)
         self._report(final=True)
+        if self.accounts and self.outage.is_down:
+            logger.warning("frontier %s: %d accounts not recorded (store unreachable); the next run"
+                           " crawls them again", self.spider.name, len(self.accounts))
         self.store.close()
         self.store = None
 
@@ -179,7 +196,14 @@ class FrontierScheduler(BaseScheduler):
             return None
         if self.waiting_for and time.monotonic() < self.next_poll:
             return None
-        claim = self._claim()
+        if not self.outage.may_call():
+            return None
+        try:
+            claim = self._claim()
+        except self.transient_errors as error:
+            self.outage.failed(error, self.masked_url)
+            return None
+        self.outage.answered()
         if claim.permalink is None:
             self.store_changed = False  # ask again after a finish or the next tick
             if claim.decision is Decision.FINISHED and not self.accounts:
@@ -198,9 +222,8 @@ class FrontierScheduler(BaseScheduler):
         except Exception:
             logger.exception("frontier %s: no request for %r; finishing it as failed",
                              self.spider.name, claim.permalink)
-            del self.accounts[claim.permalink]
-            self.store.mark_failed(self.spider.name, claim.permalink, contract.STATUS_FAILED)
-            self.store_changed = True
+            self.accounts[claim.permalink].finish = {"status": contract.STATUS_FAILED}
+            self._settle_finishes()  # recorded now, or once the store answers again
             return None
         request.meta.setdefault(contract.ACCOUNT_META_KEY, claim.permalink)
         return request
@@ -290,7 +313,7 @@ class FrontierScheduler(BaseScheduler):
 
     def _settle_finishes(self, force: bool = False) -> None:
         ready = [p for p, a in self.accounts.items() if a.finish is not None]
-        if not ready:
+        if not ready or not (force or self.outage.may_call()):
             return
         for permalink in ready:
             account = self.accounts[permalink]
@@ -298,7 +321,12 @@ class FrontierScheduler(BaseScheduler):
                 continue
             if not force and not self._persist_edges(permalink):
                 continue  # retried at the next tick; recording it now could lose its edges
-            self._write_finish(permalink, account)
+            try:
+                self._write_finish(permalink, account)
+            except self.transient_errors as error:  # kept: recorded once the store answers
+                self.outage.failed(error, self.masked_url)
+                return
+            self.outage.answered()
             del self.accounts[permalink]
             self.store_changed = True
 
@@ -341,6 +369,9 @@ class FrontierScheduler(BaseScheduler):
         self.store_changed = True
         self._give_up_on_silent_accounts()
         engine = self.crawler.engine
+        if self.outage.exceeded() and not self.closing and engine is not None and engine.spider is not None:
+            self._stop_for_outage(engine)
+            return
         if engine is None or engine.spider is None or self.requests:
             return
         request = self._next_account_request()
@@ -350,6 +381,15 @@ class FrontierScheduler(BaseScheduler):
             # Done and idle: close now rather than at the engine's next 5 s heartbeat.
             self.closing = True
             deferred_from_coro(engine.close_spider_async(reason=self.close_reason))
+
+    def _stop_for_outage(self, engine: Any) -> None:
+        """The store stayed unreachable too long: one clear line, and the spider closes; the
+        accounts in flight are crawled again by the next run (their leases run out)."""
+        line = self.outage.stop_message(self.masked_url)
+        logger.error(line)
+        self.stats.set_value(contract.CRAWL_ERROR_STAT, line)
+        self.exhausted, self.closing, self.close_reason = True, True, "frontier_unreachable"
+        deferred_from_coro(engine.close_spider_async(reason=self.close_reason))
 
     def _give_up_on_silent_accounts(self) -> None:
         """An account whose requests are all gone without an account_done would block the order
@@ -380,12 +420,18 @@ class FrontierScheduler(BaseScheduler):
         self._settle_finishes()
 
     def _renew_leases(self) -> None:
-        if self.store is not None and self.spider is not None and self.accounts:
-            self.store.renew_leases(self.spider.name, self.owner, self.lease_seconds)
+        if self.store is not None and self.spider is not None and self.accounts and self.outage.may_call():
+            try:
+                self.store.renew_leases(self.spider.name, self.owner, self.lease_seconds)
+            except self.transient_errors as error:
+                self.outage.failed(error, self.masked_url)
 
     def _report(self, final: bool = False) -> None:
         if self.store is not None and self.spider is not None and self.rules is not None:
-            report_progress(self.store, self.spider.name, self.rules, self.stats, final=final)
+            try:
+                report_progress(self.store, self.spider.name, self.rules, self.stats, final=final)
+            except self.transient_errors as error:
+                self.outage.failed(error, self.masked_url)
 
 
 def _tag_of(response: Any) -> Any:

@@ -17,7 +17,7 @@ from typing import Iterable, Iterator, Sequence
 from scmap.frontier.ordering import CrawlRules, Decision, applied_needed, contribution, decide
 from scmap.frontier.owner import owner_is_dead_here
 from scmap.frontier.store import (
-    DONE, IN_FLIGHT, SKIPPED, TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, QueueEntry)
+    DONE, IN_FLIGHT, SKIPPED, TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, PickRecord, QueueEntry)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -51,6 +51,13 @@ CREATE TABLE IF NOT EXISTS pending_edges (    -- edges of done picks not applied
     interaction TEXT NOT NULL,
     PRIMARY KEY (spider, seq, position)
 );
+CREATE TABLE IF NOT EXISTS nodes (           -- scheduler processes taking picks of a spider
+    spider TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    window_size INTEGER NOT NULL,             -- its accounts_in_flight
+    lease_until REAL NOT NULL,                -- renewed by its claims and lease renewals
+    PRIMARY KEY (spider, owner)
+);
 CREATE TABLE IF NOT EXISTS spiders (
     spider TEXT PRIMARY KEY,
     applied INTEGER NOT NULL DEFAULT 0        -- picks 1..applied count in the scores
@@ -66,6 +73,8 @@ ORDER_BY = {
 
 
 class SqliteFrontierStore:
+    transient_errors: tuple[type[BaseException], ...] = ()  # a local file: every error is real
+
     def __init__(self, path: str | os.PathLike[str], busy_timeout_seconds: float = 30.0) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,6 +129,11 @@ class SqliteFrontierStore:
         now = time.time()
         with self._transaction() as db:
             db.execute("INSERT OR IGNORE INTO spiders (spider) VALUES (?)", (spider,))
+            window = self._register_node(db, spider, owner, rules.accounts_in_flight, now, lease_seconds)
+            held = db.execute("SELECT COUNT(*) FROM claims WHERE spider = ? AND owner = ? AND status = ?",
+                              (spider, owner, IN_FLIGHT)).fetchone()[0]
+            if held >= rules.accounts_in_flight:
+                return ClaimResult(Decision.WAIT)  # this node's window is full
             reclaimed = self._reclaim(db, spider, owner, now + lease_seconds, now)
             if reclaimed is not None:
                 return reclaimed
@@ -137,7 +151,7 @@ class SqliteFrontierStore:
             next_seq = 1 + (db.execute(
                 "SELECT COALESCE(MAX(seq), 0) FROM claims WHERE spider = ?", (spider,)).fetchone()[0])
             applied = self._applied(db, spider)
-            while applied < applied_needed(next_seq, rules):
+            while applied < applied_needed(next_seq, window):
                 if not self._apply_pick(db, spider, applied + 1, rules):
                     return ClaimResult(Decision.WAIT)
                 applied += 1
@@ -155,6 +169,23 @@ class SqliteFrontierStore:
                 if not self._apply_pick(db, spider, applied + 1, rules):
                     return ClaimResult(Decision.WAIT)
                 applied += 1
+
+    @staticmethod
+    def _register_node(db: sqlite3.Connection, spider: str, owner: str, window: int, now: float,
+                       lease_seconds: float) -> int:
+        """Record `owner` as a live node of `spider`, forget dead ones (lease expired, or a dead
+        process of this machine); returns W, the sum of the live nodes' windows."""
+        db.execute("INSERT INTO nodes (spider, owner, window_size, lease_until) VALUES (?, ?, ?, ?)"
+                   " ON CONFLICT (spider, owner) DO UPDATE SET window_size = excluded.window_size,"
+                   " lease_until = excluded.lease_until", (spider, owner, window, now + lease_seconds))
+        total = 0
+        for node, node_window, lease_until in db.execute(
+                "SELECT owner, window_size, lease_until FROM nodes WHERE spider = ?", (spider,)).fetchall():
+            if node != owner and (lease_until < now or owner_is_dead_here(node)):
+                db.execute("DELETE FROM nodes WHERE spider = ? AND owner = ?", (spider, node))
+            else:
+                total += node_window
+        return total
 
     @staticmethod
     def _reclaim(db: sqlite3.Connection, spider: str, owner: str, lease_until: float,
@@ -215,12 +246,15 @@ class SqliteFrontierStore:
 
     def renew_leases(self, spider: str, owner: str, lease_seconds: float) -> int:
         with self._transaction() as db:
+            db.execute("UPDATE nodes SET lease_until = ? WHERE spider = ? AND owner = ?",
+                       (time.time() + lease_seconds, spider, owner))
             return db.execute(
                 "UPDATE claims SET lease_until = ? WHERE spider = ? AND owner = ? AND status = ?",
                 (time.time() + lease_seconds, spider, owner, IN_FLIGHT)).rowcount
 
     def release(self, spider: str, owner: str) -> int:
         with self._transaction() as db:
+            db.execute("DELETE FROM nodes WHERE spider = ? AND owner = ?", (spider, owner))
             return db.execute(
                 "UPDATE claims SET lease_until = 0 WHERE spider = ? AND owner = ? AND status = ?",
                 (spider, owner, IN_FLIGHT)).rowcount
@@ -238,7 +272,7 @@ class SqliteFrontierStore:
                          (spider, permalink, IN_FLIGHT)).fetchone()
         if row is None:
             return None
-        db.execute("UPDATE claims SET status = ?, finished_at = ?, owner = NULL, lease_until = NULL"
+        db.execute("UPDATE claims SET status = ?, finished_at = ?, lease_until = NULL"  # owner kept: who crawled it
                    " WHERE spider = ? AND seq = ?", (status, time.time(), spider, row[0]))
         return row[0]
 
@@ -326,6 +360,19 @@ class SqliteFrontierStore:
         """(seq, permalink, status) of every pick of `spider`, in hand-out order."""
         return self._db.execute(
             "SELECT seq, permalink, status FROM claims WHERE spider = ? ORDER BY seq", (spider,)).fetchall()
+
+    def spiders(self) -> list[str]:
+        return [name for (name,) in self._db.execute("SELECT spider FROM spiders ORDER BY spider")]
+
+    def pick_records(self, spider: str) -> list[PickRecord]:
+        return [PickRecord(*row) for row in self._db.execute(
+            "SELECT seq, permalink, status, owner, finished_at FROM claims WHERE spider = ? ORDER BY seq",
+            (spider,))]
+
+    def live_nodes(self, spider: str) -> dict[str, int]:
+        return dict(self._db.execute(
+            "SELECT owner, window_size FROM nodes WHERE spider = ? AND lease_until >= ? ORDER BY owner",
+            (spider, time.time())).fetchall())
 
     def account(self, permalink: str) -> dict | None:
         cursor = self._db.execute(

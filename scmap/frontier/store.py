@@ -72,7 +72,22 @@ class FrontierCounts:
         return 1 if self.visited < rules.bfs_accounts else 2
 
 
+@dataclass(frozen=True)
+class PickRecord:
+    """One pick as progress reports see it (scmap.status)."""
+
+    seq: int
+    permalink: str
+    status: str
+    holder: str | None  # in flight: who holds it; finished: who finished it
+    finished_at: float | None  # epoch seconds (the store's clock)
+
+
 class FrontierStore(Protocol):
+    # Errors that mean "the store is unreachable for now" (Redis down or restarting): the
+    # scheduler pauses and retries them (outage.py). Empty for an embedded store.
+    transient_errors: tuple[type[BaseException], ...]
+
     def add_discovered(self, permalinks: Sequence[str]) -> None:
         """Append unknown accounts to the discovery order (seeds, in the given order)."""
 
@@ -118,5 +133,14 @@ class FrontierStore(Protocol):
 
     def visited_order(self, spider: str) -> list[str]:
         """This spider's `done` picks in hand-out order."""
+
+    def spiders(self) -> list[str]:
+        """Names of the spiders that have claimed from this store."""
+
+    def pick_records(self, spider: str) -> list[PickRecord]:
+        """Every pick of `spider` in hand-out order, with its holder and finish time."""
+
+    def live_nodes(self, spider: str) -> dict[str, int]:
+        """Nodes (owners) taking `spider`'s picks whose lease has not run out -> their window."""
 
     def close(self) -> None: ...

@@ -1,12 +1,8 @@
-"""The real crawl used by the distributed e2e test and benchmark: the four spiders against a
-sandbox site, either on one machine (`python -m scmap.crawl`, SQLite frontier) or as scrapyd
-jobs on several nodes sharing a Redis frontier and one output root."""
+"""The real crawl used by the distributed e2e test: the four spiders against a sandbox site as
+scrapyd jobs on several nodes sharing a Redis frontier and one output root."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -14,12 +10,12 @@ from typing import Any, Callable, Mapping
 import pandas as pd
 import pyarrow.dataset as ds
 
-from tests.distributed.scrapyd_nodes import REPO, ScrapydNode
+from tests.distributed.scrapyd_nodes import ScrapydNode
 
 SPIDERS = ("likes", "comments", "reposts", "follows")
 FRONTIER_SCHEDULER = "scmap.frontier.scheduler.FrontierScheduler"
-# The sandbox is local: no politeness delays. Two requests per job, i.e. about two accounts
-# per spider per node, so the frontier's window of accounts in flight is shared by the nodes.
+# The sandbox is local: no politeness delays. Two requests per job keep the browsers few on a
+# 2-core test machine; the frontier settings stay at their defaults.
 FAST_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "False",
@@ -40,7 +36,6 @@ class CrawlParameters:
     bfs_accounts: int = 5
     max_accounts: int = 15
     min_followers: int = 3000
-    accounts_in_flight: int = 4  # the window for ALL nodes: larger than one node's share
 
     def spider_arguments(self) -> dict[str, str]:
         values = asdict(self)
@@ -58,40 +53,6 @@ def pick_seeds(world_dir: Path, min_followers: int, count: int = 3) -> tuple[str
 
 def site_settings(sandbox: Any) -> dict[str, str]:
     return {"SOUNDCLOUD_WEB_URL": sandbox.web_url, "SOUNDCLOUD_API_URL": sandbox.api_url}
-
-
-def single_node_command(sandbox: Any, parameters: CrawlParameters, out_dir: Path, spiders: tuple[str, ...],
-                        frontier_url: str, log_name: str) -> list[str]:
-    settings = {**FAST_SETTINGS, **site_settings(sandbox), "OUTPUT_DIR": str(out_dir / "output"),
-                "FRONTIER_URL": frontier_url, "LOG_FILE": str(out_dir / f"{log_name}.log")}
-    command = [sys.executable, "-m", "scmap.crawl", "--spiders", ",".join(spiders),
-               "--seeds", ",".join(parameters.seeds), "--limit", str(parameters.limit),
-               "--bfs-accounts", str(parameters.bfs_accounts), "--max-accounts", str(parameters.max_accounts),
-               "--min-followers", str(parameters.min_followers),
-               "--accounts-in-flight", str(parameters.accounts_in_flight)]
-    for name, value in settings.items():
-        command += ["-s", f"{name}={value}"]
-    return command
-
-
-def run_single_node(sandbox: Any, parameters: CrawlParameters, out_dir: Path,
-                    frontier_per_spider: bool = False, timeout: float = 400) -> list[subprocess.CompletedProcess]:
-    """`python -m scmap.crawl` on this machine: the four spiders in one process on one SQLite
-    frontier, or (frontier_per_spider) one process and one SQLite file per spider, all at once."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    if frontier_per_spider:
-        runs = [single_node_command(sandbox, parameters, out_dir, (spider,),
-                                    str(out_dir / f"frontier-{spider}.sqlite"), spider) for spider in SPIDERS]
-    else:
-        runs = [single_node_command(sandbox, parameters, out_dir, SPIDERS, str(out_dir / "frontier.sqlite"), "crawl")]
-    processes = [subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True) for command in runs]
-    results = []
-    for command, process in zip(runs, processes):
-        stdout, stderr = process.communicate(timeout=timeout)
-        results.append(subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
-    return results
 
 
 @dataclass
@@ -121,9 +82,3 @@ def read_edges(output_dir: Path) -> pd.DataFrame:
         return pd.DataFrame(columns=[*EDGE_IDENTITY, "src_permalink", "crawl_id"])
     table = ds.dataset(str(edges), format="parquet", partitioning="hive").to_table()
     return table.to_pandas()
-
-
-def edge_identities(edges: pd.DataFrame) -> set[tuple]:
-    """docs/architecture.md: what the analysis dedupes on (plus the interaction)."""
-    frame = edges[EDGE_IDENTITY].astype(str)
-    return set(frame.itertuples(index=False, name=None))

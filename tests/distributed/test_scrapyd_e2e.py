@@ -1,42 +1,37 @@
-"""End to end on loopback: one Redis (password), two scrapyd nodes (basic auth, max_proc 2),
-the project deployed to both with scrapyd-deploy and the scrapy.cfg targets, the four spiders
-scheduled on both against the sandbox (real Chromium), one shared output root.
+"""End to end on loopback: one Redis (password, append-only), two scrapyd nodes (basic auth,
+max_proc 2), the project deployed to both with scrapyd-deploy and the scrapy.cfg targets, the
+four spiders scheduled on both against the sandbox (real Chromium), one shared frontier and one
+shared output root, every frontier setting at its default (no window tuning).
 
-One job is frozen mid-crawl (SIGSTOP: alive, silent, like a hung machine) while holding
-accounts; the other node waits for its lease, takes them over, and the frozen job is then
-killed with cancel.json. The result must equal a single-node crawl's.
-
-The four spiders normally share discoveries and scores, so which accounts a capped crawl
-visits depends on how the spiders interleave (on one machine as on two) and on when each one
-finds its frontier empty. To compare with a single-node crawl exactly, each spider here has its
-own frontier (key prefix / SQLite file): then its picks are a function of the world alone, in
-order, however many nodes share them. Shared discoveries across spiders are tested in
-tests/frontier/test_store_contract.py and test_shared_fake_crawl.py."""
+Mid-crawl one job is frozen (SIGSTOP: alive, silent, like a hung machine) while holding
+accounts, and Redis is restarted under the running jobs. The other jobs pause through the
+restart and go on; the other node takes the frozen job's accounts after its lease; the frozen
+job is then killed with cancel.json. Both nodes take a fair share, no account is crawled twice
+(but those the frozen job held), every spider reaches max_accounts."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 import zipfile
-from collections import defaultdict
+from collections import Counter
 from datetime import datetime
 
 import pytest
 
 from analysis.read_edges import count_edges
-from scmap.frontier.ordering import CrawlRules
 from scmap.frontier.redis_store import RedisFrontierStore
-from scmap.frontier.sqlite_store import SqliteFrontierStore
 from scmap.frontier.store_url import PASSWORD_ENV
 from scmap.sandbox.runner import generate_world_dir, run_sandbox
-from tests.frontier.redis_server import run_redis_server
-from tests.distributed.sandbox_crawl import (
-    SPIDERS, CrawlParameters, edge_identities, pick_seeds, read_edges, run_single_node, schedule_everywhere)
+from tests.frontier.redis_server import start_redis_server
+from tests.distributed.sandbox_crawl import SPIDERS, CrawlParameters, pick_seeds, read_edges, schedule_everywhere
 from tests.distributed.scrapyd_nodes import copy_project, deploy, run_scrapyd_nodes, wait_for_jobs
 
 LEASE_SECONDS = 15
 VICTIM_SPIDER = "likes"
+PREFIX = "e2e"
 
 
 @pytest.fixture(scope="module")
@@ -61,28 +56,14 @@ def wait_for_victim(store: RedisFrontierStore, pid: int, timeout: float = 240) -
 
 
 @pytest.mark.timeout(600)
-def test_two_scrapyd_nodes_on_one_redis_frontier_equal_a_single_node_crawl(sandbox, tmp_path):
+def test_two_scrapyd_nodes_share_one_redis_frontier_through_a_kill_and_a_redis_restart(sandbox, tmp_path):
     site, world = sandbox
-    parameters = CrawlParameters(seeds=pick_seeds(world, min_followers=250), min_followers=250, max_accounts=10)
-
-    single = run_single_node(site, parameters, tmp_path / "single", frontier_per_spider=True)
-    assert all(run.returncode == 0 for run in single), [run.stderr[-2000:] for run in single]
-    single_edges = read_edges(tmp_path / "single" / "output")
-    reference_picks = {}
-    for spider in SPIDERS:
-        reference = SqliteFrontierStore(tmp_path / "single" / f"frontier-{spider}.sqlite")
-        reference_picks[spider] = [(p, s) for _, p, s in reference.picks(spider)]
-        assert reference.counts(spider, rules_of(parameters)).visited == parameters.max_accounts
-        reference.close()
-    assert not single_edges.empty
-
+    parameters = CrawlParameters(seeds=pick_seeds(world, min_followers=250), min_followers=250, max_accounts=12)
     shared_output = tmp_path / "shared-output"
-    with run_redis_server() as redis_url:
+    with start_redis_server(tmp_path / "redis", persistent=True) as server:
+        redis_url = server.url
         redis_password = redis_url.split("//:")[1].split("@")[0]
-        base_url = redis_url.replace(f":{redis_password}@", "")  # the password: in the nodes' environment
-
-        def frontier_url(spider: str) -> str:
-            return f"{base_url}?prefix=e2e-{spider}"
+        frontier_url = redis_url.replace(f":{redis_password}@", "") + f"?prefix={PREFIX}"  # password: in the env
         with run_scrapyd_nodes(tmp_path / "nodes", 2, max_proc=2, env={PASSWORD_ENV: redis_password}) as nodes:
             deploy(copy_project(tmp_path / "project"), {"node1": nodes[0], "node2": nodes[1]})
             for node in nodes:
@@ -92,37 +73,49 @@ def test_two_scrapyd_nodes_on_one_redis_frontier_equal_a_single_node_crawl(sandb
             jobs = schedule_everywhere(nodes, site, parameters, frontier_url, shared_output,
                                        {"FRONTIER_LEASE_SECONDS": str(LEASE_SECONDS)})
             victim = next(j for j in jobs if j.node is nodes[0] and j.spider == VICTIM_SPIDER)
-            stores = {spider: RedisFrontierStore(f"{redis_url}?prefix=e2e-{spider}") for spider in SPIDERS}
-            store = stores[VICTIM_SPIDER]
+            store = RedisFrontierStore(f"{redis_url}?prefix={PREFIX}")
             try:
                 victim_pid = wait_for_running_pid(nodes[0], victim.job)
                 held = wait_for_victim(store, victim_pid)
-                frozen_at = time.time()
+                lease_ends = {p: until for p, until in store.lease_ends(VICTIM_SPIDER).items() if p in held}
+                server.stop()  # Redis restarted under the running jobs
+                time.sleep(4)
+                assert server.start()
                 wait_for_jobs(nodes, len(jobs) - 1, timeout=420, except_jobs=frozenset({victim.job}))
                 nodes[0].post("cancel.json", {"project": "scmap", "job": victim.job, "signal": "KILL"})
                 wait_for_jobs(nodes, len(jobs), timeout=60)
-                picks = {spider: [(p, s) for _, p, s in stores[spider].picks(spider)] for spider in SPIDERS}
+                records = {spider: store.pick_records(spider) for spider in SPIDERS}
             finally:
-                for opened in stores.values():
-                    opened.close()
+                store.close()
             for job in jobs:
                 job.log = job.node.job_log(job.spider, job.job)
             scrapyd_outputs = [(node.directory / "scrapyd.out").read_text() for node in nodes]
             scrapyd_password = nodes[0].password
 
-    # The shared frontiers handed out exactly the single node's accounts, in the same order.
-    assert picks == reference_picks
-    # Every job but the frozen one closed by itself once the frontier said finished.
+    # Every job but the frozen one closed by itself once the frontier said finished, and every
+    # spider visited max_accounts accounts, each picked once.
     for job in jobs:
         if job is not victim:
             assert "Spider closed (finished)" in job.log, (job.node.name, job.spider, job.log[-2000:])
+    for spider, picks in records.items():
+        assert len({r.permalink for r in picks}) == len(picks), spider
+        assert sum(r.status == "done" for r in picks) == parameters.max_accounts, spider
+    # The restart was seen and ridden out.
+    assert any("pausing, retrying for up to 60 s" in job.log for job in jobs)
+    assert any("frontier store back after" in job.log for job in jobs)
     # The frozen job's accounts were handed out again, after its lease, by the other node.
     taker = next(j for j in jobs if j.node is nodes[1] and j.spider == VICTIM_SPIDER)
     for permalink in held:
         handed_over_at = log_time(taker.log, f"handing out {permalink} again")
-        # not before its lease ran out: renewed every third of it, so at least 2/3 of it was left
-        assert handed_over_at >= frozen_at + LEASE_SECONDS * 2 / 3 - 1  # log times are to the second
-    # Both nodes worked, each job under its own crawl id in the shared output.
+        assert handed_over_at >= lease_ends[permalink] - 1  # not before its lease ran out (log: to the second)
+    # A fair split with default settings: `comments` starts on both nodes at once (max_proc 2
+    # runs each node's likes and comments first) and neither job is frozen: each node did at
+    # least a quarter of its visits. (Which node runs more reposts / follows is scrapyd's timing.)
+    node_of_owner = {re.search(r"frontier \w+: store .*?, node (\S+),", job.log).group(1): job.node.name
+                     for job in jobs}
+    visits = Counter(node_of_owner.get(r.holder) for r in records["comments"] if r.status == "done")
+    assert min(visits["node1"], visits["node2"]) >= parameters.max_accounts / 4, visits
+    # Each job under its own crawl id in the shared output; both nodes wrote edges.
     union = read_edges(shared_output)
     crawl_ids = set(union["crawl_id"])
     assert crawl_ids <= {j.job for j in jobs}
@@ -130,21 +123,16 @@ def test_two_scrapyd_nodes_on_one_redis_frontier_equal_a_single_node_crawl(sandb
     assert any(j.job in crawl_ids for j in jobs if j.node is nodes[1])
     part_files = [path.name for path in (shared_output / "edges").rglob("part-*.parquet")]
     assert part_files and all(any(f"part-{j.job}-" in name for j in jobs) for name in part_files)
-    # The union of the nodes' edges is the single node's, as the analysis reads it (no extra step).
-    assert edge_identities(union) == edge_identities(single_edges)
-    union_counts, single_counts = count_edges(shared_output / "edges"), count_edges(tmp_path / "single" / "output" / "edges")
-    assert union_counts.unique_edges == single_counts.unique_edges
-    assert union_counts.per_interaction == single_counts.per_interaction
-    # No account's list was read to the end twice, except those the frozen job held.
-    assert set(completed_twice(union, single_edges)) <= {(VICTIM_SPIDER, p) for p in held}
+    # Edges only from picked accounts, and no account read by two jobs but those the frozen job held.
+    picked = {(spider, r.permalink) for spider, picks in records.items() for r in picks}
+    sources = union.groupby(["interaction", "src_permalink"])["crawl_id"].nunique()
+    assert set(sources.index) <= picked
+    assert {key for key, jobs_reading in sources.items() if jobs_reading > 1} <= {(VICTIM_SPIDER, p) for p in held}
+    assert count_edges(shared_output / "edges").unique_edges == len(union.drop_duplicates(
+        ["interaction", "src_id", "dst_id", "object_kind", "object_id", "created_at"]))
     # No password in any log.
     for text in [job.log for job in jobs] + scrapyd_outputs:
         assert redis_password not in text and scrapyd_password not in text
-
-
-def rules_of(parameters: CrawlParameters) -> CrawlRules:
-    return CrawlRules(bfs_accounts=parameters.bfs_accounts, max_accounts=parameters.max_accounts,
-                      min_followers=parameters.min_followers, accounts_in_flight=parameters.accounts_in_flight)
 
 
 def log_time(log: str, text: str) -> float:
@@ -160,18 +148,3 @@ def wait_for_running_pid(node, job: str, timeout: float = 120) -> int:
                 return int(running["pid"])
         time.sleep(0.3)
     raise TimeoutError(f"job {job} did not start")
-
-
-def completed_twice(union, single_edges) -> list[tuple[str, str]]:
-    """(interaction, src_permalink) whose complete edge list is in two jobs' files."""
-    full = defaultdict(set)
-    for row in single_edges.itertuples(index=False):
-        full[(row.interaction, row.src_permalink)].add((row.dst_id, row.object_id, str(row.created_at)))
-    per_job = defaultdict(set)
-    for row in union.itertuples(index=False):
-        per_job[(row.interaction, row.src_permalink, row.crawl_id)].add((row.dst_id, row.object_id, str(row.created_at)))
-    complete = defaultdict(int)
-    for (interaction, src, _), seen in per_job.items():
-        if seen >= full[(interaction, src)]:
-            complete[(interaction, src)] += 1
-    return [key for key, n in complete.items() if n > 1]

@@ -29,10 +29,10 @@ def test_no_breadth_first_phase_when_bfs_accounts_is_zero():
     assert decide(done=0, in_flight=0, rules=rules) is Decision.PHASE_2
 
 
-def test_lag_of_applied_picks_follows_accounts_in_flight():
-    assert [applied_needed(k, RULES) for k in (1, 2, 3, 4)] == [0, 0, 1, 2]
-    single = CrawlRules(accounts_in_flight=1)
-    assert [applied_needed(k, single) for k in (1, 2, 3)] == [0, 1, 2]
+def test_lag_of_applied_picks_follows_the_live_windows():
+    assert [applied_needed(k, RULES.accounts_in_flight) for k in (1, 2, 3, 4)] == [0, 0, 1, 2]
+    assert [applied_needed(k, 1) for k in (1, 2, 3)] == [0, 1, 2]
+    assert [applied_needed(k, 2 + 3) for k in (5, 6, 9)] == [0, 1, 4]  # two nodes: windows add up
 
 
 def test_follower_threshold_and_unknown_counts():

@@ -22,7 +22,7 @@ def test_a_spider_with_an_empty_frontier_waits_for_accounts_another_spider_disco
     missing = world["missing"][0]  # B's only own seed: answers 404, nothing to crawl after it
     url = frontier_store_url("shared")
     slow = write_config(tmp_path, world, {"seeds": "u1,u2,u3", "bfs_accounts": 5, "max_accounts": 12,
-                                          "accounts_in_flight": 2, "page_delay": 0.15},
+                                          "accounts_in_flight": 2, "page_delay": 0.5},  # outlasts B's start under load
                         name="likes", spiders=["likes_like"], store=url, settings=FAST_POLL)
     fast = write_config(tmp_path, world, {"seeds": missing, "bfs_accounts": 5, "max_accounts": 1000,
                                           "accounts_in_flight": 4},

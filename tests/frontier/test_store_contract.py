@@ -72,7 +72,9 @@ def test_a_remote_holders_pick_is_handed_out_after_its_lease_runs_out(frontier_s
     rules = CrawlRules(bfs_accounts=10, max_accounts=10, accounts_in_flight=1)
     frontier_store.add_discovered(["s1", "s2"])
     assert frontier_store.claim_next(SPIDER, "other-machine:42:gone", rules, 1.0).permalink == "s1"
-    assert frontier_store.claim_next(SPIDER, ME, rules, 60).decision is Decision.WAIT
+    assert frontier_store.claim_next(SPIDER, ME, rules, 60).permalink == "s2"  # its own window
+    assert frontier_store.mark_done(SPIDER, "s2", [], None, None)
+    assert frontier_store.claim_next(SPIDER, ME, rules, 60).decision is Decision.WAIT  # s1's lease is live
     time.sleep(1.3)
     again = frontier_store.claim_next(SPIDER, ME, rules, 60)
     assert (again.permalink, again.seq, again.reclaimed) == ("s1", 1, True)

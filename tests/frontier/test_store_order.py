@@ -197,7 +197,9 @@ def test_a_live_holder_keeps_its_picks_until_its_lease_expires(store):
     store.add_discovered(["s1", "s2"])
     remote = "another-host:1:alive"
     assert store.claim_next(SPIDER, remote, rules, 600).permalink == "s1"
-    assert store.claim_next(SPIDER, ME, rules, 60).decision is Decision.WAIT
+    assert store.claim_next(SPIDER, ME, rules, 60).permalink == "s2"  # a new node takes work at once
+    assert store.mark_done(SPIDER, "s2", [], None, None)
+    assert store.claim_next(SPIDER, ME, rules, 60).decision is Decision.WAIT  # s1 is live, not its
     store.renew_leases(SPIDER, remote, -1)  # its lease ran out
     assert store.claim_next(SPIDER, ME, rules, 60).reclaimed
 

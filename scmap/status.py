@@ -1,0 +1,148 @@
+"""`python -m scmap.status [--frontier URL]`: where the whole crawl stands, read from the
+frontier store (SQLite file or Redis), whatever node or process is crawling.
+
+Per spider: phase, visited / skipped / not found / failed, in flight, queue size, top of the
+queue, rate over the last minutes and an estimate of the time left; per node (a scheduler
+process, `host:pid`): its window, accounts in flight and visits. Read-only: it changes nothing.
+The crawl rules are not stored, so the caps come from the settings (or the options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from dataclasses import dataclass
+from typing import Sequence, TextIO
+
+from scmap import contract
+from scmap import settings as project_settings
+from scmap.frontier.ordering import CrawlRules
+from scmap.frontier.store import DONE, IN_FLIGHT, FrontierStore, PickRecord
+from scmap.frontier.store_url import is_redis_url, mask_store_url, open_store, unreachable_store_message
+
+TOP_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Rate:
+    lists_per_minute: float  # finished picks, whatever their status
+    visits_per_minute: float  # picks finished `done`
+    minutes: float  # the span measured
+
+
+def node_name(owner: str | None) -> str:
+    """`host:pid:random` -> `host:pid` (a node as a user sees it)."""
+    if not owner:
+        return "?"
+    return ":".join(owner.split(":")[:2])
+
+
+def recent_rate(records: Sequence[PickRecord], now: float, window_minutes: float) -> Rate | None:
+    """Finishes within the last `window_minutes` (or since the first finish, if later)."""
+    finished = sorted(r.finished_at for r in records if r.finished_at is not None)
+    if len(finished) < 2:
+        return None
+    start = max(finished[0], now - 60 * window_minutes)
+    minutes = (now - start) / 60
+    if minutes <= 0:
+        return None
+    recent = [r for r in records if r.finished_at is not None and r.finished_at >= start]
+    return Rate(len(recent) / minutes, sum(r.status == DONE for r in recent) / minutes, minutes)
+
+
+def time_left(visited: int, rules: CrawlRules, rate: Rate | None) -> str:
+    if visited >= rules.max_accounts:
+        return "done"
+    if rate is None or rate.visits_per_minute <= 0:
+        return "unknown (no recent visits)"
+    minutes = (rules.max_accounts - visited) / rate.visits_per_minute
+    hours, rest = divmod(int(round(minutes)), 60)
+    return f"about {hours} h {rest:02d} min" if hours else f"about {rest} min"
+
+
+def spider_report(store: FrontierStore, spider: str, rules: CrawlRules, now: float,
+                  window_minutes: float) -> list[str]:
+    counts = store.counts(spider, rules)
+    phase = counts.phase(rules)
+    records = store.pick_records(spider)
+    rate = recent_rate(records, now, window_minutes)
+    top = store.top_of_queue(spider, rules, TOP_SHOWN)
+    lines = [
+        f"{spider}: phase {phase} ({'breadth-first' if phase == 1 else 'by score'}),"
+        f" visited {counts.visited}/{rules.max_accounts} (phase 2 after {rules.bfs_accounts}),"
+        f" skipped {counts.skipped}, not found {counts.not_found}, failed {counts.failed},"
+        f" in flight {counts.in_flight}, queue {counts.frontier_size} of {counts.discovered} discovered"
+        f" ({counts.below_threshold} under {rules.min_followers} followers)",
+        "  rate: " + ("-" if rate is None else
+                      f"{rate.lists_per_minute:.1f} lists/min, {rate.visits_per_minute:.1f} visits/min"
+                      f" over the last {rate.minutes:.1f} min")
+        + f"; time left: {time_left(counts.visited, rules, rate)}",
+    ]
+    windows = {node_name(owner): window for owner, window in store.live_nodes(spider).items()}
+    visits = Counter(node_name(r.holder) for r in records if r.status == DONE)
+    in_flight = Counter(node_name(r.holder) for r in records if r.status == IN_FLIGHT)
+    for node in sorted(set(windows) | set(visits) | set(in_flight)):
+        state = f"window {windows[node]}" if node in windows else "gone"
+        lines.append(f"  node {node}: {state}, in flight {in_flight[node]}, visited {visits[node]}")
+    shown = ", ".join(f"{e.permalink} ({e.score:g})" if phase == 2 else e.permalink for e in top)
+    lines.append(f"  next: {shown or '-'}")
+    return lines
+
+
+def report(store: FrontierStore, rules: CrawlRules, spiders: Sequence[str] | None = None,
+           window_minutes: float = 10.0, now: float | None = None) -> list[str]:
+    names = list(spiders or store.spiders())
+    if not names:
+        return ["no spider has claimed from this frontier yet"]
+    now = time.time() if now is None else now
+    lines: list[str] = []
+    for name in names:
+        lines += spider_report(store, name, rules, now, window_minutes)
+    return lines
+
+
+def default_frontier_url() -> str:
+    return contract.store_url(None, None)  # FRONTIER_URL, else <OUTPUT_DIR>/frontier.sqlite
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scmap.status", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--frontier", default=None,
+                        help="store URL (default: FRONTIER_URL, else <OUTPUT_DIR>/frontier.sqlite)")
+    parser.add_argument("--spider", action="append", help="only this spider (repeatable)")
+    parser.add_argument("--max-accounts", type=int, default=project_settings.FRONTIER_MAX_ACCOUNTS)
+    parser.add_argument("--bfs-accounts", type=int, default=project_settings.FRONTIER_BFS_ACCOUNTS)
+    parser.add_argument("--min-followers", type=int, default=project_settings.FRONTIER_MIN_FOLLOWERS)
+    parser.add_argument("--rate-minutes", type=float, default=10.0, help="rate over the last N minutes (10)")
+    options = parser.parse_args(argv)
+    url = options.frontier or default_frontier_url()
+    if not is_redis_url(url) and not _sqlite_exists(url):
+        print(f"scmap: error: no frontier at {url}: crawl first, or pass --frontier URL", file=sys.stderr)
+        return 2
+    try:
+        rules = CrawlRules(bfs_accounts=options.bfs_accounts, max_accounts=options.max_accounts,
+                           min_followers=options.min_followers)
+        store = open_store(url)
+    except Exception as error:  # noqa: BLE001 - one line, never a traceback
+        print(f"scmap: error: {unreachable_store_message(url, error)}", file=sys.stderr)
+        return 2
+    try:
+        print(f"frontier {mask_store_url(url)}", file=out)
+        for line in report(store, rules, options.spider, options.rate_minutes):
+            print(line, file=out)
+    finally:
+        store.close()
+    return 0
+
+
+def _sqlite_exists(url: str) -> bool:
+    path = url[len("sqlite://"):] if url.startswith("sqlite:///") else url.removeprefix("sqlite:")
+    return Path(path).is_file()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

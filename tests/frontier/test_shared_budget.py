@@ -1,0 +1,73 @@
+"""The crawl-wide request budget in Redis (scmap/frontier/shared_budget.py) on a real
+redis-server: two "nodes" (two budgets on one URL) share one rate and one pause; a budget of
+another crawl (prefix) is independent; Redis gone -> the node paces itself."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+
+from scmap.frontier.shared_budget import SharedRequestBudget
+from tests.frontier.redis_server import start_redis_server
+
+RATE = 20.0  # per second, no jitter: slots 50 ms apart
+
+
+def budgets(url: str, count: int) -> list[SharedRequestBudget]:
+    return [SharedRequestBudget(url, rate=RATE, jitter=0.0) for _ in range(count)]
+
+
+async def take_turns(nodes: list[SharedRequestBudget], per_node: int) -> float:
+    """Every node acquires `per_node` times, all at once; the wall time it took."""
+    start = time.monotonic()
+
+    async def node_loop(budget: SharedRequestBudget) -> None:
+        for _ in range(per_node):
+            await budget.acquire()
+
+    await asyncio.gather(*(node_loop(budget) for budget in nodes))
+    return time.monotonic() - start
+
+
+def test_two_nodes_share_one_rate_and_one_pause(redis_url):
+    url = f"{redis_url}?prefix=budget-{uuid.uuid4().hex[:8]}"
+
+    async def scenario() -> None:
+        nodes = budgets(url, 2)
+        other_crawl = budgets(f"{redis_url}?prefix=budget-other-{uuid.uuid4().hex[:8]}", 1)
+        try:
+            elapsed = await take_turns(nodes, 10)  # 20 slots crawl-wide: 19 gaps of 50 ms
+            assert elapsed >= 19 / RATE * 0.9, elapsed
+            assert elapsed < 19 / RATE + 0.6, elapsed
+            alone = await take_turns(other_crawl, 1)  # another prefix: its own budget, no wait
+            assert alone < 0.2
+            await nodes[0].pause(0.6, "429 on node 0")
+            assert await nodes[1].paused_for() > 0.4  # node 1 sees node 0's pause
+            start = time.monotonic()
+            await nodes[1].acquire()
+            assert time.monotonic() - start >= 0.5
+        finally:
+            for budget in nodes + other_crawl:
+                await budget.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.timeout(60)
+def test_a_node_paces_itself_while_redis_is_away(tmp_path):
+    async def scenario(server) -> None:
+        node = SharedRequestBudget(server.url + "?prefix=away", rate=RATE, jitter=0.0)
+        try:
+            await node.acquire()
+            server.stop()
+            elapsed = await take_turns([node], 5)  # 5 local slots: 4 gaps at least
+            assert node.stats.fallbacks == 5
+            assert elapsed >= 4 / RATE * 0.9
+        finally:
+            await node.close()
+
+    with start_redis_server(tmp_path / "redis") as server:
+        asyncio.run(scenario(server))

@@ -1,0 +1,70 @@
+"""`python -m scmap.status`: the whole crawl's progress read from the frontier (both stores)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import time
+
+from scmap import status
+from scmap.frontier.ordering import CrawlRules
+from scmap.frontier.store import Edge
+from tests.frontier.fake_crawl import REPO_ROOT
+
+RULES = CrawlRules(bfs_accounts=10, max_accounts=20, min_followers=0, accounts_in_flight=2)
+NODE_A, NODE_B = "host-a:11:x", "host-b:22:y"
+
+
+def a_crawl_under_way(store) -> None:
+    """Node A visits s1 and s2 and holds s5; node B visits s3, fails s4, holds s6."""
+    store.add_discovered([f"s{i}" for i in range(1, 9)])
+    for owner, permalink in ((NODE_A, "s1"), (NODE_A, "s2"), (NODE_B, "s3"), (NODE_B, "s4")):
+        assert store.claim_next("likes", owner, RULES, 600).permalink == permalink
+    assert store.mark_done("likes", "s1", [Edge("s8", "likes", "e1")], None, 1000)
+    assert store.mark_done("likes", "s2", [Edge("s8", "follows", "e2")], None, 1000)
+    assert store.mark_done("likes", "s3", [], None, 1000)
+    assert store.mark_failed("likes", "s4", "failed")
+    assert store.claim_next("likes", NODE_A, RULES, 600).permalink is not None
+    assert store.claim_next("likes", NODE_B, RULES, 600).permalink is not None
+
+
+def test_the_report_shows_phase_counts_nodes_rate_and_time_left(frontier_store):
+    a_crawl_under_way(frontier_store)
+    lines = status.report(frontier_store, RULES, now=time.time() + 30, window_minutes=10)
+    text = "\n".join(lines)
+    assert lines[0].startswith("likes: phase 1 (breadth-first), visited 3/20")
+    assert "failed 1" in lines[0] and "in flight 2" in lines[0]
+    assert "  node host-a:11: window 2, in flight 1, visited 2" in lines
+    assert "  node host-b:22: window 2, in flight 1, visited 1" in lines
+    # 4 picks finished within the last ~30 s: ~8 lists/min, 3 of them visits; 3 visits to go.
+    assert "lists/min" in lines[1] and "time left: about" in lines[1], text
+    assert lines[-1] == "  next: s7, s8"
+
+
+def test_a_node_whose_lease_ran_out_is_shown_gone(frontier_store):
+    frontier_store.add_discovered(["s1", "s2"])
+    frontier_store.claim_next("likes", "host-c:33:z", RULES, 0.5)
+    time.sleep(0.8)
+    assert "  node host-c:33: gone, in flight 1, visited 0" in status.report(frontier_store, RULES)
+
+
+def test_the_command_reads_either_store(frontier_store, frontier_store_url):
+    a_crawl_under_way(frontier_store)
+    out = io.StringIO()
+    url = frontier_store_url("frontier")
+    assert status.main(["--frontier", url, "--max-accounts", "20", "--bfs-accounts", "10", "--min-followers", "0"],
+                       out=out) == 0
+    assert "likes: phase 1 (breadth-first), visited 3/20" in out.getvalue()
+    assert ":***@" in out.getvalue() or "redis" not in url  # a Redis password is masked
+    result = subprocess.run([sys.executable, "-m", "scmap.status", "--frontier", url], cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "node host-a:11" in result.stdout, result.stderr
+
+
+def test_no_frontier_is_one_line_and_exit_2(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "scmap.status", "--frontier", str(tmp_path / "none.sqlite")],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"scmap: error: no frontier at {tmp_path / 'none.sqlite'}: crawl first, or pass --frontier URL"]
