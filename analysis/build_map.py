@@ -32,6 +32,14 @@ from analysis.read_edges import collect_edge_labels, count_edges
 from analysis.report import summary_lines, write_report
 from analysis.static_plots import plot_map, plot_pca
 from analysis.tsne import embed_with_tsne, gradient_method, usable_perplexity
+# --- issue 14: time windows / slices, generations, graph export (logic in their own modules) ---
+from analysis.generations import emergence_from_edges, generation_of, plot_generations
+from analysis.graph_export import export_graph, graph_edges, parse_formats
+from analysis.interaction_matrix import row_totals
+from analysis.sliced_map import SliceOptions, build_sliced_map
+from analysis.sliced_map import summary_lines as slice_summary_lines
+from analysis.time_slices import ALIGNMENTS, FOLLOWS_IN_SLICES, PERIODS, parse_date, window_filter
+# --- end issue 14 ---
 
 log = logging.getLogger("analysis")
 NEIGHBOURS_SHOWN = 8
@@ -54,6 +62,12 @@ class MapOptions:
     profile_url: str = "https://soundcloud.com/"
     jobs: int | None = None
     tsne_gradient: str = "auto"
+    # --- issue 14 ---
+    slicing: SliceOptions = field(default_factory=SliceOptions)  # since / until / follows used without --slices too
+    slices: bool = False
+    generations: bool = True
+    export: list[str] = field(default_factory=list)
+    # --- end issue 14 ---
 
 
 def _step(matrix: InteractionMatrix, name: str) -> dict:
@@ -68,11 +82,18 @@ def _require_rows(matrix: InteractionMatrix, after: str) -> None:
 
 def build_map(options: MapOptions) -> dict:
     """Run every stage; returns the report (also written to ``out/report.json``)."""
+    # --- issue 14 ---
+    if options.slices:
+        return build_sliced_map(options, options.slicing, options.export)
+    window = None
+    if options.slicing.since is not None or options.slicing.until is not None:
+        window = window_filter(options.slicing.since, options.slicing.until, options.slicing.follows)
+    # --- end issue 14 ---
     timer = StageTimer()
     steps = []
 
     with timer.stage("read edges"):
-        edge_counts = count_edges(options.edges)
+        edge_counts = count_edges(options.edges, row_filter=window)  # issue 14: window
     if edge_counts.unique_edges == 0:
         raise MapBuildError(f"edge dataset {options.edges} holds no edges with account ids")
 
@@ -87,6 +108,7 @@ def build_map(options: MapOptions) -> dict:
         matrix = drop_dominated(matrix, options.max_share)
         steps.append(_step(matrix, f"largest share <= {options.max_share:g}"))
         _require_rows(matrix, f"--max-share {options.max_share:g}")
+        totals = row_totals(matrix)  # issue 14: graph export weights = share x total
         if options.normalize:
             shares = reduced_input = normalize_rows(matrix, in_place=True)
         else:  # --no-normalize, for comparison only: raw scores into PCA
@@ -138,6 +160,16 @@ def build_map(options: MapOptions) -> dict:
         coords["pca_x"], coords["pca_y"] = pca_xy[:, 0], pca_xy[:, 1]
         coords["cluster"] = clusters
         coords["cluster_label"] = [cluster_labels.get(c) for c in clusters]
+        # --- issue 14 ---
+        if options.generations:
+            coords = coords.join(emergence_from_edges(options.edges, ids).set_index("id"), on="id")
+            coords["generation"] = generation_of(coords["emerged_at"])
+            plot_generations(options.out / "generations.png", map_xy, coords["emerged_at"])
+        exported = []
+        if options.export:
+            exported = export_graph(options.out, "graph", coords,
+                                    graph_edges(shares.scores, shares.row_ids, shares.column_ids, totals), options.export)
+        # --- end issue 14 ---
         write_coords(options.out / "coords.parquet", coords)
         explained = pca.explained_variance_ratio
         plot_pca(options.out / "pca.png", pca_xy, names, followers, (explained[0], explained[1]))
@@ -165,6 +197,16 @@ def build_map(options: MapOptions) -> dict:
         "outputs": {name: str(options.out / name) for name in
                     ("coords.parquet", "pca.png", "map.png", "map.html", "report.json")},
     }
+    # --- issue 14 ---
+    report["window"] = {"since": None if options.slicing.since is None else options.slicing.since.isoformat(),
+                        "until": None if options.slicing.until is None else options.slicing.until.isoformat(),
+                        "follows": options.slicing.follows} if window is not None else None
+    if options.generations:
+        report["generations"] = {"emerged_from": coords["emerged_from"].value_counts(dropna=False).rename(
+            lambda v: "none" if pd.isna(v) else v).to_dict()}
+        report["outputs"]["generations.png"] = str(options.out / "generations.png")
+    report["outputs"].update({path.name: str(path) for path in exported})
+    # --- end issue 14 ---
     report["timings_seconds"]["total"] = round(timer.total(), 3)
     write_report(options.out / "report.json", report)
     return report
@@ -226,6 +268,21 @@ def parse_args(argv: list[str] | None) -> MapOptions:
                         help="t-SNE gradient: FFT (FIt-SNE) or Barnes-Hut; auto = FFT from 10,000 points")
     parser.add_argument("--jobs", type=int, help="threads for t-SNE (default: all cores from 10,000 points, else 1)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    # --- issue 14 ---
+    parser.add_argument("--since", help="map only interactions on or after this date (UTC, e.g. 2021-06-01)")
+    parser.add_argument("--until", help="map only interactions before this date (UTC)")
+    parser.add_argument("--slices", choices=PERIODS,
+                        help="one map per calendar year or quarter, aligned (coords.parquet gets a slice column)")
+    parser.add_argument("--follows-in-slices", choices=FOLLOWS_IN_SLICES, default="exclude",
+                        help="follows have no date: exclude them from windows and slices (default), or count "
+                             "every follow in every window")
+    parser.add_argument("--slice-alignment", choices=ALIGNMENTS, default="init",
+                        help="init: each slice starts from the previous map (default); procrustes: independent maps "
+                             "rotated/scaled onto the previous; none: independent maps")
+    parser.add_argument("--generations", action=argparse.BooleanOptionalAction, default=True,
+                        help="date each account's emergence and colour generations.png by it (default on)")
+    parser.add_argument("--export", default="", help="also write the account graph: gexf, graphml or gexf,graphml")
+    # --- end issue 14 ---
     args = parser.parse_args(argv)
     if not 0 < args.max_share <= 1:
         parser.error("--max-share must be in (0, 1]")
@@ -240,7 +297,21 @@ def parse_args(argv: list[str] | None) -> MapOptions:
         max_share=args.max_share, normalize=args.normalize, pca_components=args.pca_components,
         perplexity=args.perplexity, seed=args.seed, clusters=args.clusters, truth=args.truth,
         profile_url=args.profile_url, jobs=args.jobs,
-        tsne_gradient=args.tsne_gradient)
+        tsne_gradient=args.tsne_gradient,
+        # --- issue 14 ---
+        slicing=_slicing(args), slices=args.slices is not None, generations=args.generations,
+        export=parse_formats(args.export) if args.export else [])
+
+
+def _slicing(args: argparse.Namespace) -> SliceOptions:
+    """Issue 14: --since / --until / --slices / --follows-in-slices / --slice-alignment."""
+    since = parse_date(args.since, "--since") if args.since else None
+    until = parse_date(args.until, "--until") if args.until else None
+    if since is not None and until is not None and since >= until:
+        raise MapBuildError("--since must be before --until")
+    return SliceOptions(period=args.slices or "year", since=since, until=until, follows=args.follows_in_slices,
+                        alignment=args.slice_alignment)
+    # --- end issue 14 ---
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -253,6 +324,10 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         print("build_map: error: out of memory", file=sys.stderr)
         return 3
+    if "slices" in report:  # issue 14
+        print("\n".join(slice_summary_lines(report)))
+        print(f"map: {report['outputs']['coords.parquet']}")
+        return 0
     for line in summary_lines(report):
         print(line)
     print(f"map: {report['outputs']['map.html']}")

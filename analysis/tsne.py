@@ -14,6 +14,7 @@ import logging
 
 import numpy as np
 from openTSNE import TSNE
+from openTSNE.initialization import rescale
 
 FFT_FROM_POINTS = 10_000
 logging.getLogger("openTSNE").setLevel(logging.WARNING)
@@ -31,15 +32,16 @@ def gradient_method(n_points: int, requested: str = "auto") -> str:
 
 
 def embed_with_tsne(points: np.ndarray, perplexity: float, seed: int, n_jobs: int | None = None,
-                    method: str = "auto") -> np.ndarray:
-    """2-D t-SNE embedding, PCA-initialised (keeps the global layout stable) and seeded."""
+                    method: str = "auto", initialization: np.ndarray | None = None) -> np.ndarray:
+    """2-D t-SNE embedding, PCA-initialised (keeps the global layout stable) and seeded.
+    ``initialization``: start positions instead (aligned time slices), rescaled as openTSNE wants."""
     n_points = len(points)
     if n_jobs is None:
         n_jobs = -1 if n_points >= FFT_FROM_POINTS else 1
     tsne = TSNE(
         n_components=2,
         perplexity=usable_perplexity(perplexity, n_points),
-        initialization="pca",
+        initialization="pca" if initialization is None else rescale(np.asarray(initialization, dtype=np.float64)),
         negative_gradient_method=gradient_method(n_points, method),
         random_state=seed,
         n_jobs=n_jobs,
