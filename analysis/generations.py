@@ -92,7 +92,7 @@ def plot_generations(path: Path, xy: np.ndarray, emerged_at: pd.Series, title: s
     import matplotlib.pyplot as plt
 
     stamps = pd.to_datetime(pd.Series(emerged_at).reset_index(drop=True), utc=True)
-    years = (stamps.dt.year + (stamps.dt.dayofyear - 1) / 365.25).to_numpy(dtype=float, na_value=np.nan)
+    years = (stamps.dt.year + (stamps.dt.day_of_year - 1) / 365.25).to_numpy(dtype=float, na_value=np.nan)
     figure, axes = plt.subplots(figsize=(9, 8), dpi=110)
     dated = ~np.isnan(years)
     size = float(np.clip(4000 / max(len(xy), 1), 0.5, 14))
