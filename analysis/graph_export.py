@@ -57,9 +57,10 @@ def graph_edges(shares: sp.csr_matrix, row_ids: np.ndarray, column_ids: np.ndarr
     if row_totals is None:
         weight, share = values, values / sums[coo.row]
     else:
-        weight, share = values * np.asarray(row_totals, np.float64)[coo.row], values
+        # share x total is the score up to rounding: round it back (scores are sums of small weights)
+        weight, share = np.round(values * np.asarray(row_totals, np.float64)[coo.row], 6), values
     source, target = row_ids[coo.row], column_ids[coo.col]
-    keep = np.isin(target, row_ids) & (source != target) & (weight >= min_score - 1e-9)
+    keep = np.isin(target, row_ids) & (source != target) & (weight >= min_score)
     edges = pd.DataFrame({"source": source[keep], "target": target[keep], "weight": weight[keep], "share": share[keep]})
     edges = edges.sort_values(["source", "weight", "target"], ascending=[True, False, True], kind="stable")
     edges = edges[edges.groupby("source", sort=False).cumcount() < max_per_account]
