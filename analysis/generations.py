@@ -99,7 +99,7 @@ def plot_generations(path: Path, xy: np.ndarray, emerged_at: pd.Series, title: s
     axes.scatter(xy[~dated, 0], xy[~dated, 1], s=size, c="#c8c8c8", linewidths=0, label="no date")
     if dated.any():
         points = axes.scatter(xy[dated, 0], xy[dated, 1], s=size, c=years[dated], cmap="viridis", linewidths=0)
-        figure.colorbar(points, ax=axes, label=f"emerged (15 % quantile of track dates)")
+        figure.colorbar(points, ax=axes, label="emerged (15 % quantile of its tracks' dates)")
     axes.set_title(title or "accounts by generation")
     axes.set_xticks([])
     axes.set_yticks([])

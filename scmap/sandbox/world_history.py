@@ -245,8 +245,11 @@ def _assemble(base: World, rng, rnd, names, c, final_group, emerged_at, populari
     uid = base.users["id"].to_numpy()
     T = len(t_owner)
     kind_codes = ("comments", "follows", "likes", "reposts")
-    followers = np.maximum(np.round(popularity * 900).astype(np.int64), np.bincount(c["dst"][c["type"] == 1], minlength=N))
-    followers[rng.random(N) < 0.1] = rng.integers(20, FOLLOWER_THRESHOLD, 1)  # some under the crawl's threshold
+    followed_by = np.bincount(c["dst"][c["type"] == 1], minlength=N)
+    followers = np.round(popularity * 900).astype(np.int64)
+    low = rng.random(N) < 0.1  # some under the crawler's threshold (they are then not crawled)
+    followers[low] = rng.integers(20, FOLLOWER_THRESHOLD, low.sum())
+    followers = np.maximum(followers, followed_by)  # the count covers the followers in the world
     final_scene = [names[g] for g in final_group]
     users = base.users.copy()
     users["followers_count"] = followers

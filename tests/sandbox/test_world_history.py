@@ -111,3 +111,10 @@ def test_cli_history_flag_writes_the_world_and_its_truth(tmp_path) -> None:
     too_small = subprocess.run([sys.executable, "-m", "scmap.sandbox", "world", "--history", "--accounts", "50",
                                 "--out", str(tmp_path / "x")], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert too_small.returncode == 2 and "at least 100" in too_small.stderr
+
+
+def test_followers_cover_the_world_and_some_accounts_are_under_the_threshold(history) -> None:
+    users, inter = history.world.users.set_index("id"), history.world.interactions
+    followed_by = inter[inter["interaction"] == "follows"].groupby("dst_id").size()
+    assert (users["followers_count"].reindex(followed_by.index) >= followed_by).all()
+    assert 0.03 < (users["followers_count"] < 250).mean() < 0.2
