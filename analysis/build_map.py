@@ -26,7 +26,7 @@ from analysis.interaction_matrix import (DEFAULT_WEIGHTS, InteractionMatrix, bui
 from analysis.neighbours import strongest_neighbours
 from analysis.pca import reduce_with_pca
 from analysis.progress import StageTimer
-from analysis.quality import load_scene_sets, map_quality
+from analysis.quality import map_quality
 from analysis.read_accounts import collect_account_labels
 from analysis.read_edges import collect_edge_labels, count_edges
 from analysis.report import summary_lines, write_report
@@ -36,7 +36,7 @@ from analysis.tsne import embed_with_tsne, gradient_method, usable_perplexity
 from analysis.generations import emergence_from_edges, generation_of, plot_generations
 from analysis.graph_export import export_graph, graph_edges, parse_formats
 from analysis.interaction_matrix import row_totals
-from analysis.sliced_map import SliceOptions, build_sliced_map
+from analysis.sliced_map import SliceOptions, build_sliced_map, scene_sets_for_window
 from analysis.sliced_map import summary_lines as slice_summary_lines
 from analysis.time_slices import ALIGNMENTS, FOLLOWS_IN_SLICES, PERIODS, parse_date, window_filter
 # --- end issue 14 ---
@@ -151,7 +151,9 @@ def build_map(options: MapOptions) -> dict:
     quality = None
     if options.truth is not None:
         with timer.stage("quality"):
-            quality = map_quality(ids, map_xy, pca_xy, pca.coordinates, load_scene_sets(options.truth), options.seed)
+            # issue 14: a per-year truth table gives the window's year
+            truth = scene_sets_for_window(options.truth, options.slicing.since, options.slicing.until)
+            quality = map_quality(ids, map_xy, pca_xy, pca.coordinates, truth, options.seed)
 
     with timer.stage("write outputs"):
         options.out.mkdir(parents=True, exist_ok=True)

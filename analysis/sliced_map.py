@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from analysis.account_labels import LabelCollector
 from analysis.clusters import UNCLUSTERED, centrality_within_cluster, find_neighbourhoods, name_clusters
@@ -32,12 +34,13 @@ from analysis.interaction_matrix import (InteractionMatrix, build_score_matrix, 
                                          normalize_rows, row_totals)
 from analysis.pca import reduce_with_pca
 from analysis.progress import StageTimer
-from analysis.quality import map_quality, scene_sets_from_table
+from analysis.quality import load_scene_sets, map_quality, scene_sets_from_table
 from analysis.read_accounts import collect_account_labels
 from analysis.read_edges import collect_edge_labels, count_edges, open_edges
 from analysis.report import write_report
 from analysis.time_slices import (SliceEmbedding, Window, clip_windows, dated_range, embed_slices,
-                                  median_displacement, slice_windows, truth_by_slice, window_filter)
+                                  median_displacement, slice_windows, truth_by_slice, truth_for_window,
+                                  window_filter)
 from analysis.tsne import embed_with_tsne
 
 log = logging.getLogger("analysis")
@@ -227,6 +230,18 @@ def summary_lines(report: dict) -> list[str]:
                      f" (chance {quality['chance_neighbour_scene_agreement']:.3f})")
         lines.append(line)
     return lines
+
+
+def scene_sets_for_window(truth: Path, since: pd.Timestamp | None, until: pd.Timestamp | None) -> pd.Series:
+    """--truth for one map: a per-year table (``year`` column) gives each account its latest year
+    inside the window; any other table is read as usual."""
+    try:
+        columns = pq.read_schema(truth).names
+    except (pa.ArrowException, OSError):
+        columns = []  # load_scene_sets says what is wrong with the file
+    if "year" not in columns:
+        return load_scene_sets(truth)
+    return scene_sets_from_table(truth_for_window(_read_truth(truth), since, until))
 
 
 def _read_truth(path: Path) -> pd.DataFrame:

@@ -198,6 +198,21 @@ def embed_slices(slices: list[SliceEmbedding], embed: Callable[[np.ndarray, np.n
     return slices
 
 
+def truth_for_window(table: pd.DataFrame, since: pd.Timestamp | None, until: pd.Timestamp | None) -> pd.DataFrame:
+    """For a per-year truth table (``year`` column): each account's row of the latest year inside
+    [since, until) (every year when open); other tables are returned as they are."""
+    if "year" not in table:
+        return table
+    years = table["year"].astype(int)
+    keep = np.ones(len(table), bool)
+    if since is not None:
+        keep &= years >= since.year
+    if until is not None:
+        keep &= years <= (until - pd.Timedelta(microseconds=1)).year
+    chosen = table[keep]
+    return chosen.loc[chosen["year"].astype(int).groupby(chosen["id"].to_numpy()).idxmax().to_numpy()]
+
+
 def truth_by_slice(table: pd.DataFrame) -> Callable[[str], pd.DataFrame]:
     """For a truth table with a ``slice`` (label) or ``year`` column: label -> that slice's rows
     (a quarter ``2021Q3`` uses year 2021's truth). Without either column every slice uses the table."""

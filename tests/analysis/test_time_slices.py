@@ -151,3 +151,13 @@ def test_truth_by_slice_uses_the_slice_or_year_column() -> None:
     assert list(truth_by_slice(table.drop(columns="year"))("2020")["id"]) == [1, 1, 2]
     labelled = table.assign(slice=["x", "y", "y"]).drop(columns="year")
     assert list(truth_by_slice(labelled)("x")["scene"]) == ["a"]
+
+
+def test_truth_for_window_takes_each_accounts_latest_year_in_the_window() -> None:
+    from analysis.time_slices import truth_for_window
+
+    table = pd.DataFrame({"year": [2020, 2021, 2022, 2020], "id": [1, 1, 1, 2], "scene": ["a", "b", "c", "z"]})
+    picked = truth_for_window(table, utc("2020-06-01"), utc("2022-01-01"))
+    assert dict(zip(picked["id"], picked["scene"])) == {1: "b", 2: "z"}
+    assert dict(zip(*[truth_for_window(table, None, None)[c] for c in ("id", "scene")])) == {1: "c", 2: "z"}
+    assert truth_for_window(table.drop(columns="year"), None, None).equals(table.drop(columns="year"))

@@ -207,3 +207,52 @@ def test_exported_graphs_load_in_networkx_with_the_expected_nodes_and_weights(cr
                 assert len(kept) == min(20, len(strong))
                 if kept:
                     assert min(kept) >= strong.sort_values(ascending=False).iloc[len(kept) - 1]
+
+
+def run_cli(crawl: Path, out: str, *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analysis.build_map", "--input", str(crawl), "--out", str(crawl / out),
+                           "--quiet", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_one_window_maps_that_years_accounts_against_that_years_truth(crawl: Path, history) -> None:
+    result = run_cli(crawl, "window-2023", "--since", "2023-01-01", "--until", "2024-01-01",
+                     "--truth", str(crawl / "truth.parquet"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((crawl / "window-2023" / "report.json").read_text())
+    edges = pd.read_parquet(crawl / "edges")
+    distinct = edges.drop_duplicates(["src_id", "dst_id", "interaction", "object_kind", "object_id", "created_at"])
+    in_year = distinct[distinct["created_at"].dt.year == 2023]
+    assert report["edges"]["distinct"] == len(in_year) and "follows" not in report["edges"]["per_interaction"]
+    assert report["window"]["follows"] == "exclude"
+    coords = pd.read_parquet(crawl / "window-2023" / "coords.parquet")
+    assert set(coords["id"]) <= set(in_year["src_id"])
+    quality = report["quality"]
+    assert quality["accounts_with_truth"] == len(coords)
+    assert quality["tsne_neighbour_scene_agreement"] > quality["chance_neighbour_scene_agreement"] + 0.5
+    assert (crawl / "window-2023" / "map.html").exists() and (crawl / "window-2023" / "generations.png").exists()
+
+
+def test_follows_included_on_request(crawl: Path) -> None:
+    result = run_cli(crawl, "window-follows", "--since", "2025", "--follows-in-slices", "include", "--no-generations")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((crawl / "window-follows" / "report.json").read_text())
+    edges = pd.read_parquet(crawl / "edges")
+    follows = edges[edges["interaction"] == "follows"].drop_duplicates(["src_id", "dst_id", "object_id"])
+    assert report["edges"]["per_interaction"]["follows"] == len(follows)  # every undated follow counts
+    assert "emerged_at" not in pd.read_parquet(crawl / "window-follows" / "coords.parquet")
+
+
+def test_quarter_slices_skip_the_ones_too_thin_to_map(crawl: Path) -> None:
+    result = run_cli(crawl, "quarters", "--slices", "quarter", "--since", "2025-01-01", "--min-total", "45",
+                     "--no-clusters")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((crawl / "quarters" / "report.json").read_text())
+    labels = [e["slice"] for e in report["slices"]] + [e["slice"] for e in report["skipped_slices"]]
+    assert sorted(labels) == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
+    assert report["slices"] and report["skipped_slices"]  # this world's quarters: some thin, some not
+    for entry in report["slices"]:
+        assert entry["matrix_steps"][-1]["rows"] == entry["accounts"] >= 10
+    for entry in report["skipped_slices"]:
+        assert entry["matrix_steps"][-1]["rows"] < 10
+    bad = run_cli(crawl, "bad", "--slices", "year", "--since", "2030")
+    assert bad.returncode == 2 and bad.stderr.startswith("build_map: error: no time slice")
