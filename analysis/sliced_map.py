@@ -6,7 +6,7 @@ started from the previous slice's map. Slices with too few accounts are reported
 
 Outputs (in ``--out``): ``coords.parquet`` with one row per (slice, account) and a ``slice``
 column, ``emerged_at`` / ``emerged_from`` / ``generation`` (analysis/generations.py),
-``slices.png`` (small multiples, one panel per slice, coloured by scene neighbourhood),
+``slices.png`` (small multiples, one panel per slice, an account coloured by its last scene),
 ``generations.png`` (the last slice coloured by generation), ``graph-<slice>.<format>`` with
 ``--export``, and ``report.json`` with a ``slices`` list: window, accounts, edges, matrix steps,
 quality against that slice's truth, and how far accounts moved since the previous slice.
@@ -252,7 +252,9 @@ def _read_truth(path: Path) -> pd.DataFrame:
 
 
 def _plot_slices(path: Path, coords: pd.DataFrame, order: list[str]) -> None:
-    """One panel per slice, coloured by that slice's scene neighbourhoods, same axes limits."""
+    """One panel per slice, same axes limits. An account keeps one colour in every panel: that of
+    the scene neighbourhood it is in on the last slice it appears on, so aligned panels show the
+    same scenes in the same places and splits, merges and newcomers stand out."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -261,15 +263,20 @@ def _plot_slices(path: Path, coords: pd.DataFrame, order: list[str]) -> None:
     from analysis.atomic_write import write_atomically
     from analysis.palette import cluster_colours
 
+    rank = {label: index for index, label in enumerate(order)}
+    latest = coords.assign(rank=coords["slice"].map(rank)).sort_values("rank").drop_duplicates("id", keep="last")
+    clustered = latest[latest["cluster"] >= 0]
+    keys = pd.Series(list(zip(clustered["rank"], clustered["cluster"])), index=clustered["id"].to_numpy())
+    codes, uniques = pd.factorize(keys)
+    palette = cluster_colours(len(uniques))
+    colour_of = pd.Series([palette[c] for c in codes], index=keys.index)
     columns = min(4, len(order))
     rows = -(-len(order) // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 4 * rows), dpi=100, squeeze=False)
     pad = 0.05 * (coords[["x", "y"]].max() - coords[["x", "y"]].min())
     for panel, label in zip(axes.ravel(), order):
         part = coords[coords["slice"] == label]
-        clusters = part["cluster"].to_numpy()
-        palette = cluster_colours(int(clusters.max()) + 1 if len(clusters) and clusters.max() >= 0 else 0)
-        colours = [palette[c] if c >= 0 else "#b8b8b8" for c in clusters]
+        colours = colour_of.reindex(part["id"]).fillna("#b8b8b8").tolist()
         panel.scatter(part["x"], part["y"], s=float(np.clip(2000 / max(len(part), 1), 0.5, 10)), c=colours,
                       linewidths=0)
         panel.set_xlim(coords["x"].min() - pad["x"], coords["x"].max() + pad["x"])

@@ -163,9 +163,10 @@ def test_aligned_slices_move_stable_accounts_less_than_unaligned_ones(coords, pr
     from_scratch = stable_movement(independent, history)
     print(f"stable accounts' median move: aligned {aligned:.3f}, procrustes only {rotated_only:.3f}, "
           f"independent {from_scratch:.3f}")
-    # Measured (seed 3, 600 accounts): 0.29 vs 0.77 vs 1.32 (units: previous map's RMS radius).
-    assert aligned < 0.7 * rotated_only
-    assert aligned < 0.4 * from_scratch
+    # Measured (seed 3, 600 accounts): 0.14 vs 0.77 vs 1.32 (units: previous map's RMS radius);
+    # the bounds leave about a factor 2 for other seeds and openTSNE versions.
+    assert aligned < 0.4 * rotated_only
+    assert aligned < 0.25 * from_scratch
 
 
 def test_generations_are_dated_from_tracks_and_never_before_the_uploads(coords: pd.DataFrame, history) -> None:
