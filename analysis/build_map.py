@@ -155,6 +155,10 @@ def build_map(options: MapOptions) -> dict:
             truth = scene_sets_for_window(options.truth, options.slicing.since, options.slicing.until)
             quality = map_quality(ids, map_xy, pca_xy, pca.coordinates, truth, options.seed)
 
+    if options.generations:  # issue 14
+        with timer.stage("generations"):
+            emergence = emergence_from_edges(options.edges, ids).set_index("id")
+
     with timer.stage("write outputs"):
         options.out.mkdir(parents=True, exist_ok=True)
         coords = mapped.reset_index()
@@ -164,7 +168,7 @@ def build_map(options: MapOptions) -> dict:
         coords["cluster_label"] = [cluster_labels.get(c) for c in clusters]
         # --- issue 14 ---
         if options.generations:
-            coords = coords.join(emergence_from_edges(options.edges, ids).set_index("id"), on="id")
+            coords = coords.join(emergence, on="id")
             coords["generation"] = generation_of(coords["emerged_at"])
             plot_generations(options.out / "generations.png", map_xy, coords["emerged_at"])
         exported = []
