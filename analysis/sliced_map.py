@@ -80,6 +80,8 @@ def slice_matrix(edges_dir: Path, window: Window, follows: str, weights: dict, m
     steps.append({"step": "crawled (sources)", "rows": int(matrix.shape[0])})
     matrix = drop_low_total(matrix, min_total)
     steps.append({"step": f"score sum >= {min_total:g}", "rows": int(matrix.shape[0])})
+    if matrix.shape[0] < MIN_ACCOUNTS_PER_SLICE:
+        return None, None, steps, edges
     matrix = drop_dominated(matrix, max_share)
     steps.append({"step": f"largest share <= {max_share:g}", "rows": int(matrix.shape[0])})
     if matrix.shape[0] < MIN_ACCOUNTS_PER_SLICE:
