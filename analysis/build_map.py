@@ -26,9 +26,9 @@ from analysis.datasets import paths_text
 from analysis.errors import MapBuildError
 from analysis.generations import emergence_from_edges, generation_of, plot_generations
 from analysis.graph_export import export_graph, graph_edges, parse_formats
-from analysis.html_map import MapPage, Scene, write_map_html
-from analysis.interaction_matrix import InteractionMatrix, parse_weights
-from analysis.neighbours import strongest_neighbours
+from analysis.html_map import write_map_html
+from analysis.interaction_matrix import parse_weights
+from analysis.map_page import generation_colouring, map_page, neighbour_ids, neighbours_of
 from analysis.progress import StageTimer
 from analysis.quality import map_quality
 from analysis.read_accounts import collect_account_labels
@@ -42,7 +42,6 @@ from analysis.time_slices import ALIGNMENTS, FOLLOWS_IN_SLICES, PERIODS, parse_d
 from analysis.tsne import gradient_method, usable_perplexity
 
 log = logging.getLogger("analysis")
-NEIGHBOURS_SHOWN = 8
 
 
 @dataclass
@@ -108,13 +107,10 @@ def build_map(options: MapOptions) -> dict:
 
     ids = shares.row_ids
     with timer.stage("labels"):
-        # One extra: an account's own column (self-likes) is not a neighbour and is skipped.
-        neighbour_columns, neighbour_shares, neighbour_kinds = strongest_neighbours(
-            shares.scores, NEIGHBOURS_SHOWN + 1, shares.kinds)
-        neighbour_ids = np.unique(shares.column_ids[neighbour_columns[neighbour_columns >= 0]])
+        neighbours = neighbours_of(shares)
         labels = LabelCollector()
         crawled_accounts = collect_account_labels(options.accounts, labels)
-        wanted = np.union1d(ids, neighbour_ids)
+        wanted = np.union1d(ids, neighbour_ids(shares, neighbours[0]))
         collect_edge_labels(options.edges, wanted, labels)
         missing_permalink = np.setdiff1d(wanted, np.fromiter(labels.ids_with("permalink"), np.int64))
         if len(missing_permalink):
@@ -159,8 +155,9 @@ def build_map(options: MapOptions) -> dict:
         plot_pca(options.out / "pca.png", pca_xy, names, followers, (explained[0], explained[1]))
         plot_map(options.out / "map.png", map_xy, names, followers, clusters if options.clusters else None, cluster_labels,
                  dict(zip(scenes["scene"], scenes["colour"])))
-        write_map_html(options.out / "map.html", _map_page(options, shares, mapped, map_xy, clusters, scenes,
-                                                            neighbour_columns, neighbour_shares, neighbour_kinds, labels))
+        colourings = [generation_colouring(coords["generation"])] if options.generations else []
+        write_map_html(options.out / "map.html", map_page(shares, mapped, map_xy, clusters, scenes, neighbours, labels,
+                                                          options.profile_url, colourings))
 
     report = {
         "recipe": recipe.name,
@@ -198,39 +195,6 @@ def build_map(options: MapOptions) -> dict:
     report["timings_seconds"]["total"] = round(timer.total(), 3)
     write_report(options.out / "report.json", report)
     return report
-
-
-def _map_page(options: MapOptions, shares: InteractionMatrix, mapped: pd.DataFrame, map_xy: np.ndarray,
-              clusters: np.ndarray, scenes: pd.DataFrame, neighbour_columns: np.ndarray,
-              neighbour_shares: np.ndarray, neighbour_kinds: np.ndarray, labels: LabelCollector) -> MapPage:
-    """Neighbours that are on the map link to their point; the others get a small name table."""
-    position_of = {account: row for row, account in enumerate(shares.row_ids.tolist())}
-    other_ids = sorted({int(shares.column_ids[c]) for c in neighbour_columns[neighbour_columns >= 0].tolist()}
-                       - position_of.keys())
-    other_index = {account: index for index, account in enumerate(other_ids)}
-    others = labels.labels(pd.Index(other_ids, dtype="int64"))
-    neighbours = []
-    for own_id, columns, values, kinds in zip(shares.row_ids.tolist(), neighbour_columns, neighbour_shares,
-                                              neighbour_kinds):
-        row = []
-        for column, share, bits in zip(columns.tolist(), values.tolist(), kinds.tolist()):
-            if column < 0:
-                break
-            account = int(shares.column_ids[column])
-            if account != own_id:
-                row.append((position_of[account] if account in position_of else -1 - other_index[account], share, bits))
-        neighbours.append(row[:NEIGHBOURS_SHOWN])
-    profile_url = options.profile_url if options.profile_url.endswith("/") else options.profile_url + "/"
-    return MapPage(
-        x=map_xy[:, 0], y=map_xy[:, 1], names=mapped["username"].tolist(),
-        permalinks=mapped["permalink"].fillna("").tolist(),
-        followers=[None if pd.isna(f) else int(f) for f in mapped["followers_count"]],
-        clusters=clusters, neighbours=neighbours, kind_names=list(shares.kind_names),
-        scenes=[Scene(int(row.scene), row.label, int(row.size), list(row.central), row.colour)
-                for row in scenes.itertuples()],
-        other_names=others["username"].tolist(), other_permalinks=others["permalink"].fillna("").tolist(),
-        profile_url=profile_url,
-    )
 
 
 def parse_args(argv: list[str] | None) -> MapOptions:

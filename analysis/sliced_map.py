@@ -11,7 +11,8 @@ column, ``emerged_at`` / ``emerged_from`` / ``generation`` (analysis/generations
 ``generations.png`` (the last slice coloured by generation), ``graph-<slice>.<format>`` with
 ``--export``, and ``report.json`` with a ``slices`` list: window, accounts, edges, matrix steps,
 quality against that slice's truth, and how far accounts moved since the previous slice.
-No ``map.html`` yet: the page needs a slice slider (see docs/analysis.md, "Time slices").
+``map.html``: one offline page holding every slice, with a slider between them (scene colours
+follow a scene from slice to slice; analysis/map_page.py).
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ import pyarrow.parquet as pq
 
 from analysis import api
 from analysis.account_labels import LabelCollector
-from analysis.clusters import UNCLUSTERED, centrality_within_cluster, find_neighbourhoods, name_clusters
+from analysis.clusters import UNCLUSTERED
 from analysis.coords import write_coords
 from analysis.datasets import paths_text
 from analysis.errors import MapBuildError, TooFewAccounts
 from analysis.generations import emergence_from_edges, generation_of, plot_generations
 from analysis.graph_export import export_graph, graph_edges
+from analysis.html_map import SlicedMapPage, write_map_html
 from analysis.interaction_matrix import InteractionMatrix
+from analysis.map_page import carry_scene_colours, generation_colouring, map_page, neighbour_ids, neighbours_of
 from analysis.progress import StageTimer
 from analysis.quality import load_scene_sets, map_quality, scene_sets_from_table
 from analysis.read_accounts import collect_account_labels
@@ -77,7 +80,8 @@ def slice_matrix(edges_dir: Path, window: Window, follows: str,
     if counts.unique_edges == 0:
         return None, [], edges
     try:
-        stages = api.build_matrix_stages(counts, recipe, consume=True, min_rows=MIN_ACCOUNTS_PER_SLICE)
+        stages = api.build_matrix_stages(counts, recipe, consume=True, track_kinds=True,
+                                         min_rows=MIN_ACCOUNTS_PER_SLICE)
     except TooFewAccounts as thin:
         return None, thin.steps, edges
     return stages, stages.steps, edges
@@ -122,10 +126,13 @@ def build_sliced_map(options, recipe: Recipe, slicing: SliceOptions, export_form
 
     all_ids = np.unique(np.concatenate([s.ids for s in embedded]))
     with timer.stage("labels"):
+        neighbours = [neighbours_of(data.shares) for data in inputs]
+        wanted = np.unique(np.concatenate([all_ids, *(neighbour_ids(data.shares, columns)
+                                                      for data, (columns, _, _) in zip(inputs, neighbours))]))
         labels = LabelCollector()
         collect_account_labels(options.accounts, labels)
-        collect_edge_labels(options.edges, all_ids, labels)
-        missing = np.setdiff1d(all_ids, np.fromiter(labels.ids_with("permalink"), np.int64))
+        collect_edge_labels(options.edges, wanted, labels)
+        missing = np.setdiff1d(wanted, np.fromiter(labels.ids_with("permalink"), np.int64))
         if len(missing):
             collect_edge_labels(options.edges, np.array([], np.int64), labels, source_permalinks_for=missing)
         named = labels.labels(pd.Index(all_ids))
@@ -138,17 +145,24 @@ def build_sliced_map(options, recipe: Recipe, slicing: SliceOptions, export_form
 
     truth_table = _read_truth(options.truth) if options.truth is not None else None
     truth_for = truth_by_slice(truth_table) if truth_table is not None else None
-    frames, reports, previous = [], [], None
-    for data, result in zip(inputs, embedded):
+    frames, reports, pages, previous = [], [], [], None
+    previous_members: dict[int, set[int]] = {}
+    previous_colours: dict[int, str] = {}
+    generations = generation_of(emergence["emerged_at"])
+    cohorts = sorted(set(generations.dropna().tolist()))
+    for data, result, slice_neighbours in zip(inputs, embedded, neighbours):
         mapped = named.reindex(result.ids)
         names = mapped["username"].tolist()
         followers = mapped["followers_count"].to_numpy(dtype="float64", na_value=np.nan)
-        if options.clusters:
-            clusters = find_neighbourhoods(result.xy, seed=options.seed)
-            centrality = centrality_within_cluster(data.shares.scores, result.ids, data.shares.column_ids, clusters)
-            cluster_labels = name_clusters(clusters, centrality, names, followers)
-        else:
-            clusters, cluster_labels = np.full(len(result.ids), UNCLUSTERED), {}
+        clusters = (api.find_scenes(result.xy, seed=options.seed) if options.clusters
+                    else np.full(len(result.ids), UNCLUSTERED))
+        scenes = api.describe_scenes(clusters, data.shares, names, followers)
+        # Colours follow scenes from slice to slice (a scene's colour is kept while most of it stays).
+        members = {int(c): set(result.ids[clusters == c].tolist()) for c in scenes["scene"]}
+        scenes["colour"] = scenes["scene"].map(carry_scene_colours(previous_members, previous_colours, members,
+                                                                   dict(zip(scenes["scene"], scenes["colour"]))))
+        previous_members, previous_colours = members, dict(zip(scenes["scene"], scenes["colour"]))
+        cluster_labels = dict(zip(scenes["scene"], scenes["label"]))
         frame = mapped.reset_index()
         frame["x"], frame["y"] = result.xy[:, 0], result.xy[:, 1]
         frame["pca_x"], frame["pca_y"] = data.pca_xy[:, 0], data.pca_xy[:, 1]
@@ -159,8 +173,8 @@ def build_sliced_map(options, recipe: Recipe, slicing: SliceOptions, export_form
         entry = {"slice": result.label, "since": data.window.since.isoformat(), "until": data.window.until.isoformat(),
                  "accounts": len(result.ids), "edges": data.edges, "matrix_steps": data.steps,
                  "started_from_previous": result.started_from_previous,
-                 "clusters": [{"cluster": c, "label": label, "size": int((clusters == c).sum())}
-                              for c, label in cluster_labels.items()]}
+                 "clusters": [{"cluster": int(row.scene), "label": row.label, "size": int(row.size),
+                               "colour": row.colour} for row in scenes.itertuples()]}
         if previous is not None:
             entry["accounts_also_in_previous"] = int(np.isin(result.ids, previous.ids).sum())
             entry["median_displacement"] = median_displacement(result.ids, result.xy, previous.ids, previous.xy)
@@ -168,6 +182,10 @@ def build_sliced_map(options, recipe: Recipe, slicing: SliceOptions, export_form
             sets = scene_sets_from_table(truth_for(result.label))
             entry["quality"] = map_quality(result.ids, result.xy, data.pca_xy, data.pca_50, sets, options.seed)
         reports.append(entry)
+        colourings = ([generation_colouring(generations.reindex(result.ids), cohorts)]
+                      if getattr(options, "generations", True) else [])
+        pages.append(map_page(data.shares, mapped, result.xy, clusters, scenes, slice_neighbours, labels,
+                              options.profile_url, colourings))
         previous = result
 
     coords = pd.concat(frames, ignore_index=True)
@@ -185,6 +203,8 @@ def build_sliced_map(options, recipe: Recipe, slicing: SliceOptions, export_form
             plot_generations(options.out / "generations.png", last[["x", "y"]].to_numpy(), last["emerged_at"],
                              f"slice {embedded[-1].label}: accounts by generation")
             outputs["generations.png"] = str(options.out / "generations.png")
+        write_map_html(options.out / "map.html", SlicedMapPage([r.label for r in embedded], pages))
+        outputs["map.html"] = str(options.out / "map.html")
         for data, result in zip(inputs, embedded):
             if export_formats:
                 nodes = coords[coords["slice"] == result.label]

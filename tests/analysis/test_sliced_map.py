@@ -3,6 +3,7 @@ and the per-year truth for one window."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 from analysis.build_map import MapOptions, recipe_of
 from analysis.errors import MapBuildError
+from analysis.map_page import carry_scene_colours
 from analysis.sliced_map import SliceOptions, build_sliced_map, scene_sets_for_window, summary_lines
 from edge_dataset import write_edges
 
@@ -42,7 +44,8 @@ def crawl(tmp_path_factory) -> Path:
 
 
 def options(crawl: Path, out: str, **changes) -> MapOptions:
-    return MapOptions(edges=crawl / "edges", accounts=crawl / "no-accounts", out=crawl / out, clusters=False, **changes)
+    return MapOptions(edges=crawl / "edges", accounts=crawl / "no-accounts", out=crawl / out,
+                      **{"clusters": False, **changes})
 
 
 def sliced(map_options: MapOptions, slicing: SliceOptions, export: list[str] | None = None) -> dict:
@@ -95,3 +98,38 @@ def test_scene_sets_for_window_reads_per_year_and_plain_truth(tmp_path: Path) ->
     (tmp_path / "bad.parquet").write_text("not parquet")
     with pytest.raises(MapBuildError, match="cannot read --truth"):
         scene_sets_for_window(tmp_path / "bad.parquet", None, None)
+
+
+def embedded_page_data(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    return json.loads(text.split('<script type="application/json" id="map-data">', 1)[1].split("</script>", 1)[0])
+
+
+def test_slices_write_one_page_with_every_slice_and_follow_the_recipe(crawl: Path) -> None:
+    map_options = options(crawl, "scenes-recipe", recipe="scenes", clusters=True)
+    report = sliced(map_options, SliceOptions())
+    assert report["recipe"] == "scenes" and report["parameters"]["metric"] == "cosine"
+    for entry in report["slices"]:  # the scenes recipe's own steps ran on every slice
+        assert [step["step"] for step in entry["matrix_steps"]][-2:] == [
+            "columns >= 2 accounts", "columns / mean intensity, shares"]
+    data = embedded_page_data(crawl / "scenes-recipe" / "map.html")
+    coords = pd.read_parquet(crawl / "scenes-recipe" / "coords.parquet")
+    assert [part["label"] for part in data["slices"]] == ["2020", "2021"]
+    for part in data["slices"]:
+        ids = coords.loc[coords["slice"] == part["label"], "id"].tolist()
+        assert len(part["point"]) == len(ids) == len(set(part["point"]))
+        assert [c["name"] for c in part["colourings"]] == ["scene", "generation"]
+        assert len(part["x"]) == len(ids) and part["scenes"]
+    assert len(data["account"]["name"]) == coords["id"].nunique()  # each account stored once
+
+
+def test_scene_colours_follow_scenes_across_slices() -> None:
+    previous = {0: {1, 2, 3, 4}, 1: {5, 6, 7, 8}}
+    previous_colours = {0: "#aaaaaa", 1: "#bbbbbb"}
+    # scene 0 split into 10 (larger) and 11; scene 1 went on as 12 with newcomers; 13 is new.
+    current = {10: {1, 2, 3}, 12: {5, 6, 7, 8, 20, 21}, 11: {4, 30}, 13: {40, 41}}
+    own = {10: "#111111", 11: "#222222", 12: "#aaaaaa", 13: "#444444"}
+    colours = carry_scene_colours(previous, previous_colours, current, own)
+    assert colours[10] == "#aaaaaa" and colours[12] == "#bbbbbb"
+    assert colours[13] == "#444444"
+    assert colours[11] not in {"#aaaaaa", "#bbbbbb"} and len(set(colours.values())) == 4
