@@ -4,7 +4,8 @@ article's method, sparse; ``--recipe scenes``: the recipe that keeps scenes toge
 A thin command line over :mod:`analysis.api`: read_edges (dedup + counts) -> interaction_matrix
 (weights, filters, the recipe's weighting) -> pca (PCA-2 and PCA-50) -> tsne -> clusters (scene
 labels) -> outputs (coords.parquet, pca.png, map.png, map.html, report.json) and, with --truth,
-quality.
+quality. Generations (analysis/generations.py) and --export (analysis/graph_export.py) join the
+outputs; --since/--until map one time window; --slices hands over to analysis/sliced_map.py.
 """
 
 from __future__ import annotations
@@ -290,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     if "slices" in report:
         print("\n".join(slice_summary_lines(report)))
-        print(f"map: {report['outputs']['coords.parquet']}")
+        print(f"map: {report['outputs']['map.html']}")
         return 0
     for line in summary_lines(report):
         print(line)

@@ -440,6 +440,8 @@
   function fillLegend() {
     const list = document.getElementById("legend-scenes");
     list.replaceChildren();
+    document.getElementById("legend-title").textContent = state.colouring === 0 ? "Scenes" : `By ${colouring().name}`;
+    document.getElementById("legend-hint").hidden = state.colouring !== 0;
     if (state.colouring === 0) {
       data.scenes.forEach((scene, k) => {
         const item = element("li");

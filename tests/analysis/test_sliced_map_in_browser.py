@@ -145,6 +145,7 @@ def test_colour_by_generation(browser, sliced_file: Path) -> None:
     assert close(loner_pixel(), "#1f77b4")  # scene 0's colour
     page.select_option("#colour-by", label="generation")
     assert page.locator("#legend-scenes li").all_text_contents() == COHORTS
+    assert page.locator("#legend-title").text_content() == "By generation"
     oldest = generation_colouring(pd.Series(["2019"]), COHORTS).categories[0][1]
     assert close(loner_pixel(), oldest)
     page.focus("#slice")

@@ -96,7 +96,8 @@ def agreement(frame: pd.DataFrame, truth: pd.DataFrame, among: set | None = None
 def test_cli_maps_every_year_and_reports_slices(cli_run, report, coords: pd.DataFrame, history) -> None:
     years = [str(y) for y in history.world.meta["history"]["years"]]
     assert [entry["slice"] for entry in report["slices"]] == years
-    assert cli_run.stdout.strip().splitlines()[-1].startswith("map: ")
+    printed = cli_run.stdout.strip().splitlines()[-1]
+    assert printed.startswith("map: ") and printed.endswith("map.html") and Path(printed[5:]).is_file()
     assert coords.groupby("slice").size().to_dict() == {e["slice"]: e["accounts"] for e in report["slices"]}
     assert report["parameters"]["follows_in_slices"] == "exclude"
     for entry in report["slices"]:
