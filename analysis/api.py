@@ -28,10 +28,10 @@ import pyarrow.dataset as ds
 
 from analysis.clusters import UNCLUSTERED, centrality_within_cluster, find_neighbourhoods, name_clusters, rank_members
 from analysis.datasets import DatasetPaths
-from analysis.errors import MapBuildError
+from analysis.errors import TooFewAccounts
 from analysis.interaction_matrix import (InteractionMatrix, build_score_matrix, drop_dominated, drop_low_total,
                                          drop_rare_columns, l2_normalize_rows, normalize_rows, positive_pmi,
-                                         scale_columns_by_intensity)
+                                         row_totals, scale_columns_by_intensity)
 from analysis.palette import stable_scene_colours
 from analysis.pca import PcaResult, reduce_with_pca
 from analysis.quality import load_scene_sets, neighbour_scene_agreement, sampled_trustworthiness
@@ -52,10 +52,11 @@ def read_edges(edges: DatasetPaths, columns: list[str] | None = None,
     return dataset.to_table(columns=columns, filter=row_filter).to_pandas()
 
 
-def count_interactions(edges: DatasetPaths) -> pd.DataFrame:
+def count_interactions(edges: DatasetPaths, row_filter: ds.Expression | None = None) -> pd.DataFrame:
     """Distinct edges counted per (src_id, dst_id, interaction): a re-crawled edge counts once,
-    also across several crawls. Columns ``src_id, dst_id, interaction, count``."""
-    counts = count_edges(edges)
+    also across several crawls. Columns ``src_id, dst_id, interaction, count``. ``row_filter``:
+    only these rows, e.g. a time window (``analysis.time_slices.window_filter(since, until)``)."""
+    counts = count_edges(edges, row_filter=row_filter)
     frames = [pd.DataFrame({"src_id": pairs["src_id"], "dst_id": pairs["dst_id"],
                             "interaction": interaction, "count": pairs["count"]})
               for interaction, pairs in counts.by_interaction.items()]
@@ -69,10 +70,12 @@ def count_interactions(edges: DatasetPaths) -> pd.DataFrame:
 class MatrixStages:
     """What :func:`build_matrix_stages` makes: ``shares`` (rows summing to 1: who each account
     gives its attention to, used for neighbours and scene names) and ``reduced_input`` (what
-    PCA reads: the recipe's weighting), plus the rows x columns after each step."""
+    PCA reads: the recipe's weighting), ``totals`` (each row's score sum before it became shares:
+    share x total = the score, for the graph export), plus the rows x columns after each step."""
 
     shares: InteractionMatrix
     reduced_input: InteractionMatrix
+    totals: np.ndarray
     steps: list[dict] = field(default_factory=list)
 
 
@@ -90,31 +93,34 @@ def _step(matrix: InteractionMatrix, name: str) -> dict:
             "nonzeros": int(matrix.scores.nnz)}
 
 
-def _require_rows(matrix: InteractionMatrix, after: str) -> None:
-    if matrix.shape[0] == 0:
-        raise MapBuildError(f"no accounts left after {after}: nothing to map (relax the filter)")
+def _require_rows(matrix: InteractionMatrix, after: str, steps: list[dict], min_rows: int) -> None:
+    if matrix.shape[0] < min_rows:
+        left = "no accounts" if matrix.shape[0] == 0 else f"fewer than {min_rows} accounts"
+        raise TooFewAccounts(f"{left} left after {after}: nothing to map (relax the filter)", steps)
 
 
 def build_matrix_stages(counts: pd.DataFrame | EdgeCounts | Mapping, recipe: str | Recipe = "article",
-                        consume: bool = False, track_kinds: bool = False) -> MatrixStages:
+                        consume: bool = False, track_kinds: bool = False, min_rows: int = 1) -> MatrixStages:
     """Weights, row filters, rare-column filter and the recipe's weighting. ``consume`` frees
     each interaction type's counts once used (``counts`` must then be an EdgeCounts or dict);
-    ``track_kinds`` keeps, in ``shares.kinds``, which interaction types make up each entry."""
+    ``track_kinds`` keeps, in ``shares.kinds``, which interaction types make up each entry.
+    Raises :class:`TooFewAccounts` when a row filter leaves fewer than ``min_rows`` accounts."""
     recipe = get_recipe(recipe)
     steps = []
     matrix = build_score_matrix(_counts_by_type(counts), recipe.weights, consume=consume, track_kinds=track_kinds)
     steps.append(_step(matrix, "crawled (sources)"))
-    _require_rows(matrix, "weighting (every interaction type has weight 0?)")
+    _require_rows(matrix, "weighting (every interaction type has weight 0?)", steps, min_rows)
     matrix = drop_low_total(matrix, recipe.min_total)
     steps.append(_step(matrix, f"score sum >= {recipe.min_total:g}"))
-    _require_rows(matrix, f"--min-total {recipe.min_total:g}")
+    _require_rows(matrix, f"--min-total {recipe.min_total:g}", steps, min_rows)
     # The share filter reads max / sum, so it runs before normalising: one copy fewer.
     matrix = drop_dominated(matrix, recipe.max_share)
     steps.append(_step(matrix, f"largest share <= {recipe.max_share:g}"))
-    _require_rows(matrix, f"--max-share {recipe.max_share:g}")
+    _require_rows(matrix, f"--max-share {recipe.max_share:g}", steps, min_rows)
     if recipe.min_column_accounts > 1:
         matrix = drop_rare_columns(matrix, recipe.min_column_accounts)
         steps.append(_step(matrix, f"columns >= {recipe.min_column_accounts} accounts"))
+    totals = row_totals(matrix)
     if recipe.weighting == "intensity":
         reduced_input = normalize_rows(scale_columns_by_intensity(matrix), in_place=True)
         shares = normalize_rows(matrix, in_place=True)
@@ -128,7 +134,7 @@ def build_matrix_stages(counts: pd.DataFrame | EdgeCounts | Mapping, recipe: str
         shares = reduced_input = normalize_rows(matrix, in_place=True)
     else:  # raw scores into PCA, for comparison only
         reduced_input, shares = matrix, normalize_rows(matrix)
-    return MatrixStages(shares, reduced_input, steps)
+    return MatrixStages(shares, reduced_input, totals, steps)
 
 
 def build_matrix(counts: pd.DataFrame | EdgeCounts | Mapping, recipe: str | Recipe = "article") -> InteractionMatrix:
@@ -147,10 +153,12 @@ def reduce_with_details(matrix: InteractionMatrix, recipe: str | Recipe = "artic
 
 
 def embed(points: np.ndarray, recipe: str | Recipe = "article", seed: int = 42, jobs: int | None = None,
-          gradient: str = "auto") -> np.ndarray:
-    """t-SNE of the PCA coordinates to 2-D (accounts x 2), with the recipe's metric and perplexity."""
+          gradient: str = "auto", initialization: np.ndarray | None = None) -> np.ndarray:
+    """t-SNE of the PCA coordinates to 2-D (accounts x 2), with the recipe's metric and perplexity;
+    ``initialization``: start positions (accounts x 2) instead of PCA's, e.g. a previous map's."""
     recipe = get_recipe(recipe)
-    return embed_with_tsne(points, recipe.perplexity, seed, jobs, gradient, metric=recipe.metric)
+    return embed_with_tsne(points, recipe.perplexity, seed, jobs, gradient, metric=recipe.metric,
+                           initialization=initialization)
 
 
 def find_scenes(xy: np.ndarray, seed: int = 42) -> np.ndarray:

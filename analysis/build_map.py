@@ -4,7 +4,8 @@ article's method, sparse; ``--recipe scenes``: the recipe that keeps scenes toge
 A thin command line over :mod:`analysis.api`: read_edges (dedup + counts) -> interaction_matrix
 (weights, filters, the recipe's weighting) -> pca (PCA-2 and PCA-50) -> tsne -> clusters (scene
 labels) -> outputs (coords.parquet, pca.png, map.png, map.html, report.json) and, with --truth,
-quality.
+quality. Generations (analysis/generations.py) and --export (analysis/graph_export.py) join the
+outputs; --since/--until map one time window; --slices hands over to analysis/sliced_map.py.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,21 +23,26 @@ from analysis import api
 from analysis.account_labels import LabelCollector
 from analysis.clusters import UNCLUSTERED
 from analysis.coords import write_coords
+from analysis.datasets import paths_text
 from analysis.errors import MapBuildError
-from analysis.html_map import MapPage, Scene, write_map_html
-from analysis.interaction_matrix import InteractionMatrix, parse_weights
-from analysis.neighbours import strongest_neighbours
+from analysis.generations import emergence_from_edges, generation_of, plot_generations
+from analysis.graph_export import export_graph, graph_edges, parse_formats
+from analysis.html_map import write_map_html
+from analysis.interaction_matrix import parse_weights
+from analysis.map_page import generation_colouring, map_page, neighbour_ids, neighbours_of
 from analysis.progress import StageTimer
-from analysis.quality import load_scene_sets, map_quality
+from analysis.quality import map_quality
 from analysis.read_accounts import collect_account_labels
 from analysis.read_edges import collect_edge_labels, count_edges
 from analysis.recipes import DEFAULT_RECIPE, RECIPES, Recipe, get_recipe
 from analysis.report import summary_lines, write_report
+from analysis.sliced_map import SliceOptions, build_sliced_map, scene_sets_for_window
+from analysis.sliced_map import summary_lines as slice_summary_lines
 from analysis.static_plots import plot_map, plot_pca
+from analysis.time_slices import ALIGNMENTS, FOLLOWS_IN_SLICES, PERIODS, parse_date, window_filter
 from analysis.tsne import gradient_method, usable_perplexity
 
 log = logging.getLogger("analysis")
-NEIGHBOURS_SHOWN = 8
 
 
 @dataclass
@@ -60,6 +66,10 @@ class MapOptions:
     profile_url: str = "https://soundcloud.com/"
     jobs: int | None = None
     tsne_gradient: str = "auto"
+    slicing: SliceOptions = field(default_factory=SliceOptions)  # since / until / follows used without --slices too
+    slices: bool = False           # one aligned map per slicing.period (analysis/sliced_map.py)
+    generations: bool = True       # date each account's emergence (analysis/generations.py)
+    export: list[str] = field(default_factory=list)  # graph formats (analysis/graph_export.py)
 
 
 def recipe_of(options: MapOptions) -> Recipe:
@@ -72,16 +82,21 @@ def recipe_of(options: MapOptions) -> Recipe:
 def build_map(options: MapOptions) -> dict:
     """Run every stage; returns the report (also written to ``out/report.json``)."""
     recipe = recipe_of(options)
+    if options.slices:
+        return build_sliced_map(options, recipe, options.slicing, options.export)
+    window = None
+    if options.slicing.since is not None or options.slicing.until is not None:
+        window = window_filter(options.slicing.since, options.slicing.until, options.slicing.follows)
     timer = StageTimer()
 
     with timer.stage("read edges"):
-        edge_counts = count_edges(options.edges)
+        edge_counts = count_edges(options.edges, row_filter=window)
     if edge_counts.unique_edges == 0:
         raise MapBuildError(f"edge dataset {options.edges} holds no edges with account ids")
 
     with timer.stage("score matrix + filters"):
         stages = api.build_matrix_stages(edge_counts, recipe, consume=True, track_kinds=True)
-    shares, steps = stages.shares, stages.steps
+    shares, totals, steps = stages.shares, stages.totals, stages.steps
 
     with timer.stage(f"PCA ({stages.reduced_input.shape[0]:,} x {stages.reduced_input.shape[1]:,} sparse)"):
         pca = api.reduce_with_details(stages.reduced_input, recipe, options.seed)
@@ -93,13 +108,10 @@ def build_map(options: MapOptions) -> dict:
 
     ids = shares.row_ids
     with timer.stage("labels"):
-        # One extra: an account's own column (self-likes) is not a neighbour and is skipped.
-        neighbour_columns, neighbour_shares, neighbour_kinds = strongest_neighbours(
-            shares.scores, NEIGHBOURS_SHOWN + 1, shares.kinds)
-        neighbour_ids = np.unique(shares.column_ids[neighbour_columns[neighbour_columns >= 0]])
+        neighbours = neighbours_of(shares)
         labels = LabelCollector()
         crawled_accounts = collect_account_labels(options.accounts, labels)
-        wanted = np.union1d(ids, neighbour_ids)
+        wanted = np.union1d(ids, neighbour_ids(shares, neighbours[0]))
         collect_edge_labels(options.edges, wanted, labels)
         missing_permalink = np.setdiff1d(wanted, np.fromiter(labels.ids_with("permalink"), np.int64))
         if len(missing_permalink):
@@ -116,7 +128,13 @@ def build_map(options: MapOptions) -> dict:
     quality = None
     if options.truth is not None:
         with timer.stage("quality"):
-            quality = map_quality(ids, map_xy, pca_xy, pca.coordinates, load_scene_sets(options.truth), options.seed)
+            # a per-year truth table (history world) gives the window's year
+            truth = scene_sets_for_window(options.truth, options.slicing.since, options.slicing.until)
+            quality = map_quality(ids, map_xy, pca_xy, pca.coordinates, truth, options.seed)
+
+    if options.generations:
+        with timer.stage("generations"):
+            emergence = emergence_from_edges(options.edges, ids).set_index("id")
 
     with timer.stage("write outputs"):
         options.out.mkdir(parents=True, exist_ok=True)
@@ -125,18 +143,27 @@ def build_map(options: MapOptions) -> dict:
         coords["pca_x"], coords["pca_y"] = pca_xy[:, 0], pca_xy[:, 1]
         coords["cluster"] = clusters
         coords["cluster_label"] = [cluster_labels.get(c) for c in clusters]
+        if options.generations:
+            coords = coords.join(emergence, on="id")
+            coords["generation"] = generation_of(coords["emerged_at"])
+            plot_generations(options.out / "generations.png", map_xy, coords["emerged_at"])
+        exported = []
+        if options.export:
+            exported = export_graph(options.out, "graph", coords,
+                                    graph_edges(shares.scores, shares.row_ids, shares.column_ids, totals), options.export)
         write_coords(options.out / "coords.parquet", coords)
         explained = pca.explained_variance_ratio
         plot_pca(options.out / "pca.png", pca_xy, names, followers, (explained[0], explained[1]))
         plot_map(options.out / "map.png", map_xy, names, followers, clusters if options.clusters else None, cluster_labels,
                  dict(zip(scenes["scene"], scenes["colour"])))
-        write_map_html(options.out / "map.html", _map_page(options, shares, mapped, map_xy, clusters, scenes,
-                                                            neighbour_columns, neighbour_shares, neighbour_kinds, labels))
+        colourings = [generation_colouring(coords["generation"])] if options.generations else []
+        write_map_html(options.out / "map.html", map_page(shares, mapped, map_xy, clusters, scenes, neighbours, labels,
+                                                          options.profile_url, colourings))
 
     report = {
         "recipe": recipe.name,
         "parameters": {**recipe.parameters(), "seed": options.seed, "clusters": options.clusters,
-                       "edges": _paths_text(options.edges), "accounts": _paths_text(options.accounts),
+                       "edges": paths_text(options.edges), "accounts": paths_text(options.accounts),
                        "out": str(options.out), "truth": None if options.truth is None else str(options.truth),
                        "profile_url": options.profile_url, "jobs": options.jobs,
                        "tsne_gradient": options.tsne_gradient, "tsne_method": "openTSNE",
@@ -158,46 +185,17 @@ def build_map(options: MapOptions) -> dict:
         "outputs": {name: str(options.out / name) for name in
                     ("coords.parquet", "pca.png", "map.png", "map.html", "report.json")},
     }
+    report["window"] = {"since": None if options.slicing.since is None else options.slicing.since.isoformat(),
+                        "until": None if options.slicing.until is None else options.slicing.until.isoformat(),
+                        "follows": options.slicing.follows} if window is not None else None
+    if options.generations:
+        report["generations"] = {"emerged_from": coords["emerged_from"].value_counts(dropna=False).rename(
+            lambda v: "none" if pd.isna(v) else v).to_dict()}
+        report["outputs"]["generations.png"] = str(options.out / "generations.png")
+    report["outputs"].update({path.name: str(path) for path in exported})
     report["timings_seconds"]["total"] = round(timer.total(), 3)
     write_report(options.out / "report.json", report)
     return report
-
-
-def _paths_text(paths: Path | list[Path]) -> str | list[str]:
-    return str(paths) if isinstance(paths, (str, Path)) else [str(p) for p in paths]
-
-
-def _map_page(options: MapOptions, shares: InteractionMatrix, mapped: pd.DataFrame, map_xy: np.ndarray,
-              clusters: np.ndarray, scenes: pd.DataFrame, neighbour_columns: np.ndarray,
-              neighbour_shares: np.ndarray, neighbour_kinds: np.ndarray, labels: LabelCollector) -> MapPage:
-    """Neighbours that are on the map link to their point; the others get a small name table."""
-    position_of = {account: row for row, account in enumerate(shares.row_ids.tolist())}
-    other_ids = sorted({int(shares.column_ids[c]) for c in neighbour_columns[neighbour_columns >= 0].tolist()}
-                       - position_of.keys())
-    other_index = {account: index for index, account in enumerate(other_ids)}
-    others = labels.labels(pd.Index(other_ids, dtype="int64"))
-    neighbours = []
-    for own_id, columns, values, kinds in zip(shares.row_ids.tolist(), neighbour_columns, neighbour_shares,
-                                              neighbour_kinds):
-        row = []
-        for column, share, bits in zip(columns.tolist(), values.tolist(), kinds.tolist()):
-            if column < 0:
-                break
-            account = int(shares.column_ids[column])
-            if account != own_id:
-                row.append((position_of[account] if account in position_of else -1 - other_index[account], share, bits))
-        neighbours.append(row[:NEIGHBOURS_SHOWN])
-    profile_url = options.profile_url if options.profile_url.endswith("/") else options.profile_url + "/"
-    return MapPage(
-        x=map_xy[:, 0], y=map_xy[:, 1], names=mapped["username"].tolist(),
-        permalinks=mapped["permalink"].fillna("").tolist(),
-        followers=[None if pd.isna(f) else int(f) for f in mapped["followers_count"]],
-        clusters=clusters, neighbours=neighbours, kind_names=list(shares.kind_names),
-        scenes=[Scene(int(row.scene), row.label, int(row.size), list(row.central), row.colour)
-                for row in scenes.itertuples()],
-        other_names=others["username"].tolist(), other_permalinks=others["permalink"].fillna("").tolist(),
-        profile_url=profile_url,
-    )
 
 
 def parse_args(argv: list[str] | None) -> MapOptions:
@@ -232,6 +230,19 @@ def parse_args(argv: list[str] | None) -> MapOptions:
                         help="t-SNE gradient: FFT (FIt-SNE) or Barnes-Hut; auto = FFT from 10,000 points")
     parser.add_argument("--jobs", type=int, help="threads for t-SNE (default: all cores from 10,000 points, else 1)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--since", help="map only interactions on or after this date (UTC, e.g. 2021-06-01)")
+    parser.add_argument("--until", help="map only interactions before this date (UTC)")
+    parser.add_argument("--slices", choices=PERIODS,
+                        help="one map per calendar year or quarter, aligned (coords.parquet gets a slice column)")
+    parser.add_argument("--follows-in-slices", choices=FOLLOWS_IN_SLICES, default="exclude",
+                        help="follows have no date: exclude them from windows and slices (default), or count "
+                             "every follow in every window")
+    parser.add_argument("--slice-alignment", choices=ALIGNMENTS, default="init",
+                        help="init: each slice starts from the previous map (default); procrustes: independent maps "
+                             "rotated/scaled onto the previous; none: independent maps")
+    parser.add_argument("--generations", action=argparse.BooleanOptionalAction, default=True,
+                        help="date each account's emergence and colour generations.png by it (default on)")
+    parser.add_argument("--export", default="", help="also write the account graph: gexf, graphml or gexf,graphml")
     args = parser.parse_args(argv)
     if args.max_share is not None and not 0 < args.max_share <= 1:
         parser.error("--max-share must be in (0, 1]")
@@ -249,7 +260,19 @@ def parse_args(argv: list[str] | None) -> MapOptions:
         max_share=args.max_share, normalize=args.normalize, pca_components=args.pca_components,
         perplexity=args.perplexity, seed=args.seed, clusters=args.clusters, truth=args.truth,
         profile_url=args.profile_url, jobs=args.jobs,
-        tsne_gradient=args.tsne_gradient)
+        tsne_gradient=args.tsne_gradient,
+        slicing=_slicing(args), slices=args.slices is not None, generations=args.generations,
+        export=parse_formats(args.export) if args.export else [])
+
+
+def _slicing(args: argparse.Namespace) -> SliceOptions:
+    """--since / --until / --slices / --follows-in-slices / --slice-alignment."""
+    since = parse_date(args.since, "--since") if args.since else None
+    until = parse_date(args.until, "--until") if args.until else None
+    if since is not None and until is not None and since >= until:
+        raise MapBuildError("--since must be before --until")
+    return SliceOptions(period=args.slices or "year", since=since, until=until, follows=args.follows_in_slices,
+                        alignment=args.slice_alignment)
 
 
 def _one_or_many(paths: list[Path]) -> Path | list[Path]:
@@ -266,6 +289,10 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         print("build_map: error: out of memory", file=sys.stderr)
         return 3
+    if "slices" in report:
+        print("\n".join(slice_summary_lines(report)))
+        print(f"map: {report['outputs']['map.html']}")
+        return 0
     for line in summary_lines(report):
         print(line)
     print(f"map: {report['outputs']['map.html']}")

@@ -18,6 +18,12 @@ COORDS_SCHEMA = pa.schema([
 ])
 
 
+# Written when the build has them: time slices (analysis/time_slices.py), generations (analysis/generations.py).
+OPTIONAL_FIELDS = [pa.field("slice", pa.string()), pa.field("emerged_at", pa.timestamp("us", tz="UTC")),
+                   pa.field("emerged_from", pa.string()), pa.field("generation", pa.string())]
+
+
 def write_coords(path: Path, coords: pd.DataFrame) -> None:
-    table = pa.Table.from_pandas(coords[COORDS_SCHEMA.names], schema=COORDS_SCHEMA, preserve_index=False)
+    schema = pa.schema([*COORDS_SCHEMA, *(f for f in OPTIONAL_FIELDS if f.name in coords)])
+    table = pa.Table.from_pandas(coords[schema.names], schema=schema, preserve_index=False)
     write_atomically(path, lambda temp: pq.write_table(table, temp))

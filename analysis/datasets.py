@@ -37,6 +37,11 @@ def as_paths(paths: DatasetPaths) -> list[Path]:
     return [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
 
 
+def paths_text(paths: DatasetPaths) -> str | list[str]:
+    """One or several dataset paths as the report writes them."""
+    return str(paths) if isinstance(paths, (str, Path)) else [str(p) for p in paths]
+
+
 def open_dataset(paths: DatasetPaths, what: str, schema: pa.Schema,
                  partitioning: ds.Partitioning | None = None) -> ds.Dataset:
     """The Parquet dataset at ``paths`` (several crawls' directories read as one);

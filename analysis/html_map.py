@@ -46,7 +46,8 @@ class MapPage:
     """What the page shows. Neighbour references: index >= 0 is a mapped point,
     -1 - i is ``other_names[i]`` (an account that is not on the map); each neighbour also
     carries the bits of the interaction types behind the link (bit t = ``kind_names[t]``).
-    ``fields``: extra per-point values shown on hover (e.g. a time slice), name -> values."""
+    ``fields``: extra per-point values shown on hover, name -> values. ``ids``: the accounts'
+    ids (only a sliced page needs them: they say which point is the same account in two slices)."""
 
     x: np.ndarray
     y: np.ndarray
@@ -63,6 +64,17 @@ class MapPage:
     colourings: list[Colouring] = field(default_factory=list)
     fields: dict[str, list] = field(default_factory=dict)
     title: str = "SoundCloud scenes"
+    ids: list[int] | None = None
+
+
+@dataclass
+class SlicedMapPage:
+    """One page, one map per time slice and a slider between them; the slices share one
+    coordinate space (aligned), and each account's name, link and followers are stored once."""
+
+    labels: list[str]
+    pages: list[MapPage]
+    title: str = "SoundCloud scenes over time"
 
 
 def embed_json(data: object) -> str:
@@ -104,12 +116,39 @@ def page_data(page: MapPage) -> dict:
     }
 
 
-def render_map_html(page: MapPage) -> str:
+def sliced_page_data(sliced: SlicedMapPage) -> dict:
+    """Per slice what differs (points as indices into the shared account table, positions,
+    scenes, colourings, neighbours); once what all slices share."""
+    account_of: dict[int, int] = {}
+    accounts = {"name": [], "permalink": [], "followers": []}
+    slices = []
+    for label, page in zip(sliced.labels, sliced.pages):
+        if page.ids is None:
+            raise ValueError("a sliced page needs each slice's account ids")
+        points = []
+        for position, account in enumerate(page.ids):
+            if account not in account_of:
+                account_of[account] = len(account_of)
+                accounts["name"].append(page.names[position])
+                accounts["permalink"].append(page.permalinks[position])
+                accounts["followers"].append(page.followers[position])
+            points.append(account_of[account])
+        data = page_data(page)
+        for shared in ("title", "profileUrl", "kinds", "name", "permalink", "followers"):
+            del data[shared]
+        slices.append({"label": label, "point": points, **data})
+    first = sliced.pages[0]
+    return {"title": sliced.title, "profileUrl": first.profile_url, "kinds": list(first.kind_names),
+            "account": accounts, "slices": slices}
+
+
+def render_map_html(page: MapPage | SlicedMapPage) -> str:
     template = (TEMPLATES / "map.html").read_text(encoding="utf-8")
     style = (TEMPLATES / "map.css").read_text(encoding="utf-8")
     script = (TEMPLATES / "map.js").read_text(encoding="utf-8")
     # One pass over the template: a placeholder-looking string inside the data stays data.
-    parts = {"{{STYLE}}": style, "{{SCRIPT}}": script, "{{DATA}}": embed_json(page_data(page)),
+    data = sliced_page_data(page) if isinstance(page, SlicedMapPage) else page_data(page)
+    parts = {"{{STYLE}}": style, "{{SCRIPT}}": script, "{{DATA}}": embed_json(data),
              "{{TITLE}}": _html_text(page.title)}
     out, rest = [], template
     while "{{" in rest:
@@ -126,5 +165,5 @@ def _html_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def write_map_html(path: Path, page: MapPage) -> None:
+def write_map_html(path: Path, page: MapPage | SlicedMapPage) -> None:
     write_text_atomically(path, render_map_html(page))

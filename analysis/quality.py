@@ -35,6 +35,11 @@ def load_scene_sets(truth_path: Path) -> pd.Series:
         raise MapBuildError(f"cannot read --truth {truth_path}: {first_line(error)}") from None
     if "id" not in table or ("scene" not in table and "scenes" not in table):
         raise MapBuildError(f"--truth {truth_path} needs columns id and scene (or scenes)")
+    return scene_sets_from_table(table)
+
+
+def scene_sets_from_table(table: pd.DataFrame) -> pd.Series:
+    """id -> frozenset of scenes from a DataFrame with ``id`` and ``scene`` and/or ``scenes``."""
     source = table["scenes"] if "scenes" in table else table["scene"]
     fallback = table["scene"] if "scene" in table else source
     sets = [frozenset(filter(None, str(value).split("|"))) if pd.notna(value) else frozenset([str(alt)])

@@ -64,13 +64,17 @@ def interaction_types(dataset: ds.Dataset) -> list[str]:
     return sorted(types)
 
 
-def count_edges(edges_dir: DatasetPaths, rows_per_bucket: int = ROWS_PER_BUCKET) -> EdgeCounts:
-    """Deduplicated interaction counts per (src_id, dst_id, interaction)."""
+def count_edges(edges_dir: DatasetPaths, rows_per_bucket: int = ROWS_PER_BUCKET,
+                row_filter: ds.Expression | None = None) -> EdgeCounts:
+    """Deduplicated interaction counts per (src_id, dst_id, interaction); ``row_filter`` keeps only
+    matching rows (a time window: analysis/time_slices.py), and then every count is of those rows."""
     dataset = open_edges(edges_dir)
     result = EdgeCounts()
     try:
         for interaction in interaction_types(dataset):
             of_type = ds.field("interaction") == interaction
+            if row_filter is not None:
+                of_type = of_type & row_filter
             total = dataset.count_rows(filter=of_type)
             with_ids = of_type & ds.field("src_id").is_valid() & ds.field("dst_id").is_valid()
             buckets = _bucketed_keys(dataset, with_ids, max(1, math.ceil(total / rows_per_bucket)))

@@ -1,12 +1,24 @@
 // Interactive scenes map: canvas scatter with zoom/pan, hover, search, click-for-neighbours,
 // a scene legend, labels placed without overlaps, links filtered by interaction type, and the
-// view kept in the URL (#v=x,y,zoom&s=point&c=colouring&k=types) so a link reopens it.
+// view kept in the URL (#v=x,y,zoom&s=point&c=colouring&k=types&t=slice) so a link reopens it.
+// A sliced page (one aligned map per time slice) adds a slider between the slices.
 // Every name comes from untrusted profiles: only textContent / fillText, never innerHTML.
 (function () {
   "use strict";
   const started = performance.now();
-  const data = JSON.parse(document.getElementById("map-data").textContent);
-  const count = data.x.length;
+  const source = JSON.parse(document.getElementById("map-data").textContent);
+  // A sliced page holds one map per time slice; `data` is always the map shown (for a slice: its
+  // points with their names, links and followers taken from the shared account table).
+  const slices = Array.isArray(source.slices) && source.slices.length ? source.slices : null;
+  let data = slices ? sliceData(0) : source, count = data.x.length, sliceIndex = 0;
+  function sliceData(k) {
+    const part = slices[k], accounts = source.account;
+    return Object.assign({}, part, {
+      title: source.title, profileUrl: source.profileUrl, kinds: source.kinds,
+      name: part.point.map((a) => accounts.name[a]), permalink: part.point.map((a) => accounts.permalink[a]),
+      followers: part.point.map((a) => accounts.followers[a]),
+    });
+  }
   const canvas = document.getElementById("map");
   const context = canvas.getContext("2d");
   const tooltip = document.getElementById("tooltip");
@@ -22,49 +34,94 @@
   const state = { hovered: -1, selected: -1, matches: [], colouring: 0, kinds: (1 << data.kinds.length) - 1 };
   const api = {
     pointCount: count, drawnPoints: 0, lastOpenedUrl: null, labelBoxes: [], firstPaintMs: null, lastDrawMs: null,
-    select: (i) => select(i, true), search: (q) => runSearch(q), screenPosition: screenPosition,
+    select: (i) => { select(i, true); draw(); }, search: (q) => runSearch(q), screenPosition: screenPosition,
     zoomToScene: (k) => zoomToScene(k), zoomBy: (factor) => zoomAt(canvas.clientWidth / 2, canvas.clientHeight / 2, factor, true),
     viewState: () => ({ zoom: view.scale / view.fitScale, centre: toData(canvas.clientWidth / 2, canvas.clientHeight / 2),
-                        selected: state.selected, colouring: state.colouring, kinds: state.kinds }),
+                        selected: state.selected, colouring: state.colouring, kinds: state.kinds,
+                        slice: slices ? slices[sliceIndex].label : null }),
     setKinds: (mask) => setKinds(mask), visibleLinks: [],
+    slices: slices ? slices.map((part) => part.label) : [], slice: () => (slices ? slices[sliceIndex].label : null),
+    setSlice: (k) => setSlice(k), shownNames: () => data.name.slice(),
   };
   window.scmapMap = api;
 
-  const xs = Float64Array.from(data.x), ys = Float64Array.from(data.y);
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-  for (let i = 0; i < count; i++) {
-    if (xs[i] < minX) minX = xs[i]; if (xs[i] > maxX) maxX = xs[i];
-    if (ys[i] < minY) minY = ys[i]; if (ys[i] > maxY) maxY = ys[i];
+  // The view fits every slice (they share one aligned space), so the slider never moves the camera.
+  const fit = { minX: Infinity, maxX: -Infinity, minY: Infinity, maxY: -Infinity };
+  for (const part of slices || [data]) {
+    for (const v of part.x) { if (v < fit.minX) fit.minX = v; if (v > fit.maxX) fit.maxX = v; }
+    for (const v of part.y) { if (v < fit.minY) fit.minY = v; if (v > fit.maxY) fit.maxY = v; }
   }
-  if (!count) { minX = minY = -1; maxX = maxY = 1; }
-  // Grid index for nearest-point lookups under the mouse.
+  if (fit.minX > fit.maxX) { fit.minX = fit.minY = -1; fit.maxX = fit.maxY = 1; }
+
+  // Everything derived from the points shown: rebuilt when the slider changes the slice.
   const GRID = 256;
-  const cellSize = Math.max(maxX - minX, maxY - minY, 1e-9) / GRID;
-  const grid = new Map();
   const cellKey = (cx, cy) => cx * 100003 + cy;
-  for (let i = 0; i < count; i++) {
-    const key = cellKey(Math.floor((xs[i] - minX) / cellSize), Math.floor((ys[i] - minY) / cellSize));
-    let cell = grid.get(key);
-    if (!cell) { cell = []; grid.set(key, cell); }
-    cell.push(i);
-  }
-  // Point size by followers (log scale): 0.6x for unknown / tiny accounts up to 2.2x for the largest.
-  let maxLogFollowers = 1;
-  for (let i = 0; i < count; i++) maxLogFollowers = Math.max(maxLogFollowers, Math.log1p(data.followers[i] || 0));
-  const sizeFactor = new Float32Array(count);
-  for (let i = 0; i < count; i++) sizeFactor[i] = 0.6 + 1.6 * Math.log1p(data.followers[i] || 0) / maxLogFollowers;
-  // Most followed first: the order in which account names compete for label room.
-  const byFollowers = Array.from({ length: count }, (_, i) => i)
-    .sort((a, b) => (data.followers[b] || 0) - (data.followers[a] || 0) || a - b);
-  // Scene centres (median of members: robust to a few far-flung points) and extents for zooming.
   const median = (values) => { values.sort((a, b) => a - b); return values.length ? values[values.length >> 1] : 0; };
   const quantile = (values, q) => values[Math.min(values.length - 1, Math.max(0, Math.floor(q * (values.length - 1))))];
-  const members = data.scenes.map(() => ({ x: [], y: [] }));  // one pass over the points
-  for (let i = 0; i < count; i++) { const k = data.scene[i]; if (k >= 0 && members[k]) { members[k].x.push(xs[i]); members[k].y.push(ys[i]); } }
-  const sceneGeometry = members.map(({ x: mx, y: my }) => {
-    const cx = median(mx), cy = median(my);  // sorts mx, my in place
-    return { x: cx, y: cy, x0: quantile(mx, 0.02), x1: quantile(mx, 0.98), y0: quantile(my, 0.02), y1: quantile(my, 0.98) };
-  });
+  let xs, ys, minX, maxX, minY, maxY, cellSize, grid, sizeFactor, byFollowers, sceneGeometry;
+  function prepare() {
+    count = data.x.length;
+    api.pointCount = count;
+    xs = Float64Array.from(data.x); ys = Float64Array.from(data.y);
+    minX = Infinity; maxX = -Infinity; minY = Infinity; maxY = -Infinity;
+    for (let i = 0; i < count; i++) {
+      if (xs[i] < minX) minX = xs[i]; if (xs[i] > maxX) maxX = xs[i];
+      if (ys[i] < minY) minY = ys[i]; if (ys[i] > maxY) maxY = ys[i];
+    }
+    if (!count) { minX = minY = -1; maxX = maxY = 1; }
+    // Grid index for nearest-point lookups under the mouse.
+    cellSize = Math.max(maxX - minX, maxY - minY, 1e-9) / GRID;
+    grid = new Map();
+    for (let i = 0; i < count; i++) {
+      const key = cellKey(Math.floor((xs[i] - minX) / cellSize), Math.floor((ys[i] - minY) / cellSize));
+      let cell = grid.get(key);
+      if (!cell) { cell = []; grid.set(key, cell); }
+      cell.push(i);
+    }
+    // Point size by followers (log scale): 0.6x for unknown / tiny accounts up to 2.2x for the largest.
+    let maxLogFollowers = 1;
+    for (let i = 0; i < count; i++) maxLogFollowers = Math.max(maxLogFollowers, Math.log1p(data.followers[i] || 0));
+    sizeFactor = new Float32Array(count);
+    for (let i = 0; i < count; i++) sizeFactor[i] = 0.6 + 1.6 * Math.log1p(data.followers[i] || 0) / maxLogFollowers;
+    // Most followed first: the order in which account names compete for label room.
+    byFollowers = Array.from({ length: count }, (_, i) => i)
+      .sort((a, b) => (data.followers[b] || 0) - (data.followers[a] || 0) || a - b);
+    // Scene centres (median of members: robust to a few far-flung points) and extents for zooming.
+    const members = data.scenes.map(() => ({ x: [], y: [] }));  // one pass over the points
+    for (let i = 0; i < count; i++) { const k = data.scene[i]; if (k >= 0 && members[k]) { members[k].x.push(xs[i]); members[k].y.push(ys[i]); } }
+    sceneGeometry = members.map(({ x: mx, y: my }) => {
+      const cx = median(mx), cy = median(my);  // sorts mx, my in place
+      return { x: cx, y: cy, x0: quantile(mx, 0.02), x1: quantile(mx, 0.98), y0: quantile(my, 0.02), y1: quantile(my, 0.98) };
+    });
+  }
+  prepare();
+
+  // The slider: show slice k, keeping the selected account (when it is in slice k), the search,
+  // the colouring and the view.
+  function loadSlice(k) {
+    if (!slices || !(k >= 0 && k < slices.length)) return false;
+    const account = state.selected >= 0 ? slices[sliceIndex].point[state.selected] : -1;
+    sliceIndex = k;
+    data = sliceData(k);
+    prepare();
+    state.hovered = -1;
+    state.selected = account >= 0 ? slices[k].point.indexOf(account) : -1;
+    showSliceCaption();
+    return true;
+  }
+  function showSliceCaption() {
+    document.getElementById("slice").value = String(sliceIndex);
+    document.getElementById("slice-label").textContent = `${slices[sliceIndex].label} \u00b7 ${count.toLocaleString("en")} accounts`;
+  }
+  function setSlice(k) {
+    if (!loadSlice(Math.floor(Number(k)))) return;
+    tooltip.hidden = true;
+    if (state.selected >= 0) select(state.selected, false); else panel.hidden = true;
+    if (searchBox.value) runSearch(searchBox.value);
+    fillLegend();
+    statusLine.textContent = `${count.toLocaleString("en")} accounts`;
+    draw();
+  }
 
   function colouring() { return data.colourings[state.colouring] || { categories: [], values: [] }; }
   function colourOf(i) {
@@ -83,9 +140,9 @@
 
   function fitView() {
     const width = canvas.clientWidth, height = canvas.clientHeight, margin = 40;
-    view.fitScale = Math.min((width - 2 * margin) / Math.max(maxX - minX, 1e-9),
-                             (height - 2 * margin) / Math.max(maxY - minY, 1e-9));
-    centreOn((minX + maxX) / 2, (minY + maxY) / 2, view.fitScale);
+    view.fitScale = Math.min((width - 2 * margin) / Math.max(fit.maxX - fit.minX, 1e-9),
+                             (height - 2 * margin) / Math.max(fit.maxY - fit.minY, 1e-9));
+    centreOn((fit.minX + fit.maxX) / 2, (fit.minY + fit.maxY) / 2, view.fitScale);
   }
 
   function resize() {
@@ -355,7 +412,7 @@
     const chooser = document.getElementById("colour-by");
     chooser.replaceChildren(...data.colourings.map((c, n) => { const o = element("option", c.name); o.value = String(n); return o; }));
     chooser.value = String(state.colouring);
-    chooser.parentElement.hidden = data.colourings.length < 2;
+    chooser.closest(".legend-row").hidden = data.colourings.length < 2;
     chooser.addEventListener("change", () => { state.colouring = Number(chooser.value); fillLegend(); draw(); });
     const kinds = document.getElementById("kinds");
     kinds.replaceChildren();
@@ -370,12 +427,21 @@
       kinds.appendChild(label);
     });
     kinds.parentElement.hidden = data.kinds.length === 0;
+    if (slices) {
+      const slider = document.getElementById("slice");
+      slider.max = String(slices.length - 1);
+      showSliceCaption();
+      slider.addEventListener("input", () => setSlice(Number(slider.value)));
+      document.getElementById("slices").hidden = false;
+    }
     fillLegend();
   }
 
   function fillLegend() {
     const list = document.getElementById("legend-scenes");
     list.replaceChildren();
+    document.getElementById("legend-title").textContent = state.colouring === 0 ? "Scenes" : `By ${colouring().name}`;
+    document.getElementById("legend-hint").hidden = state.colouring !== 0;
     if (state.colouring === 0) {
       data.scenes.forEach((scene, k) => {
         const item = element("li");
@@ -397,7 +463,8 @@
     }
   }
 
-  // The view in the URL: #v=<centre x>,<centre y>,<zoom>&s=<selected point>&c=<colouring>&k=<types mask>.
+  // The view in the URL: #v=<centre x>,<centre y>,<zoom>&s=<selected point>&c=<colouring>&k=<types mask>
+  // &t=<slice label>.
   let urlTimer = null;
   function scheduleUrlUpdate() {
     if (urlTimer !== null || !ready) return;
@@ -409,12 +476,15 @@
     if (state.selected >= 0) parts.push(`s=${state.selected}`);
     if (state.colouring) parts.push(`c=${state.colouring}`);
     if (state.kinds !== (1 << data.kinds.length) - 1) parts.push(`k=${state.kinds}`);
+    if (slices) parts.push(`t=${encodeURIComponent(slices[sliceIndex].label)}`);
     history.replaceState(null, "", `#${parts.join("&")}`);
     api.url = location.href;
   }
   function readUrl() {
     const params = new URLSearchParams(location.hash.slice(1));
-    const number = (text) => { const value = Number(text); return Number.isFinite(value) ? value : null; };
+    // Number(null) and Number("") are 0: a parameter that is absent must stay absent.
+    const number = (text) => { const value = text === null || text.trim() === "" ? NaN : Number(text); return Number.isFinite(value) ? value : null; };
+    if (slices && params.has("t")) loadSlice(slices.findIndex((part) => part.label === params.get("t")));  // first: s counts its points
     const c = number(params.get("c"));
     if (c !== null && c >= 0 && c < data.colourings.length) state.colouring = Math.floor(c);
     const k = number(params.get("k"));

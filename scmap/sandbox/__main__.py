@@ -1,6 +1,6 @@
 """python -m scmap.sandbox world|serve ...
 
-  world  --seed N --accounts N --out DIR [--describe]   write a world (Parquet + world.json)
+  world  --seed N --accounts N --out DIR [--describe] [--history]   write a world (Parquet + world.json)
   serve  ...                                           run the sandbox site (see `serve --help`)
 """
 
@@ -19,6 +19,9 @@ def _world_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--accounts", type=int, default=3000, help="number of accounts (default 3000, at least 30)")
     p.add_argument("--out", required=True, help="output directory (created if missing)")
     p.add_argument("--describe", action="store_true", help="also print a Markdown summary of the world")
+    p.add_argument("--history", action="store_true",
+                   help="a world with a planted history (scenes form, drift apart, merge; per-year truth in "
+                        "history.parquet), see world_history.py; at least 100 accounts")
     return p
 
 
@@ -30,10 +33,19 @@ def _run_world(args: argparse.Namespace) -> int:
         print(f"error: --accounts must be at least 30 (got {args.accounts})", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    world = generate_world(args.seed, args.accounts)
+    if args.history:
+        from .world_history import generate_history_world
+
+        if args.accounts < 100:
+            print(f"error: --history needs --accounts of at least 100 (got {args.accounts})", file=sys.stderr)
+            return 2
+        written = generate_history_world(args.seed, args.accounts)
+        world = written.world
+    else:
+        world = written = generate_world(args.seed, args.accounts)
     gen = time.perf_counter() - t0
     try:
-        world.write(args.out)
+        written.write(args.out)
     except OSError as e:
         print(f"error: cannot write the world to {args.out}: {e}", file=sys.stderr)
         return 1

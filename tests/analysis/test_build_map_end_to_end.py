@@ -127,6 +127,12 @@ def test_map_page_data_matches_the_coordinates(crawl: Path, default_run) -> None
     # The legend: every scene with its size and central accounts, sizes matching the points.
     assert data["scenes"] and all(s["size"] == data["scene"].count(k) for k, s in enumerate(data["scenes"]))
     assert all(len(s["central"]) >= 1 and data["scene"][s["central"][0]] == k for k, s in enumerate(data["scenes"]))
+    # Colour by generation: each point's category is its coords generation (undated: -1, grey).
+    assert [c["name"] for c in data["colourings"]] == ["scene", "generation"]
+    generation = data["colourings"][1]
+    cohorts = [category["label"] for category in generation["categories"]]
+    assert cohorts == sorted(coords["generation"].dropna().unique())
+    assert [cohorts[v] if v >= 0 else None for v in generation["values"]] == coords["generation"].tolist()
 
 
 def test_scene_colours_are_the_same_on_a_second_run_of_the_same_data(crawl: Path, default_run, tmp_path: Path) -> None:

@@ -1,0 +1,107 @@
+"""Generations (the seed article's part 2): when each mapped account emerged, and its cohort.
+
+The article dated an account by the 15 % quantile of its upload dates. The crawl stores no upload
+date (edges carry the interaction's ``created_at``, docs/architecture.md), so a track's date is
+approximated by the first interaction seen on it (a track is liked, reposted or commented only
+after it is uploaded, so this is an upper bound: later than the upload when the crawl saw only
+recent lists). An account's emergence is then the 15 % quantile of its tracks' first-seen dates
+(``emerged_from = "tracks"``); an account none of whose tracks was seen gets its own first dated
+interaction (``"own_activity"``); with neither it has no date (``NaT``, generation null).
+
+``emergence_dates`` and ``generation_of`` are plain pandas; ``emergence_from_edges`` reads the
+edge dataset (all of it: an account's emergence does not depend on the time slice shown).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from analysis.atomic_write import write_atomically
+from analysis.datasets import scan_error
+from analysis.read_edges import open_edges
+
+EMERGENCE_QUANTILE = 0.15
+GENERATION_PERIODS = ("year", "quarter")
+
+
+def _minimum_per_key(dataset: ds.Dataset, row_filter: ds.Expression, keys: list[str]) -> pd.DataFrame:
+    """min(created_at) per ``keys`` over the filtered rows, reduced batch by batch (bounded memory)."""
+    parts = []
+    for batch in dataset.scanner(columns=[*keys, "created_at"], filter=row_filter, batch_size=1 << 20).to_batches():
+        if batch.num_rows:
+            parts.append(pa.Table.from_batches([batch]).group_by(keys).aggregate([("created_at", "min")]))
+    if not parts:
+        return pd.DataFrame({**{k: pd.Series(dtype="int64") for k in keys},
+                             "created_at": pd.Series(dtype="datetime64[us, UTC]")})
+    merged = pa.concat_tables(parts).group_by(keys).aggregate([("created_at_min", "min")])
+    return merged.rename_columns([*keys, "created_at"]).to_pandas()
+
+
+def emergence_from_edges(edges_dir: Path, ids: np.ndarray, quantile: float = EMERGENCE_QUANTILE) -> pd.DataFrame:
+    """``emergence_dates`` for ``ids`` from what the edge dataset holds."""
+    dataset = open_edges(edges_dir)
+    wanted = pa.array(np.asarray(ids, dtype=np.int64))
+    dated = ds.field("created_at").is_valid()
+    try:
+        tracks = _minimum_per_key(dataset, dated & ds.field("dst_id").isin(wanted)
+                                  & (ds.field("object_kind") == "track"), ["dst_id", "object_id"])
+        own = _minimum_per_key(dataset, dated & ds.field("src_id").isin(wanted), ["src_id"])
+    except (pa.ArrowException, OSError) as error:
+        raise scan_error(edges_dir, "edge", error) from None
+    return emergence_dates(ids, tracks.rename(columns={"dst_id": "id", "created_at": "first_seen"}),
+                           own.set_index("src_id")["created_at"], quantile)
+
+
+def emergence_dates(ids: np.ndarray, track_dates: pd.DataFrame, own_first: pd.Series,
+                    quantile: float = EMERGENCE_QUANTILE) -> pd.DataFrame:
+    """Per id: ``emerged_at`` and ``emerged_from``.
+
+    ``track_dates``: one row per (account ``id``, track) with its date ``first_seen`` (an upload
+    date where one is known, else the first interaction seen on it); ``own_first``: id -> the
+    account's own first dated interaction, used when none of its tracks has a date."""
+    index = pd.Index(np.asarray(ids, dtype=np.int64), name="id")
+    seconds = track_dates["first_seen"].astype("datetime64[us, UTC]").astype("int64")
+    by_tracks = seconds.groupby(track_dates["id"].to_numpy()).quantile(quantile, interpolation="linear")
+    from_tracks = pd.to_datetime(by_tracks.round().astype("int64"), unit="us", utc=True).reindex(index)
+    fallback = own_first.astype("datetime64[us, UTC]").reindex(index)
+    emerged = from_tracks.where(from_tracks.notna(), fallback)
+    source = np.where(from_tracks.notna(), "tracks", np.where(fallback.notna(), "own_activity", None))
+    return pd.DataFrame({"id": index.to_numpy(), "emerged_at": emerged.astype("datetime64[us, UTC]").to_numpy(),
+                         "emerged_from": source})
+
+
+def generation_of(emerged_at: pd.Series, period: str = "year") -> pd.Series:
+    """The cohort label: ``2019`` (year) or ``2019Q3`` (quarter); null without a date."""
+    if period not in GENERATION_PERIODS:
+        raise ValueError(f"generation period must be one of {GENERATION_PERIODS}")
+    stamps = pd.to_datetime(emerged_at, utc=True)
+    labels = stamps.dt.tz_convert(None).dt.to_period("Y" if period == "year" else "Q").astype(str)
+    return labels.where(stamps.notna(), None).astype(object)
+
+
+def plot_generations(path: Path, xy: np.ndarray, emerged_at: pd.Series, title: str = "") -> None:
+    """The map coloured by emergence year (a continuous scale: generations are ordered)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    stamps = pd.to_datetime(pd.Series(emerged_at).reset_index(drop=True), utc=True)
+    years = (stamps.dt.year + (stamps.dt.day_of_year - 1) / 365.25).to_numpy(dtype=float, na_value=np.nan)
+    figure, axes = plt.subplots(figsize=(9, 8), dpi=110)
+    dated = ~np.isnan(years)
+    size = float(np.clip(4000 / max(len(xy), 1), 0.5, 14))
+    axes.scatter(xy[~dated, 0], xy[~dated, 1], s=size, c="#c8c8c8", linewidths=0, label="no date")
+    if dated.any():
+        points = axes.scatter(xy[dated, 0], xy[dated, 1], s=size, c=years[dated], cmap="viridis", linewidths=0)
+        figure.colorbar(points, ax=axes, label="emerged (15 % quantile of its tracks' dates)")
+    axes.set_title(title or "accounts by generation")
+    axes.set_xticks([])
+    axes.set_yticks([])
+    write_atomically(path, lambda temp: figure.savefig(temp, format="png", bbox_inches="tight"))
+    plt.close(figure)
