@@ -53,6 +53,16 @@ SCMAP_LIST_TIMEOUT = 900.0  # s, cap on reading one account's list
 # API serves up to 200; next_href keeps it). Fewer, larger requests. 0 = leave the page alone.
 SCMAP_API_PAGE_SIZE = 200
 
+# --- session mode (scmap.session, docs/session-mode.md): the default -a mode=session ---------
+# Lists are read through api-v2 from one live page per browser context; -a mode=scroll renders
+# every profile instead (and is the automatic fallback when session mode cannot read a list).
+SCMAP_SESSION_LISTS_IN_FLIGHT = 8  # lists one spider reads at once from its session page
+SCMAP_SESSION_LISTS_PER_CONTEXT = 200  # then the context is retired (flat browser memory)
+
+# --- the request budget (scmap.pacing): every api-v2 call of the process, in-page ones too ---
+SCMAP_REQUESTS_PER_SECOND = 1.0  # 0 = unpaced (the local sandbox only); 429s always pause all pages
+SCMAP_REQUEST_JITTER = 0.5  # each gap drawn in [0.5, 1.5] x 1/rate
+
 # --- politeness ---------------------------------------------------------------------------
 CONCURRENT_REQUESTS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 2

@@ -37,6 +37,7 @@ from scmap.frontier.store_url import mask_store_url  # a Redis URL may carry a p
 logger = logging.getLogger("scmap.frontier")
 
 ACCOUNT_META_KEY = "frontier_account"  # set on the request built for an account
+USER_ID_META_KEY = "frontier_user_id"  # the account's numeric id when edges gave it (session mode)
 TICK_SECONDS = 0.5
 
 
@@ -229,6 +230,10 @@ class FrontierScheduler(BaseScheduler):
             self.store_changed = True
             return None
         request.meta.setdefault(ACCOUNT_META_KEY, claim.permalink)
+        # The numeric id seen in edges: session mode then reads /users/{id}, no /resolve.
+        known = self.store.account(claim.permalink) if hasattr(self.store, "account") else None
+        if known and known.get("user_id") is not None:
+            request.meta.setdefault(USER_ID_META_KEY, int(known["user_id"]))
         return request
 
     def _claim(self) -> ClaimResult:

@@ -36,6 +36,8 @@ from scmap.spiders.dom_resolve import (
 from scmap.soundcloud.edges import Source, edges_from_items
 from scmap.soundcloud.hydration import parse_hydration
 from scmap.soundcloud.permalinks import BadSeed, permalink_from_seed, split_seeds
+# --- session mode (issue 10): the fast path and the mode argument ---
+from scmap.spiders.session_mode import DEFAULT_MODE, SessionModeMixin, parse_mode, session_slot_settings
 from scmap.spiders.list_page import (
     CAPTURE_META_KEY,
     CONFIG_META_KEY,
@@ -92,7 +94,7 @@ def _optional_int(value: Any) -> int | None:
     return None if value in (None, "") else int(value)
 
 
-class InteractionSpider(scrapy.Spider):
+class InteractionSpider(SessionModeMixin, scrapy.Spider):
     """Base of the likes / comments / reposts / follows spiders."""
 
     interaction: ClassVar[str]  # partition value of the edges: likes, comments, reposts, follows
@@ -100,7 +102,8 @@ class InteractionSpider(scrapy.Spider):
     api_route: ClassVar[str]  # regex on the api-v2 path the page fetches its list from
 
     def __init__(self, seeds: str | None = None, limit: Any = None, max_accounts: Any = None,
-                 bfs_accounts: Any = None, min_followers: Any = None, **kwargs: Any) -> None:
+                 bfs_accounts: Any = None, min_followers: Any = None, mode: Any = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.seed_texts = split_seeds(seeds)
         self.seeds: list[str] = []
@@ -122,6 +125,10 @@ class InteractionSpider(scrapy.Spider):
         self.max_accounts = _optional_int(max_accounts)
         self.bfs_accounts = _optional_int(bfs_accounts)
         self.min_followers = _optional_int(min_followers)
+        try:  # session (read through api-v2 in a live page) or scroll (render each profile)
+            self.mode, self.bad_mode = parse_mode(mode), None
+        except ValueError as error:
+            self.mode, self.bad_mode = DEFAULT_MODE, str(error)
         self._accounts_started = 0
         self._context_pending: Counter[str] = Counter()
         self._contexts: dict[str, Any] = {}
@@ -138,6 +145,7 @@ class InteractionSpider(scrapy.Spider):
                 if other != scheme and handlers.get(other) == PLAYWRIGHT_HANDLER:
                     del handlers[other]  # back to Scrapy's own handler (robots.txt...)
             settings.set("DOWNLOAD_HANDLERS", handlers, priority="spider")
+        session_slot_settings(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "InteractionSpider":
@@ -157,6 +165,7 @@ class InteractionSpider(scrapy.Spider):
             "api_page_size": settings.getint("SCMAP_API_PAGE_SIZE", 200) or None,
             "ignore_capture": settings.getbool("SCMAP_IGNORE_API_CAPTURE", False),
         }
+        spider.setup_session_mode(crawler)
         return spider
 
     # --- requests ---------------------------------------------------------------------------
@@ -165,6 +174,9 @@ class InteractionSpider(scrapy.Spider):
         for problem in self.bad_seeds:
             self.logger.error("Malformed seed skipped: %s", problem)
             self._stat("bad_seed")
+        if self.bad_mode:
+            self.logger.error("Bad mode (%s): using %s", self.bad_mode, DEFAULT_MODE)
+            self._stat("bad_mode")
         if self.bad_limit:
             self.logger.error("Bad limit (%s): using %d", self.bad_limit, DEFAULT_LIMIT)
             self._stat("bad_limit")
@@ -176,6 +188,12 @@ class InteractionSpider(scrapy.Spider):
 
     def request_for_account(self, permalink: str, attempt: int = 1) -> scrapy.Request:
         """The one request that crawls `permalink`'s list (contract with scmap.frontier)."""
+        if self.mode == "session":
+            return self.session_request(permalink, attempt)
+        return self.scroll_request(permalink, attempt)
+
+    def scroll_request(self, permalink: str, attempt: int = 1) -> scrapy.Request:
+        """Render the account's list page and read the page's own api-v2 traffic."""
         # Contexts rotate every N accounts; a retired one is closed by its last page.
         context = f"{self.name}-{self._accounts_started // self.accounts_per_context}"
         self._accounts_started += 1
@@ -272,7 +290,9 @@ class InteractionSpider(scrapy.Spider):
         if attempt < MAX_ATTEMPTS:
             self.logger.warning("List of %s failed (%s): retrying in a new page", permalink, why)
             self._stat("list_retries")
-            retry = self.request_for_account(permalink, attempt=attempt + 1)
+            # A scroll request (mode=scroll, or session mode's fallback) is retried as one.
+            again = self.session_request if request.meta.get("scmap_mode") == "session" else self.scroll_request
+            retry = again(permalink, attempt=attempt + 1)
             # Keep the frontier's tag of the account (docs/frontier.md) on the new request.
             if FRONTIER_ACCOUNT_META_KEY in request.meta:
                 retry.meta[FRONTIER_ACCOUNT_META_KEY] = request.meta[FRONTIER_ACCOUNT_META_KEY]
