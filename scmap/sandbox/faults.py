@@ -35,6 +35,7 @@ class FaultConfig:
     empty_page_rate: float = 0.0  # share of list pages served empty with a next_href
     stall_after: int | None = None  # list page stall_after+1 (1-based) never answers in time
     stall_seconds: float = 600.0
+    moved_lists: str | None = None  # list endpoints moved under /api-v2/<this>/ (old paths 404)
 
 
 def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +48,8 @@ def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--empty-page-rate", type=float, default=0.0, help="share of list pages served empty (next_href kept)")
     group.add_argument("--stall-after", type=int, default=None, help="list pages after the Nth hang")
     group.add_argument("--stall-seconds", type=float, default=600.0, help="how long a stalled request hangs")
+    group.add_argument("--moved-lists", default=None, metavar="PREFIX",
+                       help="serve the list endpoints under /api-v2/PREFIX/ (old paths 404), as if the site moved them")
 
 
 def fault_config_from_args(args: argparse.Namespace) -> FaultConfig:
@@ -54,7 +57,7 @@ def fault_config_from_args(args: argparse.Namespace) -> FaultConfig:
         seed=args.fault_seed, latency_ms=args.latency_ms, rate_limit=args.rate_limit,
         error_rate=args.error_rate, truncate_rate=args.truncate_rate,
         empty_page_rate=args.empty_page_rate, stall_after=args.stall_after,
-        stall_seconds=args.stall_seconds,
+        stall_seconds=args.stall_seconds, moved_lists=args.moved_lists,
     )
 
 
@@ -133,7 +136,10 @@ class FaultInjector:
             self.stats[f"errors_{status}"] += 1
             return web.Response(status=status, content_type="text/html",
                                 text=f"<html><body><h1>{status} {'Bad Gateway' if status == 502 else 'Service Unavailable'}</h1></body></html>")
+        cpu_started = time.thread_time()
         response = await handler(request)
+        # CPU spent building api answers (GET /__sandbox/stats): is the sandbox what limits a crawl?
+        self.stats["api_handler_cpu_us"] += int((time.thread_time() - cpu_started) * 1_000_000)
         if (response.status == 200 and isinstance(response, web.Response) and response.body
                 and self._hit(request, "truncate", self.config.truncate_rate)):
             body = bytes(response.body)
