@@ -54,6 +54,7 @@ class SessionPage:
     page: Any
     client_id: str
     app_version: str | None
+    cookie_banner_accepted: bool = False
     lists_started: int = 0
     active: int = 0
     retired: bool = False
@@ -181,7 +182,7 @@ class SessionPool:
             if response is None or response.status >= 400:
                 raise SessionUnavailable(
                     f"session page {self.web_url}/ answered {None if response is None else response.status}")
-            await accept_cookies(page, wait=self.cookie_banner_wait)
+            accepted = await accept_cookies(page, wait=self.cookie_banner_wait)
             facts = await page.evaluate(_SESSION_FACTS_JS)
             client_id = facts.get("clientId")
             if not client_id:
@@ -198,7 +199,8 @@ class SessionPool:
         logger.info("session page %s #%d open (client_id %s..., app_version %s)", owner, number,
                     client_id[:6], facts.get("appVersion"))
         return SessionPage(owner=owner, number=number, context=context, page=page,
-                           client_id=client_id, app_version=facts.get("appVersion"))
+                           client_id=client_id, app_version=facts.get("appVersion"),
+                           cookie_banner_accepted=accepted)
 
     async def _close_session(self, session: SessionPage) -> None:
         with contextlib.suppress(Exception):

@@ -99,7 +99,9 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
 
     interaction: ClassVar[str]  # partition value of the edges: likes, comments, reposts, follows
     page_path: ClassVar[str]  # the web page listing them: `/{permalink}/{page_path}`
-    api_route: ClassVar[str]  # regex on the api-v2 path the page fetches its list from
+    # regex searched in the api-v2 path the page fetches its list from (not anchored: a site
+    # that moves the endpoint under a new prefix is still read from the page's own calls)
+    api_route: ClassVar[str]
 
     def __init__(self, seeds: str | None = None, limit: Any = None, max_accounts: Any = None,
                  bfs_accounts: Any = None, min_followers: Any = None, mode: Any = None,

@@ -147,6 +147,7 @@ class SessionModeMixin:
         """(user, skipped); a refused client_id opens a new session page once."""
         for fresh_session in (False, True):
             async with self.session_pool.lease(self.name) as session:
+                self._note_session(session)
                 try:
                     user = await self.session_reader.user(session, permalink, _int_or_none(user_id), read)
                     if self._too_small(user):
@@ -160,6 +161,14 @@ class SessionModeMixin:
                         raise
                     read.items.clear()
         raise AssertionError("unreachable")
+
+    def _note_session(self, session: Any) -> None:
+        seen = self.__dict__.setdefault("_sessions_seen", set())
+        if session.number not in seen:
+            seen.add(session.number)
+            self._stat("session/pages_opened")
+            if session.cookie_banner_accepted:
+                self._stat("cookie_banner_accepted")
 
     def _fallback_request(self, request: scrapy.Request) -> scrapy.Request:
         fallback = self.scroll_request(request.meta["permalink"], int(request.meta.get("scmap_attempt", 1)))
