@@ -92,6 +92,12 @@ FRONTIER_LOG_INTERVAL = 60  # s between progress lines
 FRONTIER_LEASE_SECONDS = 300  # a claim not renewed for this long is handed out again
 FRONTIER_SILENT_ACCOUNT_SECONDS = 10
 
+# --- console ---------------------------------------------------------------------------------
+# One line per spider on stdout (the demo turns it on; Scrapy's log then goes to LOG_FILE).
+EXTENSIONS = {"scmap.console_progress.ConsoleProgress": 500}
+SCMAP_CONSOLE_PROGRESS = False
+SCMAP_CONSOLE_PROGRESS_INTERVAL = 2.0
+
 # --- output -------------------------------------------------------------------------------
 ITEM_PIPELINES = {"scmap.pipelines.parquet_writer.ParquetWriterPipeline": 300}
 OUTPUT_DIR = os.environ.get("SCMAP_OUTPUT_DIR", "output")

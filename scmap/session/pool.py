@@ -123,6 +123,7 @@ class SessionPool:
 
                 self._playwright = await async_playwright().start()
             self._current.clear()  # pages of a dead browser are gone
+            logger.info("Launching browser for session pages (launch %d)", self.stats.browsers_launched + 1)
             self._browser = await self._playwright.chromium.launch(**self.launch_options)
             self.stats.browsers_launched += 1
             return self._browser

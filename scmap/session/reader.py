@@ -161,7 +161,7 @@ class SessionReader:
         """(200, parsed) | (404 or other final status, None) | (None, None) after the retries.
         Raises ClientIdRefused on 401/403."""
         config = self.config
-        failures = 0
+        failures = timeouts = 0
         rate_limited = 0
         while time.monotonic() < deadline:
             waited = await self.budget.acquire()
@@ -193,7 +193,9 @@ class SessionReader:
             read.retries[reason] += 1
             read.failures.append(f"{reason}: {url}")
             failures += 1
-            if failures > config.api_retries:
+            timeouts = timeouts + 1 if reason == "timeout" else 0
+            # A page that does not answer twice in a row is stalled (as in the scroll path).
+            if failures > config.api_retries or timeouts >= 2:
                 return None, None
             if reason != "timeout":
                 await self._sleep(min(2.0 ** (failures - 1), MAX_BACKOFF_SECONDS,
