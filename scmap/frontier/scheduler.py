@@ -38,6 +38,7 @@ logger = logging.getLogger("scmap.frontier")
 
 ACCOUNT_META_KEY = "frontier_account"  # set on the request built for an account
 USER_ID_META_KEY = "frontier_user_id"  # the account's numeric id when edges gave it (session mode)
+FOLLOWERS_META_KEY = "frontier_followers_count"  # ... and its followers count
 TICK_SECONDS = 0.5
 
 
@@ -234,6 +235,8 @@ class FrontierScheduler(BaseScheduler):
         known = self.store.account(claim.permalink) if hasattr(self.store, "account") else None
         if known and known.get("user_id") is not None:
             request.meta.setdefault(USER_ID_META_KEY, int(known["user_id"]))
+            if known.get("followers_count") is not None:
+                request.meta.setdefault(FOLLOWERS_META_KEY, int(known["followers_count"]))
         return request
 
     def _claim(self) -> ClaimResult:

@@ -30,7 +30,7 @@ from scmap.soundcloud.collections import (
     parse_collection,
     with_client_params,
 )
-from scmap.spiders.list_page import _FETCH_JS as FETCH_JS
+from scmap.soundcloud.edges import EDGE_SOURCE_KEYS
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,34 @@ LIST_PATHS = {
     "follows": "/users/{id}/followings",
 }
 MAX_PAGE_SIZE = 200
+TRIM_KEYS = sorted(EDGE_SOURCE_KEYS)
+
+# fetch() inside the page with a timeout; never throws into Playwright. With `keep`, a JSON
+# answer is cut down to those keys (at every depth) before it crosses to Python; a body that
+# does not parse is returned as it came, so Python sees the truncation.
+FETCH_JS = """async ([url, timeoutMs, keep]) => {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const response = await (window.__scmapFetch || window.fetch)(url, {credentials: "include", signal: controller.signal,
+                                        headers: {"Accept": "application/json, text/javascript, */*; q=0.01"}});
+    const text = await response.text();
+    const answer = {status: response.status, retryAfter: response.headers.get("Retry-After"), text};
+    if (keep && response.status === 200) {
+      const wanted = new Set(keep);
+      const trim = (value) => Array.isArray(value) ? value.map(trim)
+        : (value && typeof value === "object")
+          ? Object.fromEntries(Object.entries(value).filter(([key]) => wanted.has(key)).map(([key, inner]) => [key, trim(inner)]))
+          : value;
+      try { answer.text = JSON.stringify(trim(JSON.parse(text))); } catch (error) { /* Python sees the raw body */ }
+    }
+    return answer;
+  } catch (error) {
+    return {status: 0, error: String(error && error.name === "AbortError" ? "timeout" : error)};
+  } finally {
+    clearTimeout(timer);
+  }
+}"""
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -129,7 +157,7 @@ class SessionReader:
         same_place = 0
         while True:
             status, page = await self._get(session, with_client_params(url, session.client_params),
-                                           _parse_page, read, deadline)
+                                           _parse_page, read, deadline, keep=TRIM_KEYS)
             if status is None:  # gave up on this page: keep what came before it
                 read.stalled = True
                 return read
@@ -157,7 +185,8 @@ class SessionReader:
 
     # --- one call, paced and retried ----------------------------------------------------
     async def _get(self, session: SessionPage, url: str, parse: Callable[[str], Any],
-                   read: SessionRead, deadline: float) -> tuple[int | None, Any]:
+                   read: SessionRead, deadline: float, keep: list[str] | None = None
+                   ) -> tuple[int | None, Any]:
         """(200, parsed) | (404 or other final status, None) | (None, None) after the retries.
         Raises ClientIdRefused on 401/403."""
         config = self.config
@@ -169,7 +198,7 @@ class SessionReader:
             if waited > 0:
                 read.waits += 1
                 read.waited_seconds += waited
-            answer = await session.page.evaluate(FETCH_JS, [url, int(config.response_timeout * 1000)])
+            answer = await session.page.evaluate(FETCH_JS, [url, int(config.response_timeout * 1000), keep])
             status = int(answer.get("status") or 0)
             if status == 200:
                 try:

@@ -38,6 +38,7 @@ DEFAULT_MODE = "session"
 MODE_META_KEY = "scmap_mode"
 # Set by the frontier on the requests it hands out when the account's numeric id is known.
 FRONTIER_USER_ID_META_KEY = "frontier_user_id"
+FRONTIER_FOLLOWERS_META_KEY = "frontier_followers_count"  # ... and its followers count
 SESSION_SLOT = "scmap-session"  # downloader slot of the data: requests (no delay: nothing is fetched)
 
 
@@ -105,7 +106,8 @@ class SessionModeMixin:
         try:
             async with self.session_lists:
                 user, skipped = await self._read_in_session(
-                    permalink, response.meta.get(FRONTIER_USER_ID_META_KEY), read)
+                    permalink, response.meta.get(FRONTIER_USER_ID_META_KEY),
+                    response.meta.get(FRONTIER_FOLLOWERS_META_KEY), read)
         except AccountNotFound:
             self.logger.warning("Account not found (api-v2 404): %s", permalink)
             self._stat("not_found")
@@ -142,17 +144,33 @@ class SessionModeMixin:
         status = self._record_outcome(permalink, result, len(edges), source)
         self._account_done(permalink, source.id, user.get("followers_count"), status)
 
-    async def _read_in_session(self, permalink: str, user_id: Any, read: SessionRead
-                               ) -> tuple[dict[str, Any], bool]:
-        """(user, skipped); a refused client_id opens a new session page once."""
+    async def _read_in_session(self, permalink: str, user_id: Any, known_followers: Any,
+                               read: SessionRead) -> tuple[dict[str, Any], bool]:
+        """(user, skipped); a refused client_id opens a new session page once.
+
+        With the id known and the followers count known to pass the skip (both from edges the
+        frontier holds) the user and the list's first page are asked at once: one round trip
+        less per list. Otherwise the user comes first, so a small account costs no list read."""
+        user_id = _int_or_none(user_id)
+        known = _int_or_none(known_followers)
+        at_once = user_id is not None and known is not None and not self._too_small({"followers_count": known})
+        reader = self.session_reader
         for fresh_session in (False, True):
             async with self.session_pool.lease(self.name) as session:
                 self._note_session(session)
                 try:
-                    user = await self.session_reader.user(session, permalink, _int_or_none(user_id), read)
+                    if at_once:
+                        user, listed = await asyncio.gather(
+                            reader.user(session, permalink, user_id, read),
+                            reader.items(session, user_id, read), return_exceptions=True)
+                        for outcome in (user, listed):  # the user's fate first (not found...)
+                            if isinstance(outcome, BaseException):
+                                raise outcome
+                        return user, False
+                    user = await reader.user(session, permalink, user_id, read)
                     if self._too_small(user):
                         return user, True
-                    await self.session_reader.items(session, user["id"], read)
+                    await reader.items(session, user["id"], read)
                     return user, False
                 except ClientIdRefused:
                     self._stat("session/client_id_refused")
