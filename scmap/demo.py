@@ -74,6 +74,20 @@ def seed_permalinks(meta: dict) -> list[str]:
     return [seed["permalink"] for seed in meta["demo_seeds"]]
 
 
+def map_summary(map_dir: Path, world_dir: Path) -> str:
+    """How much of the world the map shows: accounts, planted scenes, neighbour agreement."""
+    import pandas as pd
+
+    coords = pd.read_parquet(map_dir / "coords.parquet", columns=["id"])
+    users = pd.read_parquet(world_dir / "users.parquet", columns=["id", "scene"])
+    scenes = coords.merge(users, on="id")["scene"]
+    planted = scenes[scenes != "mainstream"].nunique()
+    quality = json.loads((map_dir / "report.json").read_text(encoding="utf-8")).get("quality") or {}
+    agreement = quality.get("tsne_neighbour_scene_agreement")
+    return (f"\nmap of {len(coords):,} accounts spanning {planted} planted scenes"
+            + (f"; 10-NN planted-scene agreement {agreement:.3f}" if agreement is not None else ""))
+
+
 def run(command: list[str]) -> None:
     print("$ " + " ".join(command), flush=True)
     completed = subprocess.run(command)
@@ -119,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         map_dir = out / "map"
         run([sys.executable, "-m", "analysis.build_map", "--input", str(crawl_dir), "--out", str(map_dir),
              "--truth", str(world_dir / "users.parquet"), "--profile-url", sandbox.web_url + "/"])
+        print(map_summary(map_dir, world_dir))
         print(f"\nThe map: {(map_dir / 'map.html').resolve()}")
         print(f"(also {map_dir / 'map.png'}, {map_dir / 'pca.png'}, {map_dir / 'coords.parquet'}, "
               f"{map_dir / 'report.json'})")
