@@ -216,8 +216,6 @@ def parse_args(argv: list[str] | None) -> MapOptions:
     parser.add_argument("--pca-components", type=int, default=50, help="PCA dimensions fed to t-SNE (default 50)")
     parser.add_argument("--perplexity", type=float, default=30.0, help="t-SNE perplexity (default 30)")
     parser.add_argument("--seed", type=int, default=42, help="random seed: same input + seed = same map (default 42)")
-    parser.add_argument("--method", choices=["tsne"], default="tsne",
-                        help="2-D embedding (only t-SNE: umap-learn is not installed)")
     parser.add_argument("--clusters", action=argparse.BooleanOptionalAction, default=True,
                         help="colour and label scene neighbourhoods (default on)")
     parser.add_argument("--truth", type=Path, help="ground-truth table (id, scene[, scenes]) for quality figures")

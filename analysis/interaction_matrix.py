@@ -17,7 +17,9 @@ from analysis.errors import MapBuildError
 
 log = logging.getLogger("analysis")
 
-# The article: a like counts 1, a comment, repost or follow counts 3.
+# The article: a like counts 1, a comment, repost or follow counts 3. The crawler's frontier
+# uses the same weights (FRONTIER_WEIGHTS in scmap/settings.py); the analysis cannot import the
+# crawler, so tests/analysis/test_writer_to_reader.py holds the two equal.
 DEFAULT_WEIGHTS = {"likes": 1.0, "comments": 3.0, "reposts": 3.0, "follows": 3.0}
 
 

@@ -52,10 +52,11 @@ import redis  # noqa: E402
 from bench_frontier import EDGES_PER_ACCOUNT, synthetic_edges, timed  # noqa: E402
 from scmap.frontier.ordering import CrawlRules  # noqa: E402
 from scmap.frontier.redis_store import RedisFrontierStore  # noqa: E402
-from scmap.frontier.sqlite_store import SqliteFrontierStore, make_owner  # noqa: E402
+from scmap.frontier.owner import make_owner  # noqa: E402
+from scmap.frontier.sqlite_store import SqliteFrontierStore  # noqa: E402
 from scmap.frontier.store import FrontierStore  # noqa: E402
 from scmap.frontier.store_url import PASSWORD_ENV  # noqa: E402
-from tests.distributed.redis_server import run_redis_server  # noqa: E402
+from tests.frontier.redis_server import run_redis_server  # noqa: E402
 
 
 def redis_cpu_seconds(url: str) -> float:

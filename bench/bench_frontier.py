@@ -25,7 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scmap.frontier.ordering import CrawlRules  # noqa: E402
-from scmap.frontier.sqlite_store import SqliteFrontierStore, make_owner  # noqa: E402
+from scmap.frontier.owner import make_owner  # noqa: E402
+from scmap.frontier.sqlite_store import SqliteFrontierStore  # noqa: E402
 from scmap.frontier.store import Edge  # noqa: E402
 
 INTERACTIONS = ("likes", "comments", "reposts", "follows")

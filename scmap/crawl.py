@@ -1,8 +1,11 @@
 """All four interaction spiders in one command, sharing one frontier store.
 
-    python -m scmap.crawl --seeds a,b,c [--bfs-accounts 850] [--max-accounts 2250]
-        [--min-followers 250] [--limit 500] [--accounts-in-flight 4] [--spiders likes,follows]
+    python -m scmap.crawl --seeds a,b,c [--bfs-accounts N] [--max-accounts N]
+        [--min-followers N] [--limit N|all] [--accounts-in-flight N] [--spiders likes,follows]
         [-s SETTING=VALUE ...]
+
+Arguments not given keep their defaults: the FRONTIER_* settings (scmap/settings.py) and the
+spiders' limit. Bad input is refused before crawling, in one line (scmap/preflight.py).
 
 Each spider keeps its own visits; discoveries, scores and followers counts found by any of
 them steer all four (docs/frontier.md). Run it again after a crash: it resumes.
@@ -16,15 +19,17 @@ from typing import Any, Sequence
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
+from scmap.preflight import BadInput, check_crawl, crawl_error, report
+
 ALL_SPIDERS = ("likes", "comments", "reposts", "follows")
-FRONTIER_SCHEDULER = "scmap.frontier.scheduler.FrontierScheduler"
+FRONTIER_SCHEDULER = "scmap.frontier.scheduler.FrontierScheduler"  # whatever settings.py says
 SPIDER_ARGUMENTS = ("seeds", "bfs_accounts", "max_accounts", "min_followers", "limit", "accounts_in_flight")
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m scmap.crawl", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", required=True, help="comma-separated permalinks or profile URLs")
+    parser.add_argument("--seeds", default="", help="comma-separated permalinks or profile URLs")
     parser.add_argument("--bfs-accounts", type=int)
     parser.add_argument("--max-accounts", type=int)
     parser.add_argument("--min-followers", type=int)
@@ -53,10 +58,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     unknown = sorted(set(names) - set(ALL_SPIDERS))
     if unknown:
         raise SystemExit(f"unknown spiders {unknown}; choose among {ALL_SPIDERS}")
+    arguments = spider_arguments(options)
+    try:
+        check_crawl(arguments, settings)
+    except BadInput as error:
+        report(str(error), settings)
+        raise SystemExit(2) from None
     process = CrawlerProcess(settings)
-    for name in names:
-        process.crawl(name, **spider_arguments(options))
+    crawlers = [process.create_crawler(name) for name in names]
+    for crawler in crawlers:
+        process.crawl(crawler, **arguments)
     process.start()
+    errors = [line for line in (crawl_error(crawler.stats) for crawler in crawlers) if line]
+    for line in dict.fromkeys(errors):  # the four spiders may say the same
+        report(line, settings)
+    if errors or process.bootstrap_failed:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

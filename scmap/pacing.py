@@ -44,11 +44,12 @@ class RequestBudget:
     def __init__(self, rate: float = DEFAULT_REQUESTS_PER_SECOND, jitter: float = DEFAULT_JITTER,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, max_pause: float = 120.0) -> None:
         if rate < 0 or not 0 <= jitter < 1:
             raise ValueError(f"bad request budget: rate {rate!r}/s, jitter {jitter!r}")
         self.rate = float(rate)
         self.jitter = float(jitter)
+        self.max_pause = float(max_pause)  # cap on an honoured Retry-After
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()
@@ -116,7 +117,8 @@ _PROCESS_BUDGET: RequestBudget | None = None
 def budget_from_settings(settings: Any) -> RequestBudget:
     return RequestBudget(
         rate=settings.getfloat("SCMAP_REQUESTS_PER_SECOND", DEFAULT_REQUESTS_PER_SECOND),
-        jitter=settings.getfloat("SCMAP_REQUEST_JITTER", DEFAULT_JITTER))
+        jitter=settings.getfloat("SCMAP_REQUEST_JITTER", DEFAULT_JITTER),
+        max_pause=settings.getfloat("SCMAP_MAX_RETRY_AFTER", 120.0))
 
 
 def process_budget(settings: Any) -> RequestBudget:

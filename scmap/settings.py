@@ -11,6 +11,9 @@ from scmap.browser import launch_options
 BOT_NAME = "scmap"
 SPIDER_MODULES = ["scmap.spiders"]
 NEWSPIDER_MODULE = "scmap.spiders"
+# Our `scrapy crawl` (scmap/commands/crawl.py): refuses bad input in one line, exits non-zero
+# when the crawl failed (the stock command exits 0 even when a spider cannot start).
+COMMANDS_MODULE = "scmap.commands"
 
 # Where the spiders go: the real site by default, the sandbox in tests (env or -s).
 SOUNDCLOUD_WEB_URL = os.environ.get("SOUNDCLOUD_WEB_URL", "https://soundcloud.com")
@@ -56,7 +59,7 @@ SCMAP_API_PAGE_SIZE = 200
 # --- session mode (scmap.session, docs/session-mode.md): the default -a mode=session ---------
 # Lists are read through api-v2 from one live page per browser context; -a mode=scroll renders
 # every profile instead (and is the automatic fallback when session mode cannot read a list).
-SCMAP_SESSION_LISTS_IN_FLIGHT = 8  # lists one spider reads at once from its session page
+SCMAP_SESSION_LISTS_IN_FLIGHT = 16  # lists one spider reads at once from its session page (the budget paces the calls)
 SCMAP_SESSION_LISTS_PER_CONTEXT = 200  # then the context is retired (flat browser memory)
 
 # --- the request budget (scmap.pacing): every api-v2 call of the process, in-page ones too ---
@@ -85,7 +88,7 @@ SCHEDULER = "scmap.frontier.scheduler.FrontierScheduler"
 FRONTIER_BFS_ACCOUNTS = 850
 FRONTIER_MAX_ACCOUNTS = 2250
 FRONTIER_MIN_FOLLOWERS = 250
-FRONTIER_WEIGHTS = {"likes": 1, "comments": 3, "reposts": 3, "follows": 3}
+FRONTIER_WEIGHTS = {"likes": 1, "comments": 3, "reposts": 3, "follows": 3}  # = the map's (analysis)
 FRONTIER_ACCOUNTS_IN_FLIGHT = 4  # keep <= CONCURRENT_REQUESTS
 FRONTIER_URL = os.environ.get("FRONTIER_URL")  # None: <OUTPUT_DIR>/frontier.sqlite; redis://... for several nodes
 FRONTIER_LOG_INTERVAL = 60  # s between progress lines

@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 def shared_dir() -> Path:
     configured = os.environ.get("SCMAP_SHARED_DIR")
     candidates = [Path(configured)] if configured else []
-    candidates += [REPO.parent / "shared", Path("/work/shared")]
+    candidates += [REPO.parent / "shared"]
     return next((path for path in candidates if path.is_dir()), candidates[0])
 
 

@@ -17,14 +17,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
-DEFAULT_WEIGHTS: Mapping[str, float] = {"likes": 1.0, "comments": 3.0, "reposts": 3.0, "follows": 3.0}
-
-
-class Phase(enum.Enum):
-    BREADTH_FIRST = 1  # discovery order from the seeds
-    POPULARITY = 2  # highest score first
+from scmap import settings as defaults  # FRONTIER_* defaults, written once there
 
 
 class Decision(enum.Enum):
@@ -36,20 +31,23 @@ class Decision(enum.Enum):
 
 @dataclass(frozen=True)
 class CrawlRules:
-    """One spider's frontier parameters (spider arguments, settings as defaults)."""
+    """One spider's frontier parameters: built by scmap.contract.crawl_rules from the spider's
+    arguments over the FRONTIER_* settings (the defaults live there, scmap/settings.py)."""
 
-    bfs_accounts: int = 850
-    max_accounts: int = 2250
-    min_followers: int = 250
-    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    bfs_accounts: int = defaults.FRONTIER_BFS_ACCOUNTS
+    max_accounts: int = defaults.FRONTIER_MAX_ACCOUNTS
+    min_followers: int = defaults.FRONTIER_MIN_FOLLOWERS
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(defaults.FRONTIER_WEIGHTS))
     # Accounts handed out but not finished, at most; also the lag of the scores used (see above).
-    accounts_in_flight: int = 4
+    accounts_in_flight: int = defaults.FRONTIER_ACCOUNTS_IN_FLIGHT
 
     def __post_init__(self) -> None:
         if self.accounts_in_flight < 1:
             raise ValueError("accounts_in_flight must be >= 1")
         if self.max_accounts < 0 or self.bfs_accounts < 0:
             raise ValueError("bfs_accounts and max_accounts must be >= 0")
+        if self.min_followers < 0:
+            raise ValueError("min_followers must be >= 0")
 
     def weight(self, interaction: str) -> float:
         return float(self.weights.get(interaction, 0.0))
@@ -73,9 +71,24 @@ def applied_needed(next_seq: int, rules: CrawlRules) -> int:
     return max(0, next_seq - rules.accounts_in_flight)
 
 
+def is_below_threshold(followers_count: Any, min_followers: int | None) -> bool:
+    """THE follower-skip rule (spiders and frontier alike, via scmap.contract): a known
+    followers count under `min_followers` (None or <= 0: nothing is skipped). An unknown or
+    malformed count is never below: the account is read, its profile may skip it then.
+    The stores index this rule (SQL / Lua); tests/frontier/test_store_contract.py holds them to it."""
+    if min_followers is None or min_followers <= 0:
+        return False
+    if isinstance(followers_count, bool) or followers_count is None:
+        return False
+    try:
+        return int(followers_count) < min_followers
+    except (TypeError, ValueError):
+        return False
+
+
 def is_eligible(followers_count: int | None, rules: CrawlRules) -> bool:
-    """Unknown followers count: crawl it (the spider reads the profile and may skip it)."""
-    return followers_count is None or followers_count >= rules.min_followers
+    """May be handed out: not under the threshold by the skip rule above."""
+    return not is_below_threshold(followers_count, rules.min_followers)
 
 
 def contribution(src_permalink: str, dst_permalink: str, interaction: str, rules: CrawlRules) -> float:

@@ -206,12 +206,6 @@ for i = 2, #ARGV do discover(ARGV[i]) end
 return 1
 """
 
-# ARGV: P, permalink, followers_count, min_followers
-SET_FOLLOWERS = r"""
-record_followers({{ARGV[2], null, tonumber(ARGV[3]), 0}}, tonumber(ARGV[4]))
-return 1
-"""
-
 # ARGV: P, spider, owner, lease_seconds, bfs, max, min_followers, in_flight, weights JSON, dead holders JSON,
 # call token. Returns {decision, permalink or false, seq or false, reclaimed 0/1}.
 # The token makes a retried call (the client reconnected after the reply was lost) return the

@@ -18,12 +18,13 @@ import redis
 
 from scmap.frontier import redis_scripts
 from scmap.frontier.ordering import CrawlRules, Decision
-from scmap.frontier.sqlite_store import TERMINAL_FAILURES, owner_is_dead_here
-from scmap.frontier.store import ClaimResult, Edge, FrontierCounts, QueueEntry
+from scmap.frontier.owner import owner_is_dead_here
+from scmap.frontier.store import TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, QueueEntry
 from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_redis_url
 
 logger = logging.getLogger("scmap.frontier")
 
+CONNECT_TIMEOUT_SECONDS = 10  # an unreachable host fails the open, never hangs it
 DISCOVERY_BATCH = 5_000  # accounts per script call: keeps each call short for other clients
 
 
@@ -36,10 +37,11 @@ class RedisFrontierStore:
         self._p = "{" + target.key_prefix + "}"
         self._redis = client or redis.Redis.from_url(
             target.connection_url, decode_responses=True, health_check_interval=30,
+            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
             **target.connection_kwargs())
         self._scripts = {
             name: self._redis.register_script(redis_scripts.script(getattr(redis_scripts, name)))
-            for name in ("ADD_DISCOVERED", "SET_FOLLOWERS", "CLAIM_NEXT", "RENEW_LEASES", "MARK_DONE",
+            for name in ("ADD_DISCOVERED", "CLAIM_NEXT", "RENEW_LEASES", "MARK_DONE",
                          "MARK_SKIPPED", "MARK_FAILED", "COUNTS", "TOP_OF_QUEUE",
                          "IN_FLIGHT_ELSEWHERE")}
         self._known_dead: set[str] = set()
@@ -63,9 +65,6 @@ class RedisFrontierStore:
         permalinks = list(permalinks)
         for start in range(0, len(permalinks), DISCOVERY_BATCH):
             self._run("ADD_DISCOVERED", *permalinks[start:start + DISCOVERY_BATCH])
-
-    def set_followers(self, permalink: str, followers_count: int, rules: CrawlRules) -> None:
-        self._run("SET_FOLLOWERS", permalink, int(followers_count), rules.min_followers)
 
     # --- picks ---
 

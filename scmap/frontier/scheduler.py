@@ -6,14 +6,19 @@ It never stores requests: when the engine asks for the next request and no ordin
 is waiting, it claims the next account from the store and builds its request right then with
 `spider.request_for_account(permalink)`. Ordinary requests (pagination, retries) go through an
 in-memory FIFO served first; after a crash they are rebuilt by handing their account out again.
+The seeds go into the store at open (the spider's start() yields nothing: scmap/contract.py).
 
 Edges of an account are collected in memory from `item_scraped` and written with the account's
 `done` in one store transaction; the store adds them to the scores once, in pick order.
+
+Only Scrapy's public surface is used: signals (spider_idle + DontCloseSpider keep the spider
+open while accounts are in flight or other spiders may add some; item_scraped / item_dropped /
+item_error count an account's items out of the pipeline), `crawler.engine.crawl()` to hand a
+claimed account to an idle engine, `crawler.engine.spider_is_idle()`, and stats.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import deque
@@ -23,67 +28,23 @@ from typing import Any, Mapping
 from scrapy import Request, Spider, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.utils.asyncio import create_looping_call
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
+from scmap import contract
 from scmap import signals as scmap_signals
-from scmap.frontier.ordering import DEFAULT_WEIGHTS, CrawlRules, Decision
+from scmap.frontier.ordering import CrawlRules, Decision, is_below_threshold
+from scmap.frontier.owner import make_owner
 from scmap.frontier.progress import report_progress
-from scmap.frontier.sqlite_store import make_owner
-from scmap.frontier.store import ClaimResult, Edge, FrontierStore, open_store
-from scmap.frontier.store_url import mask_store_url  # a Redis URL may carry a password
+from scmap.frontier.store import ClaimResult, Edge, FrontierStore
+from scmap.frontier.store_url import (  # a Redis URL may carry a password: log it masked
+    mask_store_url, open_store, unreachable_store_message)
 
 logger = logging.getLogger("scmap.frontier")
 
-ACCOUNT_META_KEY = "frontier_account"  # set on the request built for an account
-USER_ID_META_KEY = "frontier_user_id"  # the account's numeric id when edges gave it (session mode)
-FOLLOWERS_META_KEY = "frontier_followers_count"  # ... and its followers count
 TICK_SECONDS = 0.5
-
-
-def parse_seeds(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = value.split(",")
-    return [seed.strip().strip("/") for seed in value if seed and seed.strip()]
-
-
-def parse_weights(value: Any) -> dict[str, float]:
-    """A dict, JSON (`{"likes": 1}`) or `likes=1,comments=3`; missing types keep the defaults."""
-    weights = dict(DEFAULT_WEIGHTS)
-    if not value:
-        return weights
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("{"):
-            value = json.loads(text)
-        else:
-            value = dict(part.split("=", 1) for part in text.split(",") if part.strip())
-    weights.update({str(k).strip(): float(v) for k, v in dict(value).items()})
-    return weights
-
-
-def rules_for(spider: Spider, settings: BaseSettings) -> CrawlRules:
-    """Spider arguments (`-a bfs_accounts=...`) first, FRONTIER_* settings as defaults."""
-
-    def integer(attribute: str, setting: str, default: int) -> int:
-        value = getattr(spider, attribute, None)
-        return int(value) if value not in (None, "") else settings.getint(setting, default)
-
-    return CrawlRules(
-        bfs_accounts=integer("bfs_accounts", "FRONTIER_BFS_ACCOUNTS", 850),
-        max_accounts=integer("max_accounts", "FRONTIER_MAX_ACCOUNTS", 2250),
-        min_followers=integer("min_followers", "FRONTIER_MIN_FOLLOWERS", 250),
-        weights=parse_weights(getattr(spider, "weights", None) or settings.get("FRONTIER_WEIGHTS")),
-        accounts_in_flight=integer("accounts_in_flight", "FRONTIER_ACCOUNTS_IN_FLIGHT", 4),
-    )
-
-
-def store_url_for(spider: Spider, settings: BaseSettings) -> str:
-    url = getattr(spider, "frontier_url", None) or settings.get("FRONTIER_URL")
-    return url or f"{settings.get('OUTPUT_DIR') or 'output'}/frontier.sqlite"
 
 
 def edge_from_item(item: Mapping[str, Any]) -> Edge:
@@ -96,23 +57,19 @@ def edge_from_item(item: Mapping[str, Any]) -> Edge:
         created_at=str(item.get("created_at") or ""), object_id=int(item.get("object_id") or 0))
 
 
-def _below(followers_count: Any, min_followers: int) -> bool:
-    try:
-        return followers_count is not None and int(followers_count) < min_followers
-    except (TypeError, ValueError):
-        return False
-
-
 @dataclass
 class AccountInFlight:
     """An account this process handed out: its edges so far, and its finish once announced."""
 
     edges: dict[str, Edge]
     finish: dict[str, Any] | None = None
-    finish_waits_for: frozenset[int] = frozenset()  # ids of requests whose items may still come
+    items_out: int = 0  # items of this account that left the pipeline (scraped, dropped, error)
+    items_expected: int = 0  # from account_done: the finish waits until items_out reaches it
 
 
 class FrontierScheduler(BaseScheduler):
+    hands_out_accounts = True  # scmap.contract: this scheduler adds the seeds itself
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.settings = crawler.settings
@@ -133,8 +90,10 @@ class FrontierScheduler(BaseScheduler):
         self.requests: deque[Request] = deque()
         self.accounts: dict[str, AccountInFlight] = {}
         self.exhausted = False  # the store said FINISHED for this spider
+        self.closing = False  # asked the engine to close the spider
+        self.close_reason = "finished"
         self.store_changed = True  # worth asking the store again
-        self.idle_ticks = 0
+        self.idle_since: float | None = None  # time.monotonic() the engine was first seen idle
         self.spider: Spider | None = None
         self.store: FrontierStore | None = None
         self.rules: CrawlRules | None = None
@@ -148,14 +107,26 @@ class FrontierScheduler(BaseScheduler):
 
     def open(self, spider: Spider) -> None:
         self.spider = spider
-        self.rules = rules_for(spider, self.settings)
-        url = store_url_for(spider, self.settings)
-        self.store = open_store(url)
-        self.store.add_discovered(parse_seeds(getattr(spider, "seeds", None)))
-        self.crawler.signals.connect(self._on_item_scraped, signal=signals.item_scraped)
-        self.crawler.signals.connect(self._on_account_done, signal=scmap_signals.account_done)
-        logger.info("frontier %s: store %s, %s", spider.name, mask_store_url(url), self.rules)
+        self.rules = contract.crawl_rules(spider, self.settings)
+        connect = self.crawler.signals.connect
+        connect(self._on_item_scraped, signal=signals.item_scraped)
+        connect(self._on_item_out, signal=signals.item_dropped)
+        connect(self._on_item_out, signal=signals.item_error)
+        connect(self._on_spider_idle, signal=signals.spider_idle)
+        connect(self._on_account_done, signal=scmap_signals.account_done)
         self._start_loop(self._tick, TICK_SECONDS)
+        url = contract.store_url(spider, self.settings)
+        try:
+            self.store = open_store(url)
+        except Exception as error:  # checked before the crawl (scmap.preflight); gone since
+            line = unreachable_store_message(url, error)
+            logger.error(line)
+            self.stats.set_value(contract.CRAWL_ERROR_STAT, line)
+            # Not CloseSpider from here: Scrapy 2.19 would then close a scraper it never opened.
+            self.exhausted, self.close_reason = True, "frontier_unreachable"
+            return
+        self.store.add_discovered(contract.seed_permalinks(spider))
+        logger.info("frontier %s: store %s, %s", spider.name, mask_store_url(url), self.rules)
         self._start_loop(self._renew_leases, max(1.0, self.lease_seconds / 3))
         if self.log_interval > 0:
             self._start_loop(self._report, self.log_interval)
@@ -184,14 +155,11 @@ class FrontierScheduler(BaseScheduler):
     # --- BaseScheduler ---
 
     def has_pending_requests(self) -> bool:
-        return bool(self.requests) or not self.exhausted
+        """Requests waiting here. Accounts still to come keep the spider open through
+        spider_idle + DontCloseSpider instead, so `engine.spider_is_idle()` stays meaningful."""
+        return bool(self.requests)
 
     def enqueue_request(self, request: Request) -> bool:
-        if request.meta.get("is_start_request"):
-            # The frontier hands out the seeds itself, in its order: a spider's own start
-            # requests (so it can also run without the frontier) would crawl them twice.
-            self.stats.inc_value("frontier/start_requests_ignored")
-            return False
         self.requests.append(request)
         self.stats.inc_value("frontier/requests_enqueued")
         return True
@@ -200,6 +168,10 @@ class FrontierScheduler(BaseScheduler):
         self._settle_finishes()
         if self.requests:
             return self.requests.popleft()
+        return self._next_account_request()
+
+    def _next_account_request(self) -> Request | None:
+        """Claim the next account and build its request, or None (nothing to claim now)."""
         if self.exhausted or not self.store_changed:
             return None
         assert self.store is not None and self.spider is not None and self.rules is not None
@@ -227,16 +199,17 @@ class FrontierScheduler(BaseScheduler):
             logger.exception("frontier %s: no request for %r; finishing it as failed",
                              self.spider.name, claim.permalink)
             del self.accounts[claim.permalink]
-            self.store.mark_failed(self.spider.name, claim.permalink, scmap_signals.STATUS_FAILED)
+            self.store.mark_failed(self.spider.name, claim.permalink, contract.STATUS_FAILED)
             self.store_changed = True
             return None
-        request.meta.setdefault(ACCOUNT_META_KEY, claim.permalink)
-        # The numeric id seen in edges: session mode then reads /users/{id}, no /resolve.
+        request.meta.setdefault(contract.ACCOUNT_META_KEY, claim.permalink)
+        # The numeric id (and followers count) seen in edges: session mode reads /users/{id}
+        # instead of /resolve, and asks for the user and the list's first page at once.
         known = self.store.account(claim.permalink) if hasattr(self.store, "account") else None
         if known and known.get("user_id") is not None:
-            request.meta.setdefault(USER_ID_META_KEY, int(known["user_id"]))
+            request.meta.setdefault(contract.USER_ID_META_KEY, int(known["user_id"]))
             if known.get("followers_count") is not None:
-                request.meta.setdefault(FOLLOWERS_META_KEY, int(known["followers_count"]))
+                request.meta.setdefault(contract.FOLLOWERS_META_KEY, int(known["followers_count"]))
         return request
 
     def _claim(self) -> ClaimResult:
@@ -269,10 +242,24 @@ class FrontierScheduler(BaseScheduler):
     def _account_of(self, permalink: Any, response: Any) -> AccountInFlight | None:
         account = self.accounts.get(permalink)
         if account is None and response is not None:
-            account = self.accounts.get(getattr(response, "meta", {}).get(ACCOUNT_META_KEY))
+            account = self.accounts.get(_tag_of(response))
         return account
 
+    def _on_item_out(self, item: Any, response: Any = None, **_: Any) -> None:
+        """An item left the pipeline (scraped, dropped or failed): one less to wait for."""
+        account = self.accounts.get(_tag_of(response)) if response is not None else None
+        if account is None:
+            account = self.accounts.get(_get(item, "src_permalink"))
+        if account is not None:
+            account.items_out += 1
+            if account.finish is not None:
+                self._settle_finishes()
+
     def _on_item_scraped(self, item: Any, response: Any = None, spider: Spider | None = None) -> None:
+        self._collect_edge(item, response)
+        self._on_item_out(item, response)  # after collecting: it may settle the account
+
+    def _collect_edge(self, item: Any, response: Any) -> None:
         if "dst_permalink" not in getattr(item, "fields", item) or not item.get("dst_permalink"):
             return
         account = self._account_of(item.get("src_permalink"), response)
@@ -285,7 +272,7 @@ class FrontierScheduler(BaseScheduler):
 
     def _on_account_done(self, spider: Spider, permalink: str, status: str,
                          user_id: int | None = None, followers_count: int | None = None,
-                         **_: Any) -> None:
+                         items: int = 0, **_: Any) -> None:
         if spider is not self.spider:
             return
         account = self.accounts.get(permalink)
@@ -293,27 +280,30 @@ class FrontierScheduler(BaseScheduler):
             self.stats.inc_value("frontier/account_done_unexpected")
             logger.warning("frontier %s: account_done for %r which is not in flight here", spider.name, permalink)
             return
-        if status not in scmap_signals.ACCOUNT_STATUSES:
+        if status not in contract.ACCOUNT_STATUSES:
             logger.warning("frontier %s: unknown status %r for %s, counted as failed", spider.name, status, permalink)
-            status = scmap_signals.STATUS_FAILED
+            status = contract.STATUS_FAILED
         account.finish = {"status": status, "user_id": user_id, "followers_count": followers_count}
-        # Items yielded just before the signal may still be in the pipeline: wait for the
-        # responses being scraped right now to be fully processed.
-        account.finish_waits_for = frozenset(id(r) for r in self._requests_being_scraped())
+        # Items yielded just before the signal may still be in the pipeline: the finish waits
+        # until all `items` of the account have left it.
+        account.items_expected = int(items or 0)
         self._settle_finishes()
 
-    def _requests_being_scraped(self) -> set[Any]:
-        slot = getattr(getattr(self.crawler.engine, "scraper", None), "slot", None)
-        return set(getattr(slot, "active", ()) or ())
+    def _on_spider_idle(self, spider: Spider) -> None:
+        """The engine has nothing to do: keep the spider open while the frontier may still hand
+        out accounts (in flight here, or other spiders' picks may add some)."""
+        if spider is self.spider and not self.exhausted:
+            raise DontCloseSpider
+        if spider is self.spider and self.close_reason != "finished":
+            raise CloseSpider(self.close_reason)
 
     def _settle_finishes(self, force: bool = False) -> None:
         ready = [p for p, a in self.accounts.items() if a.finish is not None]
         if not ready:
             return
-        active = {id(r) for r in self._requests_being_scraped()} if not force else set()
         for permalink in ready:
             account = self.accounts[permalink]
-            if account.finish_waits_for & active:
+            if not force and account.items_out < account.items_expected:
                 continue
             if not force and not self._persist_edges(permalink):
                 continue  # retried at the next tick; recording it now could lose its edges
@@ -337,11 +327,11 @@ class FrontierScheduler(BaseScheduler):
         finish = account.finish or {}
         status, followers = finish.get("status"), finish.get("followers_count")
         name = self.spider.name
-        if status == scmap_signals.STATUS_DONE and _below(followers, self.rules.min_followers):
-            status = scmap_signals.STATUS_SKIPPED  # the spider read the list anyway; it is not a visit
-        if status == scmap_signals.STATUS_DONE:
+        if status == contract.STATUS_DONE and is_below_threshold(followers, self.rules.min_followers):
+            status = contract.STATUS_SKIPPED  # the spider read the list anyway; it is not a visit
+        if status == contract.STATUS_DONE:
             self.store.mark_done(name, permalink, account.edges.values(), finish.get("user_id"), followers)
-        elif status == scmap_signals.STATUS_SKIPPED:
+        elif status == contract.STATUS_SKIPPED:
             reason = f"profile followers_count {followers} < {self.rules.min_followers}"
             self.store.mark_skipped(name, permalink, followers, reason, self.rules)
         else:
@@ -351,31 +341,48 @@ class FrontierScheduler(BaseScheduler):
     # --- periodic work ---
 
     def _tick(self) -> None:
-        """Settle finishes, notice leases of dead holders, and wake the engine if work is ready."""
+        """Settle finishes, notice leases of dead holders, and hand the engine an account when
+        one is ready (the engine would otherwise only ask again at its 5 s heartbeat)."""
         self._settle_finishes()
         self.store_changed = True
         self._give_up_on_silent_accounts()
-        slot = getattr(self.crawler.engine, "_slot", None)
-        if slot is not None and not self.exhausted:
-            slot.nextcall.schedule()
+        engine = self.crawler.engine
+        if engine is None or engine.spider is None or self.requests:
+            return
+        request = self._next_account_request()
+        if request is not None:
+            engine.crawl(request)  # public: enqueues it here and wakes the engine
+        elif self.exhausted and not self.closing and engine.spider_is_idle():
+            # Done and idle: close now rather than at the engine's next 5 s heartbeat.
+            self.closing = True
+            deferred_from_coro(engine.close_spider_async(reason=self.close_reason))
 
     def _give_up_on_silent_accounts(self) -> None:
         """An account whose requests are all gone without an account_done would block the order
         forever (a spider bug); after a while it is finished as failed, loudly."""
         engine = self.crawler.engine
-        scraper_slot = getattr(engine.scraper, "slot", None)
-        busy = (self.requests or getattr(engine.downloader, "active", None)
-                or (scraper_slot is not None and not scraper_slot.is_idle())
-                or getattr(engine, "_start", None) is not None)
+        idle = engine is not None and engine.spider is not None and engine.spider_is_idle()
+        if idle:  # nothing is in the item pipeline: an account still waiting for items waits in vain
+            for permalink, account in self.accounts.items():
+                if account.finish is not None and account.items_out < account.items_expected:
+                    logger.warning("frontier: %s announced %d items, %d left the pipeline; recording it",
+                                   permalink, account.items_expected, account.items_out)
+                    account.items_expected = account.items_out
+            self._settle_finishes()
         silent = [p for p, a in self.accounts.items() if a.finish is None]
-        self.idle_ticks = 0 if busy or not silent else self.idle_ticks + 1
-        if self.idle_ticks * TICK_SECONDS < self.silent_account_seconds:
+        if not idle or not silent:
+            self.idle_since = None
+            return
+        now = time.monotonic()
+        if self.idle_since is None:
+            self.idle_since = now
+        if now - self.idle_since < self.silent_account_seconds:
             return
         for permalink in silent:
             logger.error("frontier: no account_done for %s although its requests are finished;"
                          " finishing it as failed", permalink)
-            self.accounts[permalink].finish = {"status": scmap_signals.STATUS_FAILED}
-        self.idle_ticks = 0
+            self.accounts[permalink].finish = {"status": contract.STATUS_FAILED}
+        self.idle_since = None
         self._settle_finishes()
 
     def _renew_leases(self) -> None:
@@ -385,3 +392,15 @@ class FrontierScheduler(BaseScheduler):
     def _report(self, final: bool = False) -> None:
         if self.store is not None and self.spider is not None and self.rules is not None:
             report_progress(self.store, self.spider.name, self.rules, self.stats, final=final)
+
+
+def _tag_of(response: Any) -> Any:
+    """The account a response's request was handed out for (scmap.contract.ACCOUNT_META_KEY)."""
+    return getattr(response, "meta", {}).get(contract.ACCOUNT_META_KEY)
+
+
+def _get(item: Any, field: str) -> Any:
+    try:
+        return item.get(field)
+    except (AttributeError, KeyError):
+        return None

@@ -7,7 +7,6 @@ process or four) can use the same file, and a kill -9 leaves either all of a ste
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import time
 from collections import OrderedDict
@@ -16,10 +15,9 @@ from contextlib import contextmanager
 from typing import Iterable, Iterator, Sequence
 
 from scmap.frontier.ordering import CrawlRules, Decision, applied_needed, contribution, decide
-from scmap.frontier.store import ClaimResult, Edge, FrontierCounts, QueueEntry
-
-IN_FLIGHT, DONE, SKIPPED = "in_flight", "done", "skipped"
-TERMINAL_FAILURES = ("not_found", "failed")
+from scmap.frontier.owner import owner_is_dead_here
+from scmap.frontier.store import (
+    DONE, IN_FLIGHT, SKIPPED, TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, QueueEntry)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -67,27 +65,6 @@ ORDER_BY = {
 }
 
 
-def make_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
-
-
-def owner_is_dead_here(owner: str | None) -> bool:
-    """A holder on this machine whose process is gone (kill -9) need not wait for its lease."""
-    if not owner:
-        return True
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
 class SqliteFrontierStore:
     def __init__(self, path: str | os.PathLike[str], busy_timeout_seconds: float = 30.0) -> None:
         self.path = Path(path)
@@ -119,10 +96,6 @@ class SqliteFrontierStore:
     def add_discovered(self, permalinks: Sequence[str]) -> None:
         with self._transaction() as db:
             db.executemany("INSERT OR IGNORE INTO accounts (permalink) VALUES (?)", ((p,) for p in permalinks))
-
-    def set_followers(self, permalink: str, followers_count: int, rules: CrawlRules) -> None:
-        with self._transaction() as db:
-            self._record_followers(db, [(permalink, None, followers_count, 0.0)], rules)
 
     @staticmethod
     def _record_followers(db: sqlite3.Connection, rows: list[tuple[str, int | None, int | None, float]],

@@ -13,7 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Protocol, Sequence
 
+from scmap.contract import STATUS_DONE, STATUS_FAILED, STATUS_NOT_FOUND, STATUS_SKIPPED
 from scmap.frontier.ordering import CrawlRules, Decision
+
+# A pick's status in a store: in flight, or one of the contract's account statuses.
+IN_FLIGHT = "in_flight"
+DONE, SKIPPED = STATUS_DONE, STATUS_SKIPPED
+TERMINAL_FAILURES = (STATUS_NOT_FOUND, STATUS_FAILED)  # what mark_failed takes
 
 
 @dataclass(frozen=True)
@@ -40,10 +46,6 @@ class ClaimResult:
     permalink: str | None = None
     seq: int | None = None
     reclaimed: bool = False  # handed out again after its previous holder died
-
-    @property
-    def is_account(self) -> bool:
-        return self.permalink is not None
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,6 @@ class FrontierCounts:
 class FrontierStore(Protocol):
     def add_discovered(self, permalinks: Sequence[str]) -> None:
         """Append unknown accounts to the discovery order (seeds, in the given order)."""
-
-    def set_followers(self, permalink: str, followers_count: int, rules: CrawlRules) -> None:
-        """Record an account's followers count (first value wins) and the skip reason if low."""
 
     def claim_next(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float) -> ClaimResult:
         """Atomically: hand out again a pick whose holder died or whose lease expired; else apply
@@ -116,20 +115,3 @@ class FrontierStore(Protocol):
         """This spider's `done` picks in hand-out order."""
 
     def close(self) -> None: ...
-
-
-def open_store(url: str) -> FrontierStore:
-    """`sqlite:///abs/path.sqlite`, `sqlite:relative/path.sqlite` or a bare path.
-    `redis://[:password@]host:port/db[?prefix=name]` (redis_store.py, store_url.py)."""
-    if url.startswith("redis://") or url.startswith("rediss://"):
-        from scmap.frontier.redis_store import RedisFrontierStore
-
-        return RedisFrontierStore(url)
-    path = url
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite://"):]
-    elif url.startswith("sqlite:"):
-        path = url[len("sqlite:"):]
-    from scmap.frontier.sqlite_store import SqliteFrontierStore
-
-    return SqliteFrontierStore(path)

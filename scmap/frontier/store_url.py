@@ -1,4 +1,5 @@
-"""Frontier store URLs: which store a URL names, its Redis connection, and its masked form.
+"""Frontier store URLs: which store a URL names (`open_store`), its Redis connection, and its
+masked form.
 
 `redis://[:PASSWORD@]HOST[:PORT][/DB][?prefix=NAME]` (`rediss://` for TLS). `prefix` (default
 `scmap`) namespaces the keys, so one Redis can hold several independent crawls. A password may
@@ -15,7 +16,11 @@ import os
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from scmap.frontier.store import FrontierStore
 
 REDIS_SCHEMES = ("redis://", "rediss://")
 PASSWORD_ENV = "FRONTIER_REDIS_PASSWORD"
@@ -91,3 +96,27 @@ def install_log_masking(logger_names: tuple[str, ...] = _MASKED_LOGGERS) -> None
         target = logging.getLogger(name)
         if not any(isinstance(f, StoreUrlMaskingFilter) for f in target.filters):
             target.addFilter(StoreUrlMaskingFilter())
+
+
+def unreachable_store_message(url: str, error: BaseException) -> str:
+    """The one line for a store that cannot be opened (password masked)."""
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return (f"frontier store {mask_store_url(url)} unreachable ({mask_store_url(reason)}):"
+            " start it, or fix FRONTIER_URL / -a frontier_url")
+
+
+def open_store(url: str) -> "FrontierStore":
+    """`sqlite:///abs/path.sqlite`, `sqlite:relative/path.sqlite` or a bare path.
+    `redis://[:password@]host:port/db[?prefix=name]` (redis_store.py, store_url.py)."""
+    if is_redis_url(url):
+        from scmap.frontier.redis_store import RedisFrontierStore  # only now: needs the redis package
+
+        return RedisFrontierStore(url)
+    path = url
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite://"):]
+    elif url.startswith("sqlite:"):
+        path = url[len("sqlite:"):]
+    from scmap.frontier.sqlite_store import SqliteFrontierStore  # the stores import this module
+
+    return SqliteFrontierStore(path)

@@ -1,5 +1,5 @@
 """World rows -> JSON objects shaped like api-v2's (field sets and key order copied from the
-real captures in /work/shared/realdata/soundcloud-captures, 2026-02 where available).
+real captures of 2026-02 where available; tests/shared_data.py locates them beside the clone).
 
 Values the world does not model (avatars, waveforms, badges...) are derived from the ids with a
 stable hash so the same world always serves the same bytes. `permalink_url` points at the

@@ -25,6 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from scmap.settings import FRONTIER_MIN_FOLLOWERS
+
 from . import world_names as wn
 
 T_START = int(pd.Timestamp("2012-01-01T00:00:00Z").timestamp())
@@ -38,7 +40,7 @@ OBJECT_KINDS = ("playlist", "track", "user")
 KINDS = ("artist", "listener", "mainstream", "self_liker", "empty")
 POLICIES = ("ALLOW", "MONETIZE", "SNIP", "BLOCK")
 FOLLOW_CAP = 2000
-FOLLOWER_THRESHOLD = 250  # the crawler's default skip threshold
+FOLLOWER_THRESHOLD = FRONTIER_MIN_FOLLOWERS  # the crawler's default skip threshold (written once there)
 
 _TS = pa.timestamp("us", tz="UTC")
 _I = pa.int64()

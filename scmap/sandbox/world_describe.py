@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from . import world_names as wn
+from .world import FOLLOWER_THRESHOLD
 
-THRESHOLD = 250
+THRESHOLD = FOLLOWER_THRESHOLD  # the crawler's default skip threshold
 
 
 INTERACTIONS = ("comments", "follows", "likes", "reposts")

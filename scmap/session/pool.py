@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator
 
-from scmap.spiders.dom_resolve import client_id_from_page_bundle
+from scmap.spiders.dom_fallback import client_id_from_page_bundle
 from scmap.spiders.list_page import accept_cookies
 
 logger = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
-from scmap.pacing import RequestBudget, retry_after_seconds
+from scmap.pacing import RequestBudget
 from scmap.session.pool import SessionPage
 from scmap.soundcloud.collections import (
     CollectionError,
@@ -31,6 +31,7 @@ from scmap.soundcloud.collections import (
     with_client_params,
 )
 from scmap.soundcloud.edges import EDGE_SOURCE_KEYS
+from scmap.spiders.in_page_fetch import fetch_one_in_page
 
 logger = logging.getLogger(__name__)
 
@@ -42,34 +43,8 @@ LIST_PATHS = {
     "follows": "/users/{id}/followings",
 }
 MAX_PAGE_SIZE = 200
-TRIM_KEYS = sorted(EDGE_SOURCE_KEYS)
+TRIM_KEYS = sorted(EDGE_SOURCE_KEYS)  # list pages are cut down to these inside the page
 
-# fetch() inside the page with a timeout; never throws into Playwright. With `keep`, a JSON
-# answer is cut down to those keys (at every depth) before it crosses to Python; a body that
-# does not parse is returned as it came, so Python sees the truncation.
-FETCH_JS = """async ([url, timeoutMs, keep]) => {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  try {
-    const response = await (window.__scmapFetch || window.fetch)(url, {credentials: "include", signal: controller.signal,
-                                        headers: {"Accept": "application/json, text/javascript, */*; q=0.01"}});
-    const text = await response.text();
-    const answer = {status: response.status, retryAfter: response.headers.get("Retry-After"), text};
-    if (keep && response.status === 200) {
-      const wanted = new Set(keep);
-      const trim = (value) => Array.isArray(value) ? value.map(trim)
-        : (value && typeof value === "object")
-          ? Object.fromEntries(Object.entries(value).filter(([key]) => wanted.has(key)).map(([key, inner]) => [key, trim(inner)]))
-          : value;
-      try { answer.text = JSON.stringify(trim(JSON.parse(text))); } catch (error) { /* Python sees the raw body */ }
-    }
-    return answer;
-  } catch (error) {
-    return {status: 0, error: String(error && error.name === "AbortError" ? "timeout" : error)};
-  } finally {
-    clearTimeout(timer);
-  }
-}"""
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -191,26 +166,24 @@ class SessionReader:
         Raises ClientIdRefused on 401/403."""
         config = self.config
         failures = timeouts = 0
-        rate_limited = 0
         while time.monotonic() < deadline:
-            waited = await self.budget.acquire()
+            # Paced by the process budget; a 429 pauses every page (scmap.spiders.in_page_fetch).
+            answer = await fetch_one_in_page(session.page, url, config.response_timeout, keep=keep,
+                                             budget=self.budget)
             read.requests += 1
+            waited = float(answer.get("waited") or 0.0)
             if waited > 0:
                 read.waits += 1
                 read.waited_seconds += waited
-            answer = await session.page.evaluate(FETCH_JS, [url, int(config.response_timeout * 1000), keep])
             status = int(answer.get("status") or 0)
             if status == 200:
                 try:
                     return 200, parse(answer.get("text") or "")
                 except TruncatedJSONError:
                     reason = "truncated"
-            elif status == 429:
-                rate_limited += 1
+            elif status == 429:  # the budget already paused every page for its Retry-After
                 read.retries["rate_limited"] += 1
-                wait = retry_after_seconds(answer.get("retryAfter"), rate_limited, config.max_retry_after)
                 read.failures.append(f"429 (Retry-After {answer.get('retryAfter')}): {url}")
-                self.budget.pause(wait, f"429 from {url.split('?', 1)[0]}")
                 continue  # a 429 says "later", not "broken": it does not use up a retry
             elif status in (401, 403):
                 raise ClientIdRefused(f"HTTP {status} at {url.split('?', 1)[0]}")

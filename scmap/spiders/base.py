@@ -10,88 +10,44 @@ item, then send `account_done`. Every fault becomes a log line, a stat, and an a
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any, AsyncIterator, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
 
-from scmap.items import AccountItem, EdgeItem
-from scmap.signals import (
+from scmap.contract import (
+    ACCOUNT_META_KEY,
+    CRAWL_ERROR_STAT,
+    FOLLOWERS_META_KEY,
+    USER_ID_META_KEY,
     STATUS_DONE,
     STATUS_FAILED,
     STATUS_NOT_FOUND,
     STATUS_SKIPPED,
-    account_done,
+    is_below_threshold,
+    scheduler_hands_out_accounts,
 )
-from scmap.soundcloud.dom import DOM_READERS
-from scmap.spiders.dom_resolve import (
-    DomRead,
-    client_id_from_page_bundle,
-    edges_from_dom,
-    paths_to_resolve,
-    resolve_paths,
-)
+from scmap.items import AccountItem, EdgeItem
+from scmap.signals import account_done
+from scmap.soundcloud.dom_edges import DomRead, edges_from_dom
 from scmap.soundcloud.edges import Source, edges_from_items
 from scmap.soundcloud.hydration import parse_hydration
-from scmap.soundcloud.permalinks import BadSeed, permalink_from_seed, split_seeds
-# --- session mode (issue 10): the fast path and the mode argument ---
+from scmap.spiders.api_capture import new_capture
+from scmap.spiders.arguments import DEFAULT_LIMIT, optional_int, parse_limit, read_seeds, skip_threshold
+from scmap.spiders.contexts import ContextRotation
+from scmap.spiders.dom_fallback import read_dom
+from scmap.spiders.list_config import CAPTURE_META_KEY, CONFIG_META_KEY, ListConfig, ListResult
+from scmap.spiders.list_page import read_list
 from scmap.spiders.session_mode import DEFAULT_MODE, SessionModeMixin, parse_mode, session_slot_settings
-from scmap.spiders.list_page import (
-    CAPTURE_META_KEY,
-    CONFIG_META_KEY,
-    ListConfig,
-    ListResult,
-    new_capture,
-    read_list,
-)
 
-DEFAULT_LIMIT = 500
+__all__ = ["InteractionSpider", "DEFAULT_LIMIT", "parse_limit", "skip_threshold"]
+
 # A list whose page died with the browser (or timed out) is tried once more in a fresh page.
 MAX_ATTEMPTS = 2
 NOT_FOUND_STATUSES = (404, 410)
-INIT_PAGE_CALLBACK = "scmap.spiders.list_page.init_page"
+INIT_PAGE_CALLBACK = "scmap.spiders.api_capture.init_page"
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
-FRONTIER_ACCOUNT_META_KEY = "frontier_account"  # set by scmap.frontier on requests it hands out
-FRONTIER_SCHEDULER_NAME = "FrontierScheduler"  # scmap.frontier.scheduler (not imported: name only)
-DEFAULT_MIN_FOLLOWERS = 250  # the frontier's FRONTIER_MIN_FOLLOWERS default
-
-
-def _frontier_scheduler_active(settings: Any) -> bool:
-    scheduler = settings.get("SCHEDULER")
-    name = scheduler if isinstance(scheduler, str) else getattr(scheduler, "__name__", "")
-    return str(name).rsplit(".", 1)[-1] == FRONTIER_SCHEDULER_NAME
-
-
-def skip_threshold(min_followers: int | None, settings: Any) -> int | None:
-    """Below how many profile followers an account's list is not read at all (None: never).
-
-    `-a min_followers=N` always applies; otherwise FRONTIER_MIN_FOLLOWERS only when the frontier
-    is the scheduler (its rule, and it records the skip). A crawl of exactly its seeds with the
-    stock scheduler reads every list, small accounts included."""
-    if min_followers is not None:
-        return min_followers if min_followers > 0 else None
-    if not _frontier_scheduler_active(settings):
-        return None
-    value = settings.getint("FRONTIER_MIN_FOLLOWERS", DEFAULT_MIN_FOLLOWERS)
-    return value if value > 0 else None
-
-
-def parse_limit(value: Any) -> int | None:
-    """`limit` argument: a positive int, or `all` (None = no cap). Raises ValueError."""
-    if value is None or value == "":
-        return DEFAULT_LIMIT
-    if isinstance(value, str) and value.strip().lower() == "all":
-        return None
-    number = int(value)
-    if number < 1:
-        raise ValueError(f"limit must be >= 1 or 'all', got {value!r}")
-    return number
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value in (None, "") else int(value)
 
 
 class InteractionSpider(SessionModeMixin, scrapy.Spider):
@@ -103,37 +59,22 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
     # that moves the endpoint under a new prefix is still read from the page's own calls)
     api_route: ClassVar[str]
 
-    def __init__(self, seeds: str | None = None, limit: Any = None, max_accounts: Any = None,
-                 bfs_accounts: Any = None, min_followers: Any = None, mode: Any = None,
+    def __init__(self, seeds: str | None = None, limit: Any = None, mode: Any = None,
                  **kwargs: Any) -> None:
+        # The frontier's arguments (-a bfs_accounts=..., scmap.contract.FRONTIER_ARGUMENTS) stay
+        # plain attributes, as Scrapy sets them; scmap.contract.crawl_rules reads them.
         super().__init__(**kwargs)
-        self.seed_texts = split_seeds(seeds)
-        self.seeds: list[str] = []
-        self.bad_seeds: list[str] = []
-        for text in self.seed_texts:
-            try:
-                permalink = permalink_from_seed(text)
-            except BadSeed as error:
-                self.bad_seeds.append(f"{text!r}: {error}")
-                continue
-            if permalink not in self.seeds:
-                self.seeds.append(permalink)
+        self.seeds, self.bad_seeds = read_seeds(seeds)
         try:
             self.limit = parse_limit(limit)
             self.bad_limit = None
         except (TypeError, ValueError) as error:
             self.limit, self.bad_limit = DEFAULT_LIMIT, str(error)
-        # The frontier's arguments (its issue); stored for scmap.frontier to read.
-        self.max_accounts = _optional_int(max_accounts)
-        self.bfs_accounts = _optional_int(bfs_accounts)
-        self.min_followers = _optional_int(min_followers)
+        self.seeds_not_found: list[str] = []  # reported by name when the crawl ends
         try:  # session (read through api-v2 in a live page) or scroll (render each profile)
             self.mode, self.bad_mode = parse_mode(mode), None
         except ValueError as error:
             self.mode, self.bad_mode = DEFAULT_MODE, str(error)
-        self._accounts_started = 0
-        self._context_pending: Counter[str] = Counter()
-        self._contexts: dict[str, Any] = {}
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
@@ -155,9 +96,10 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         settings = crawler.settings
         spider.web_url = settings.get("SOUNDCLOUD_WEB_URL").rstrip("/")
         spider.api_url = settings.get("SOUNDCLOUD_API_URL").rstrip("/")
-        spider.accounts_per_context = max(1, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20))
+        spider.contexts = ContextRotation(spider.name, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20))
         spider.cookie_banner_wait = settings.getfloat("SCMAP_COOKIE_BANNER_WAIT", 3.0)
-        spider.skip_below_followers = skip_threshold(spider.min_followers, settings)
+        spider.skip_below_followers = skip_threshold(optional_int(getattr(spider, "min_followers", None)),
+                                                     settings)
         spider.list_settings = {
             "scroll_trigger_timeout": settings.getfloat("SCMAP_SCROLL_TRIGGER_TIMEOUT", 4.0),
             "response_timeout": settings.getfloat("SCMAP_RESPONSE_TIMEOUT", 20.0),
@@ -184,7 +126,11 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
             self._stat("bad_limit")
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        """One path for seeds (scmap.contract): a scheduler that hands out accounts adds them
+        itself, so nothing is yielded here; with any other scheduler, one request per seed."""
         self.report_bad_arguments()
+        if scheduler_hands_out_accounts(self.crawler.settings):
+            return
         for permalink in self.seeds:
             yield self.request_for_account(permalink)
 
@@ -196,11 +142,7 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
 
     def scroll_request(self, permalink: str, attempt: int = 1) -> scrapy.Request:
         """Render the account's list page and read the page's own api-v2 traffic."""
-        # Contexts rotate every N accounts; a retired one is closed by its last page.
-        context = f"{self.name}-{self._accounts_started // self.accounts_per_context}"
-        self._accounts_started += 1
-        first_in_context = self._context_pending[context] == 0 and context not in self._contexts
-        self._context_pending[context] += 1
+        context, first_in_context = self.contexts.next_account()
         config = ListConfig(api_url=self.api_url, route=self.api_route, limit=self.limit,
                             **self.list_settings)
         # A new context has no consent cookie yet: its first page waits for the banner.
@@ -221,6 +163,21 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
                 CONFIG_META_KEY: config.to_meta(),
             },
         )
+
+    def closed(self, reason: str) -> None:
+        """Final summary: seeds the site does not know, by name. If no seed exists, the crawl
+        failed (CRAWL_ERROR_STAT: our crawl commands exit non-zero with that line)."""
+        if not self.seeds_not_found:
+            return
+        names = ", ".join(seed for seed in self.seeds if seed in self.seeds_not_found)  # seed order
+        self._stat("seeds_not_found", len(self.seeds_not_found))
+        if set(self.seeds_not_found) >= set(self.seeds):
+            line = f"no seed exists on the site ({names}): check their spelling in -a seeds=..."
+            self.logger.error(line)
+            self.crawler.stats.set_value(CRAWL_ERROR_STAT, line)
+        else:
+            self.logger.warning("Seeds not found on the site, crawled without them (check their "
+                                "spelling): %s", names)
 
     # --- callbacks ----------------------------------------------------------------------------
     async def parse_list(self, response: Response) -> AsyncIterator[scrapy.Item]:
@@ -260,7 +217,8 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
             self._stat("skipped_small")
             self.logger.info("Skipped %s without reading its list: followers_count %s < %d",
                              permalink, user.get("followers_count"), self.skip_below_followers)
-            self._account_done(permalink, user.get("id"), user.get("followers_count"), STATUS_SKIPPED)
+            self._account_done(permalink, user.get("id"), user.get("followers_count"), STATUS_SKIPPED,
+                               items=1)
             return
         if failed is not None:
             retry = self._retry(response.request, failed)
@@ -269,14 +227,17 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
             return
 
         source = self._source(user, capture, permalink)
+        items = 0
         if user.get("id") is not None:
             yield self._account_item(user)
+            items += 1
         edges = self._edges(result, source, dom) if source else []
         for edge in edges:
             yield EdgeItem(**edge)
+        items += len(edges)
         status = self._record_outcome(permalink, result, len(edges), source)
         self._account_done(permalink, source.id if source else None,
-                           user.get("followers_count"), status)
+                           user.get("followers_count"), status, items=items)
 
     async def list_failed(self, failure: Any) -> scrapy.Request | None:
         request = failure.request
@@ -295,9 +256,10 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
             # A scroll request (mode=scroll, or session mode's fallback) is retried as one.
             again = self.session_request if request.meta.get("scmap_mode") == "session" else self.scroll_request
             retry = again(permalink, attempt=attempt + 1)
-            # Keep the frontier's tag of the account (docs/frontier.md) on the new request.
-            if FRONTIER_ACCOUNT_META_KEY in request.meta:
-                retry.meta[FRONTIER_ACCOUNT_META_KEY] = request.meta[FRONTIER_ACCOUNT_META_KEY]
+            # Keep the frontier's tags of the account (scmap.contract) on the new request.
+            for key in (ACCOUNT_META_KEY, USER_ID_META_KEY, FOLLOWERS_META_KEY):
+                if key in request.meta:
+                    retry.meta[key] = request.meta[key]
             return retry
         self.logger.error("List of %s failed after %d attempts: %s", permalink, attempt, why)
         self._stat("failed")
@@ -307,11 +269,7 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
     # --- helpers ------------------------------------------------------------------------------
     def _too_small(self, user: dict[str, Any]) -> bool:
         """The profile's followers_count is under the skip threshold (see skip_threshold)."""
-        threshold = getattr(self, "skip_below_followers", None)
-        followers = user.get("followers_count")
-        if threshold is None or isinstance(followers, bool) or not isinstance(followers, int):
-            return False
-        return followers < threshold
+        return is_below_threshold(user.get("followers_count"), getattr(self, "skip_below_followers", None))
 
     @staticmethod
     def _account_item(user: dict[str, Any]) -> AccountItem:
@@ -340,32 +298,10 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         return edges
 
     async def _read_dom(self, page: Any, html: str, client_id: str | None, capture: Any) -> DomRead:
-        """Fallback: the rendered entries (cut at the limit), their hrefs resolved through
-        api-v2 inside the page (see scmap.spiders.dom_resolve). Resolving never raises."""
-        entries = DOM_READERS[self.interaction](await page.content())
-        if self.limit is not None:
-            entries = entries[: self.limit]
-        read = DomRead(entries=entries)
-        paths = paths_to_resolve(entries)
-        if not paths:
-            return read
-        timeout = self.list_settings["response_timeout"]
+        """Fallback: the rendered entries, their hrefs resolved in the page (dom_fallback.py)."""
         client_id = client_id or (getattr(capture, "client_params", None) or {}).get("client_id")
-        if not client_id:
-            try:
-                client_id = await client_id_from_page_bundle(page, html, timeout)
-            except Exception as error:
-                self.logger.warning("client_id from the bundle failed: %r", error)
-        if not client_id:
-            self.logger.error("No client_id for resolving %d DOM entries", len(paths))
-            read.errors["resolve_errors/no_client_id"] += len(paths)
-            return read
-        read.client_id = client_id
-        read.resolved, errors = await resolve_paths(page, self.api_url, self.web_url, client_id,
-                                                    paths, timeout)
-        read.errors.update(errors)
-        self._stat("dom_fallback/resolves", len(paths))
-        return read
+        return await read_dom(page, self.interaction, self.limit, html, client_id, self.api_url,
+                              self.web_url, self.list_settings["response_timeout"])
 
     def _dom_edges(self, read: DomRead, source: Source) -> list[dict]:
         """Fallback edges: ids from the markup, else from the resolved hrefs."""
@@ -411,36 +347,17 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         return STATUS_DONE
 
     def _account_done(self, permalink: str, user_id: int | None, followers_count: Any,
-                      status: str) -> None:
+                      status: str, items: int = 0) -> None:
+        """`items`: how many items were yielded for the account (the frontier waits for them)."""
+        if status == STATUS_NOT_FOUND and permalink in self.seeds:
+            self.seeds_not_found.append(permalink)
         self.crawler.signals.send_catch_log(
             signal=account_done, spider=self, permalink=permalink, user_id=user_id,
-            followers_count=followers_count, status=status)
+            followers_count=followers_count, status=status, items=items)
 
     async def _close_page(self, page: Any, context_name: str | None) -> None:
-        """Close the page; close its context too once retired and idle (flat browser memory)."""
-        context = None
-        if page is not None:
-            try:
-                context = page.context
-                if not page.is_closed():
-                    await page.close()
-            except Exception as error:  # the browser may be gone
-                self.logger.debug("closing page: %r", error)
-        if context_name is None:
-            return
-        if context is not None:
-            self._contexts[context_name] = context
-        self._context_pending[context_name] -= 1
-        current = f"{self.name}-{(self._accounts_started - 1) // self.accounts_per_context}"
-        if self._context_pending[context_name] <= 0 and context_name != current:
-            del self._context_pending[context_name]
-            retired = self._contexts.pop(context_name, None)
-            if retired is not None:
-                try:
-                    await retired.close()
-                    self._stat("contexts_closed")
-                except Exception as error:
-                    self.logger.debug("closing context %s: %r", context_name, error)
+        if await self.contexts.page_done(page, context_name):
+            self._stat("contexts_closed")
 
     def _stat(self, name: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"scmap/{self.interaction}/{name}", count)

@@ -29,16 +29,13 @@ from scmap.session.reader import (
     SessionRead,
     SessionReader,
 )
-from scmap.signals import STATUS_NOT_FOUND, STATUS_SKIPPED
+from scmap.contract import FOLLOWERS_META_KEY, STATUS_NOT_FOUND, STATUS_SKIPPED, USER_ID_META_KEY
 from scmap.soundcloud.edges import Source, edges_from_items
-from scmap.spiders.list_page import ListResult
+from scmap.spiders.list_config import ListResult
 
 MODES = ("session", "scroll")
 DEFAULT_MODE = "session"
 MODE_META_KEY = "scmap_mode"
-# Set by the frontier on the requests it hands out when the account's numeric id is known.
-FRONTIER_USER_ID_META_KEY = "frontier_user_id"
-FRONTIER_FOLLOWERS_META_KEY = "frontier_followers_count"  # ... and its followers count
 SESSION_SLOT = "scmap-session"  # downloader slot of the data: requests (no delay: nothing is fetched)
 
 
@@ -85,7 +82,7 @@ class SessionModeMixin:
             max_retry_after=self.list_settings["max_retry_after"],
             response_timeout=self.list_settings["response_timeout"],
             list_timeout=self.list_settings["list_timeout"]), self.request_budget)
-        self.session_lists = asyncio.Semaphore(max(1, settings.getint("SCMAP_SESSION_LISTS_IN_FLIGHT", 8)))
+        self.session_lists = asyncio.Semaphore(max(1, settings.getint("SCMAP_SESSION_LISTS_IN_FLIGHT", 16)))
         crawler.signals.connect(self._close_session_pool, signal=signals.spider_closed)
 
     async def _close_session_pool(self, spider: Any) -> None:
@@ -106,8 +103,8 @@ class SessionModeMixin:
         try:
             async with self.session_lists:
                 user, skipped = await self._read_in_session(
-                    permalink, response.meta.get(FRONTIER_USER_ID_META_KEY),
-                    response.meta.get(FRONTIER_FOLLOWERS_META_KEY), read)
+                    permalink, response.meta.get(USER_ID_META_KEY),
+                    response.meta.get(FOLLOWERS_META_KEY), read)
         except AccountNotFound:
             self.logger.warning("Account not found (api-v2 404): %s", permalink)
             self._stat("not_found")
@@ -131,7 +128,7 @@ class SessionModeMixin:
             self._stat("skipped_small")
             self.logger.info("Skipped %s without reading its list: followers_count %s < %d",
                              permalink, user.get("followers_count"), self.skip_below_followers)
-            self._account_done(permalink, user["id"], user.get("followers_count"), STATUS_SKIPPED)
+            self._account_done(permalink, user["id"], user.get("followers_count"), STATUS_SKIPPED, items=1)
             return
         source = Source(id=user["id"], permalink=user.get("permalink") or permalink)
         edges, unmappable = edges_from_items(self.interaction, read.items, source)
@@ -142,7 +139,7 @@ class SessionModeMixin:
         result = ListResult(items=read.items, complete=read.complete, source="api", stalled=read.stalled,
                             api_failures=read.failures, retries=dict(read.retries))
         status = self._record_outcome(permalink, result, len(edges), source)
-        self._account_done(permalink, source.id, user.get("followers_count"), status)
+        self._account_done(permalink, source.id, user.get("followers_count"), status, items=1 + len(edges))
 
     async def _read_in_session(self, permalink: str, user_id: Any, known_followers: Any,
                                read: SessionRead) -> tuple[dict[str, Any], bool]:

@@ -10,17 +10,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TS = pa.timestamp("us", tz="UTC")
-EDGE_FILE_SCHEMA = pa.schema([
-    ("src_id", pa.int64()), ("src_permalink", pa.string()), ("dst_id", pa.int64()),
-    ("dst_permalink", pa.string()), ("dst_username", pa.string()), ("dst_followers_count", pa.int64()),
-    ("object_kind", pa.string()), ("object_id", pa.int64()), ("created_at", TS), ("scraped_at", TS),
-    ("crawl_id", pa.string()),
-])
-ACCOUNT_FILE_SCHEMA = pa.schema([
-    ("id", pa.int64()), ("permalink", pa.string()), ("username", pa.string()), ("followers_count", pa.int64()),
-    ("followings_count", pa.int64()), ("track_count", pa.int64()), ("scraped_at", TS), ("crawl_id", pa.string()),
-])
+from scmap.pipelines.edge_schema import ACCOUNT_SCHEMA, EDGE_SCHEMA
+
+# The writer's schemas (written once, scmap/pipelines/edge_schema.py), nullable so that tests
+# can also write the broken rows the analysis must survive.
+EDGE_FILE_SCHEMA = pa.schema([field.with_nullable(True) for field in EDGE_SCHEMA])
+ACCOUNT_FILE_SCHEMA = pa.schema([field.with_nullable(True) for field in ACCOUNT_SCHEMA])
 EDGE_DEFAULTS = {"src_permalink": None, "dst_permalink": None, "dst_username": None, "dst_followers_count": None,
                  "object_kind": "track", "object_id": 0, "created_at": pd.Timestamp("2024-01-01", tz="UTC"),
                  "scraped_at": pd.Timestamp("2025-01-01", tz="UTC"), "crawl_id": "c1"}

@@ -22,7 +22,7 @@ from typing import Any, Iterator, Mapping
 
 import requests
 
-from tests.distributed.redis_server import free_port
+from tests.frontier.redis_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

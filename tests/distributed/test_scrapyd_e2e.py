@@ -11,7 +11,7 @@ visits depends on how the spiders interleave (on one machine as on two) and on w
 finds its frontier empty. To compare with a single-node crawl exactly, each spider here has its
 own frontier (key prefix / SQLite file): then its picks are a function of the world alone, in
 order, however many nodes share them. Shared discoveries across spiders are tested in
-test_store_contract.py and test_shared_fake_crawl.py."""
+tests/frontier/test_store_contract.py and test_shared_fake_crawl.py."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from scmap.frontier.redis_store import RedisFrontierStore
 from scmap.frontier.sqlite_store import SqliteFrontierStore
 from scmap.frontier.store_url import PASSWORD_ENV
 from scmap.sandbox.runner import generate_world_dir, run_sandbox
-from tests.distributed.redis_server import run_redis_server
+from tests.frontier.redis_server import run_redis_server
 from tests.distributed.sandbox_crawl import (
     SPIDERS, CrawlParameters, edge_identities, pick_seeds, read_edges, run_single_node, schedule_everywhere)
 from tests.distributed.scrapyd_nodes import copy_project, deploy, run_scrapyd_nodes, wait_for_jobs

@@ -2,6 +2,6 @@
 port, started once per session with a password), for tests that take `frontier_store`,
 `open_frontier_store` or `frontier_store_url`."""
 
-from tests.distributed.redis_server import redis_url  # noqa: F401  (fixture)
-from tests.distributed.store_fixtures import (  # noqa: F401  (fixtures)
+from tests.frontier.redis_server import redis_url  # noqa: F401  (fixture)
+from tests.frontier.store_fixtures import (  # noqa: F401  (fixtures)
     frontier_store, frontier_store_url, open_frontier_store, store_kind)

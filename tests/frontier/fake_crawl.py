@@ -18,6 +18,7 @@ from typing import Any, AsyncIterator
 import scrapy
 from scrapy.crawler import CrawlerProcess
 
+from scmap import contract
 from scmap import signals as scmap_signals
 from scmap.items import EdgeItem
 
@@ -72,10 +73,9 @@ class FakeAccountsSpider(scrapy.Spider):
         self.requested: list[str] = []
 
     async def start(self) -> AsyncIterator[Any]:
-        # Like the real spiders: seed requests, which the frontier ignores (it hands them out).
-        for permalink in self.world.get("start_seeds", []):
-            yield scrapy.Request(f"data:,{permalink}/start", callback=self.parse_page,
-                                 cb_kwargs={"permalink": permalink, "page": 1}, dont_filter=True)
+        # Like the real spiders (scmap.contract): the frontier adds the seeds, start() yields none.
+        return
+        yield
 
     def request_for_account(self, permalink: str) -> scrapy.Request:
         if permalink in self.world.get("unrequestable", []):
@@ -84,11 +84,11 @@ class FakeAccountsSpider(scrapy.Spider):
         return scrapy.Request(f"data:,{permalink}/page1", callback=self.parse_page,
                               cb_kwargs={"permalink": permalink, "page": 1}, dont_filter=True)
 
-    def _done(self, permalink: str, status: str, followers: int | None) -> None:
+    def _done(self, permalink: str, status: str, followers: int | None, items: int = 0) -> None:
         self.crawler.signals.send_catch_log(
             signal=scmap_signals.account_done, spider=self, permalink=permalink,
             user_id=None if followers is None else user_id_of(permalink), followers_count=followers,
-            status=status)
+            status=status, items=items)
 
     def parse_page(self, response: scrapy.http.Response, permalink: str, page: int) -> Any:
         if self.page_delay:
@@ -96,11 +96,11 @@ class FakeAccountsSpider(scrapy.Spider):
         if permalink in self.world.get("silent", []):
             return  # a spider bug: no account_done for this one
         if permalink in self.world["missing"]:
-            self._done(permalink, scmap_signals.STATUS_NOT_FOUND, None)
+            self._done(permalink, contract.STATUS_NOT_FOUND, None)
             return
         followers = self.world["followers"][permalink]
         if followers < self.min_followers and self.spider_skips:
-            self._done(permalink, scmap_signals.STATUS_SKIPPED, followers)
+            self._done(permalink, contract.STATUS_SKIPPED, followers)
             return
         edges = self.world["edges"][permalink]
         half = len(edges) // 2
@@ -111,7 +111,8 @@ class FakeAccountsSpider(scrapy.Spider):
             yield scrapy.Request(f"data:,{permalink}/page2", callback=self.parse_page,
                                  cb_kwargs={"permalink": permalink, "page": 2}, dont_filter=True)
         else:
-            self._done(permalink, scmap_signals.STATUS_DONE, followers)
+            overcount = 5 if permalink in self.world.get("overcount", []) else 0  # a spider bug
+            self._done(permalink, contract.STATUS_DONE, followers, items=len(edges) + overcount)
 
 
 class JsonLinesEdgeWriter:

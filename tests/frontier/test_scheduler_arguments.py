@@ -7,8 +7,19 @@ from types import SimpleNamespace
 import pytest
 from scrapy.settings import Settings
 
-from scmap.frontier.ordering import DEFAULT_WEIGHTS
-from scmap.frontier.scheduler import parse_seeds, parse_weights, rules_for, store_url_for
+from scmap import settings as project_settings
+from scmap.contract import crawl_rules as rules_for, parse_weights as parse_weights_over, seed_permalinks
+from scmap.contract import store_url as store_url_for
+
+DEFAULT_WEIGHTS = project_settings.FRONTIER_WEIGHTS
+
+
+def parse_weights(value):
+    return parse_weights_over(value, DEFAULT_WEIGHTS)
+
+
+def parse_seeds(value):
+    return seed_permalinks(SimpleNamespace(seeds=value))
 
 
 def test_spider_arguments_win_over_settings_which_win_over_defaults():

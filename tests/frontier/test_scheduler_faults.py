@@ -31,6 +31,20 @@ def test_an_account_without_account_done_is_finished_as_failed_and_the_crawl_goe
 
 
 @pytest.mark.timeout(120)
+def test_an_account_announcing_more_items_than_it_yielded_does_not_hang_the_crawl(tmp_path):
+    """The finish waits for the announced items; once the engine is idle none can come."""
+    world = make_world(seed=9, accounts=120)
+    world["overcount"] = ["u2"]
+    log = run(tmp_path, world)
+    picks = SqliteFrontierStore(tmp_path / "run.sqlite").picks("fake")
+    assert ("u2", "done") in [(p, s) for _, p, s in picks]
+    assert "u2 announced" in log and "left the pipeline; recording it" in log
+    assert sum(s == "done" for *_, s in picks) == 15
+    assert [p for p, s in [(p, s) for _, p, s in picks] if s == "done"] == \
+        [p for p, s in reference_picks(world, ["u1", "u2", "u3"], 5, 15, 250, WEIGHTS, 2) if s == "done"]
+
+
+@pytest.mark.timeout(120)
 def test_an_account_is_recorded_only_once_its_edges_are_persisted(tmp_path):
     world = make_world(seed=9, accounts=120)
     log = run(tmp_path, world, settings={"EDGES_PERSIST_FAILURES": 3})
@@ -49,3 +63,19 @@ def test_an_account_the_spider_cannot_build_a_request_for_ends_failed(tmp_path):
     picks = [(p, s) for _, p, s in SqliteFrontierStore(tmp_path / "run.sqlite").picks("fake")]
     assert picks[0] == ("u1", "failed") and "no request for 'u1'" in log
     assert sum(s == "done" for _, s in picks) == 15
+
+
+@pytest.mark.timeout(120)
+def test_a_store_gone_between_the_check_and_the_crawl_closes_the_spider_with_one_line(tmp_path):
+    """The commands check the store first (scmap.preflight); a crawl started without them, or a
+    store that died in between, still ends at once with the line and no traceback."""
+    from tests.frontier.redis_server import free_port
+
+    world = make_world(seed=9, accounts=20)
+    url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"  # nothing listens there
+    process = start_crawl(write_config(tmp_path, world, ARGS, store=url))
+    log, _ = process.communicate(timeout=100)
+    assert "Traceback" not in log, log[-3000:]
+    assert "Closing spider (frontier_unreachable)" in log
+    assert "frontier store redis://:***@127.0.0.1" in log and "unreachable" in log and "hunter2" not in log
+    assert "'scmap/error': 'frontier store redis://:***@" in log

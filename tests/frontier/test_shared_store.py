@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scmap.frontier.store import open_store
+from scmap.frontier.store_url import open_store
 from tests.frontier.fake_crawl import WEIGHTS, make_world, start_crawl, write_config
 
 SPIDERS = ["likes_like", "follows_like"]

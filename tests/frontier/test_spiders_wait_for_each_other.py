@@ -9,7 +9,7 @@ import time
 import pytest
 
 from scmap.frontier.ordering import CrawlRules
-from scmap.frontier.store import open_store
+from scmap.frontier.store_url import open_store
 from tests.frontier.fake_crawl import make_world, start_crawl, write_config
 
 FAST_POLL = {"FRONTIER_WAIT_POLL_SECONDS": 0.3, "FRONTIER_LOG_INTERVAL": 1}

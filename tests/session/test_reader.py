@@ -31,9 +31,12 @@ class FakePage:
         self.urls: list[str] = []
 
     async def evaluate(self, _script, args):
-        url = args[0]
-        self.urls.append(url)
-        return self.answers(url, len(self.urls))
+        urls = args[0]  # scmap.spiders.in_page_fetch.FETCH_JS: [urls, concurrency, timeout, keep]
+        answers = []
+        for url in urls:
+            self.urls.append(url)
+            answers.append(dict(self.answers(url, len(self.urls))))
+        return answers
 
     def is_closed(self):
         return False

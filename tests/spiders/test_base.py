@@ -11,10 +11,12 @@ from scrapy.utils.test import get_crawler
 
 from scmap.signals import account_done
 from scmap.soundcloud.permalinks import BadSeed, permalink_from_seed
+from scmap.contract import crawl_rules
+from scmap.settings import FRONTIER_BFS_ACCOUNTS
 from scmap.spiders.base import DEFAULT_LIMIT, parse_limit
 from scmap.spiders.follows import FollowsSpider
 from scmap.spiders.likes import LikesSpider
-from scmap.spiders.list_page import CONFIG_META_KEY, ListConfig
+from scmap.spiders.list_config import CONFIG_META_KEY, ListConfig
 
 
 @pytest.mark.parametrize("text, permalink", [
@@ -57,7 +59,10 @@ def test_arguments_bad_seeds_and_frontier_options():
     assert instance.seeds == ["a-one", "b-two"]  # deduplicated, order kept
     assert len(instance.bad_seeds) == 1 and "x.org" in instance.bad_seeds[0]
     assert instance.limit == DEFAULT_LIMIT and instance.bad_limit
-    assert (instance.max_accounts, instance.bfs_accounts, instance.min_followers) == (100, None, 5)
+    # The frontier's arguments reach it through the contract, the settings' defaults filling in.
+    rules = crawl_rules(instance, instance.crawler.settings)
+    assert (rules.max_accounts, rules.bfs_accounts, rules.min_followers) == (100, FRONTIER_BFS_ACCOUNTS, 5)
+    assert instance.skip_below_followers == 5  # -a min_followers always applies to the profile read
 
 
 def test_request_for_account_is_persistable_and_points_at_the_list_page():

@@ -14,7 +14,7 @@ import pytest
 
 from scmap.soundcloud.dom import DomEntry
 from scmap.soundcloud.edges import Source, edges_from_items
-from scmap.spiders.dom_resolve import DomRead, edges_from_dom, paths_to_resolve, resolve_url
+from scmap.soundcloud.dom_edges import DomRead, edges_from_dom, paths_to_resolve, resolve_url
 
 from .crawl import run_crawl
 

@@ -96,6 +96,10 @@ def test_every_spider_stores_exactly_the_most_recent_interactions(spider, mode, 
     assert result.stat(f"scmap/{interaction}/lists_done") == len(user_ids)
     assert result.stat(f"scmap/{interaction}/cookie_banner_accepted") >= 1  # once per context
     assert "Malformed seed skipped" in result.log and MALFORMED_SEED in result.log
+    # The unknown seed is named in the final summary; the crawl went on and exits 0.
+    old_slug = users.loc[renamed, "old_permalink"]
+    assert f"Seeds not found on the site, crawled without them (check their spelling): {old_slug}" in result.log
+    assert result.stat(f"scmap/{interaction}/seeds_not_found") == 1
 
 
 @pytest.mark.timeout(300)

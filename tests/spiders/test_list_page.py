@@ -14,8 +14,10 @@ from typing import Callable
 
 import pytest
 
-from scmap.spiders import list_page
-from scmap.spiders.list_page import ListConfig, PageGone, new_capture, read_list
+from scmap.spiders import in_page_fetch, list_page
+from scmap.spiders.api_capture import new_capture
+from scmap.spiders.list_config import ListConfig
+from scmap.spiders.list_page import PageGone, read_list
 
 API = "http://site/api-v2"
 ROUTE = r"^/users/[^/]+/likes$"
@@ -99,21 +101,24 @@ class FakePage:
     async def evaluate(self, script: str, arg=None):
         if self.dead:
             raise RuntimeError("Target page, context or browser has been closed")
-        if script is list_page._SCROLL_JS:
+        if script is list_page.SCROLL_JS:
             if self.loader_works and not self.muted and self.pending:
                 asyncio.get_running_loop().create_task(self._load())
             return 1000
-        if script is list_page._MUTE_PAGE_LOADER_JS:
+        if script is in_page_fetch.MUTE_PAGE_LOADER_JS:
             self.muted = True
             return None
-        if script is list_page._FETCH_JS:
-            url, _timeout = arg
-            self.fetches.append(url)
-            status, headers, body = self.server.answer(url)
-            if status == -1:
-                return {"status": 0, "error": "timeout"}
-            return {"status": status, "retryAfter": headers.get("Retry-After"), "text": body}
+        if script is in_page_fetch.FETCH_JS:
+            urls, _concurrency, _timeout = arg
+            return [self._fetch(url) for url in urls]
         return 1
+
+    def _fetch(self, url: str) -> dict:
+        self.fetches.append(url)
+        status, headers, body = self.server.answer(url)
+        if status == -1:
+            return {"status": 0, "error": "timeout"}
+        return {"status": status, "retryAfter": headers.get("Retry-After"), "text": body}
 
 
 def config(limit: int | None, **overrides) -> ListConfig:

@@ -26,8 +26,11 @@ def test_threshold_applies_with_the_frontier_or_an_explicit_argument_only():
     assert skip_threshold(None, Settings({"SCHEDULER": FRONTIER})) == 250  # the frontier's default
     assert skip_threshold(40, stock) == 40  # -a min_followers=40 always applies
     assert skip_threshold(0, frontier) is None  # 0 switches skipping off
-    assert skip_threshold(None, Settings({"SCHEDULER": SimpleNamespace(__name__="FrontierScheduler"),
+    # Any scheduler that says it hands out accounts (scmap.contract), by class attribute, not name.
+    assert skip_threshold(None, Settings({"SCHEDULER": SimpleNamespace(hands_out_accounts=True),
                                           "FRONTIER_MIN_FOLLOWERS": 7})) == 7
+    assert skip_threshold(None, Settings({"SCHEDULER": SimpleNamespace(__name__="FrontierScheduler"),
+                                          "FRONTIER_MIN_FOLLOWERS": 7})) is None
 
 
 def small_liker(truth) -> tuple[int, str, int]:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from scmap.frontier.ordering import CrawlRules, Decision
-from scmap.frontier.store import open_store
+from scmap.frontier.store_url import open_store
 from tests.frontier.test_store_order import ME, SPIDER, edges
 
 
@@ -145,3 +145,29 @@ def test_in_flight_elsewhere_counts_other_spiders_live_picks_and_unapplied_visit
     assert store.mark_done(SPIDER, "a", [], None, 1000)
     assert store.claim_next(SPIDER, ME, rules, 60).decision is Decision.FINISHED  # applies all
     assert store.in_flight_elsewhere("follows", 30) == 0
+
+
+FOLLOWER_COUNTS = {"none": None, "zero": 0, "one": 1, "just-under": 249, "at": 250, "over": 251, "big": 10**6}
+
+
+@pytest.mark.parametrize("min_followers", [0, 1, 250])
+def test_every_store_applies_the_one_skip_rule(frontier_store, min_followers):
+    """The stores index the follower-skip rule (SQL / Lua) for speed; the rule itself is
+    scmap.contract.is_below_threshold. Each store hands out exactly the accounts it allows, and
+    counts the others as below the threshold."""
+    from scmap.contract import is_below_threshold
+
+    store = frontier_store
+    rules = CrawlRules(bfs_accounts=100, max_accounts=100, min_followers=min_followers, accounts_in_flight=1)
+    store.add_discovered(["seed"])
+    assert store.claim_next(SPIDER, ME, rules, 60).permalink == "seed"
+    store.mark_done(SPIDER, "seed", edges(*[(name, "likes", count) for name, count in FOLLOWER_COUNTS.items()]),
+                    None, 10**6)
+    handed_out = []
+    while (claim := store.claim_next(SPIDER, ME, rules, 60)).permalink is not None:
+        handed_out.append(claim.permalink)
+        store.mark_done(SPIDER, claim.permalink, [], None, None)
+    allowed = [name for name, count in FOLLOWER_COUNTS.items() if not is_below_threshold(count, min_followers)]
+    assert sorted(handed_out) == sorted(allowed)
+    assert store.counts(SPIDER, rules).below_threshold == len(FOLLOWER_COUNTS) - len(allowed)
+    assert (min_followers == 250) == ("just-under" not in handed_out)  # the rule really cut here

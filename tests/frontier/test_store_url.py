@@ -9,7 +9,7 @@ import redis
 
 from scmap.frontier.redis_store import RedisFrontierStore
 from scmap.frontier.sqlite_store import SqliteFrontierStore
-from scmap.frontier.store import open_store
+from scmap.frontier.store_url import open_store
 from scmap.frontier.store_url import PASSWORD_ENV, StoreUrlMaskingFilter, mask_store_url, parse_redis_url
 
 

@@ -52,12 +52,18 @@ def start_nodes(tmp_path, world, store_url, names, page_delay):
             for name in names}
 
 
+def start_shared_crawl(tmp_path, redis_url, monkeypatch, prefix: str, names: list[str]):
+    """Two fake-spider processes on one world sharing a Redis frontier (password from the env)."""
+    world = make_world(seed=11, accounts=200)
+    password, store_url = password_and_url(redis_url, prefix)
+    monkeypatch.setenv(PASSWORD_ENV, password)
+    return world, password, store_url, start_nodes(tmp_path, world, store_url, names, page_delay=0.1)
+
+
 @pytest.mark.timeout(240)
 def test_two_nodes_make_the_single_node_picks_once_each(tmp_path, redis_url, monkeypatch):
-    world = make_world(seed=11, accounts=200)
-    password, store_url = password_and_url(redis_url, "two-nodes")
-    monkeypatch.setenv(PASSWORD_ENV, password)
-    nodes = start_nodes(tmp_path, world, store_url, ["node-a", "node-b"], page_delay=0.1)
+    world, password, store_url, nodes = start_shared_crawl(tmp_path, redis_url, monkeypatch, "two-nodes",
+                                                           ["node-a", "node-b"])
     logs = {name: node.communicate(timeout=200)[0] for name, node in nodes.items()}
     for name, node in nodes.items():
         assert node.returncode == 0, logs[name][-3000:]
@@ -81,10 +87,8 @@ def test_two_nodes_make_the_single_node_picks_once_each(tmp_path, redis_url, mon
 
 @pytest.mark.timeout(240)
 def test_a_node_killed_mid_crawl_loses_nothing(tmp_path, redis_url, monkeypatch):
-    world = make_world(seed=11, accounts=200)
-    password, store_url = password_and_url(redis_url, "kill-one")
-    monkeypatch.setenv(PASSWORD_ENV, password)
-    nodes = start_nodes(tmp_path, world, store_url, ["victim", "survivor"], page_delay=0.1)
+    world, password, store_url, nodes = start_shared_crawl(tmp_path, redis_url, monkeypatch, "kill-one",
+                                                           ["victim", "survivor"])
     store = RedisFrontierStore(store_url)
     victim = nodes["victim"].pid
     deadline = time.monotonic() + 120

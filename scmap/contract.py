@@ -1,0 +1,118 @@
+"""The contract between the spiders and the frontier scheduler, in one place.
+
+Both sides import these names; neither imports the other. Details: docs/architecture.md
+("Spider <-> frontier") and docs/frontier.md.
+
+- Seeds take ONE path: a scheduler that hands out accounts (class attribute
+  `hands_out_accounts = True`, see `scheduler_hands_out_accounts`) adds the spider's `seeds`
+  to its store itself, and the spider's `start()` then yields nothing. With any other
+  scheduler (a crawl of exactly its seeds) `start()` yields one request per seed.
+- The scheduler asks `spider.request_for_account(permalink)` for an account's request and tags
+  it with `meta[ACCOUNT_META_KEY] = permalink`; the spider keeps that tag on its retries.
+- When an account is finished the spider sends `scmap.signals.account_done` (status one of
+  ACCOUNT_STATUSES, `items` = how many items it yielded for the account) exactly once.
+- The follower-skip rule is `is_below_threshold` (defined with the other rules in
+  scmap/frontier/ordering.py); stores may index it, contract tests hold them to it.
+- Spider arguments (`-a NAME=VALUE`) named in FRONTIER_ARGUMENTS win over the settings named
+  there; the defaults live once, in scmap/settings.py.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from scrapy.utils.misc import load_object
+
+from scmap import settings as project_settings
+from scmap.frontier.ordering import CrawlRules, is_below_threshold  # noqa: F401  (the skip rule)
+
+CRAWL_ERROR_STAT = "scmap/error"  # stat: one plain line saying why the crawl failed (exit 1)
+ACCOUNT_META_KEY = "frontier_account"  # on requests the frontier hands out (and their retries)
+# Also set by the frontier when edges gave them (session mode then skips /resolve); kept on retries.
+USER_ID_META_KEY = "frontier_user_id"
+FOLLOWERS_META_KEY = "frontier_followers_count"
+HANDS_OUT_ACCOUNTS = "hands_out_accounts"  # class attribute of a scheduler that adds the seeds
+
+STATUS_DONE = "done"
+STATUS_SKIPPED = "skipped"  # profile read, followers_count below min_followers
+STATUS_NOT_FOUND = "not_found"
+STATUS_FAILED = "failed"
+ACCOUNT_STATUSES = (STATUS_DONE, STATUS_SKIPPED, STATUS_NOT_FOUND, STATUS_FAILED)
+
+# Spider argument -> the setting that gives its default (values in scmap/settings.py).
+FRONTIER_ARGUMENTS: Mapping[str, str] = {
+    "bfs_accounts": "FRONTIER_BFS_ACCOUNTS",
+    "max_accounts": "FRONTIER_MAX_ACCOUNTS",
+    "min_followers": "FRONTIER_MIN_FOLLOWERS",
+    "weights": "FRONTIER_WEIGHTS",
+    "accounts_in_flight": "FRONTIER_ACCOUNTS_IN_FLIGHT",
+    "frontier_url": "FRONTIER_URL",
+}
+_INTEGER_ARGUMENTS = ("bfs_accounts", "max_accounts", "min_followers", "accounts_in_flight")
+
+
+def setting(settings: Any, name: str) -> Any:
+    """A setting's value; the project default (scmap/settings.py) when `settings` lacks it
+    (a crawl run with a bare Settings(), as tests and other projects do)."""
+    value = settings.get(name) if settings is not None else None
+    return getattr(project_settings, name, None) if value is None else value
+
+
+def scheduler_hands_out_accounts(settings: Any) -> bool:
+    """The SCHEDULER adds the seeds and hands out accounts itself (the frontier)."""
+    scheduler = settings.get("SCHEDULER")
+    try:
+        cls = load_object(scheduler) if isinstance(scheduler, str) else scheduler
+    except (ImportError, NameError, ValueError):
+        return False
+    return bool(getattr(cls, HANDS_OUT_ACCOUNTS, False))
+
+
+def parse_weights(value: Any, defaults: Mapping[str, Any]) -> dict[str, float]:
+    """A dict, JSON (`{"likes": 1}`) or `likes=1,comments=3`; missing types keep `defaults`.
+    Raises ValueError for anything else."""
+    weights = {str(k): float(v) for k, v in dict(defaults).items()}
+    if not value:
+        return weights
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("{"):
+            value = json.loads(text)
+        else:
+            pairs = [part.split("=", 1) for part in text.split(",") if part.strip()]
+            if any(len(pair) != 2 for pair in pairs):
+                raise ValueError(f"weights {text!r}: use likes=1,comments=3")
+            value = dict(pairs)
+    weights.update({str(k).strip(): float(v) for k, v in dict(value).items()})
+    return weights
+
+
+def argument(spider: Any, name: str, settings: Any) -> Any:
+    """A frontier argument: the spider's (`-a name=...`) when given, else its setting."""
+    value = getattr(spider, name, None)
+    return setting(settings, FRONTIER_ARGUMENTS[name]) if value in (None, "") else value
+
+
+def crawl_rules(spider: Any, settings: Any) -> CrawlRules:
+    """The frontier's rules for `spider`. Raises ValueError (TypeError) for malformed values."""
+    integers = {name: int(argument(spider, name, settings)) for name in _INTEGER_ARGUMENTS}
+    configured = parse_weights(settings.get("FRONTIER_WEIGHTS") if settings is not None else None,
+                               project_settings.FRONTIER_WEIGHTS)
+    return CrawlRules(weights=parse_weights(getattr(spider, "weights", None), configured), **integers)
+
+
+def store_url(spider: Any, settings: Any) -> str:
+    """The frontier store: `-a frontier_url`, FRONTIER_URL, else `<OUTPUT_DIR>/frontier.sqlite`."""
+    url = argument(spider, "frontier_url", settings)
+    return url or f"{setting(settings, 'OUTPUT_DIR') or 'output'}/frontier.sqlite"
+
+
+def seed_permalinks(spider: Any) -> list[str]:
+    """The spider's seeds (a list of permalinks, or comma-separated text), in order."""
+    value = getattr(spider, "seeds", None)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [seed.strip().strip("/") for seed in value if seed and seed.strip()]

@@ -1,0 +1,103 @@
+"""Bad input refused before any crawling: one plain line saying what is wrong and how to fix it.
+
+`check_crawl(arguments, settings)` is run by the project's `scrapy crawl` (scmap/commands/
+crawl.py, also what scrapyd jobs run) and by `python -m scmap.crawl` before a spider starts.
+Problems only the crawl can find (every seed unknown to the site) are recorded by the spider as
+the stat CRAWL_ERROR_STAT; both commands turn that stat into the same line and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Mapping
+
+from scmap import contract
+from scmap.contract import CRAWL_ERROR_STAT
+from scmap.frontier.store_url import open_store, unreachable_store_message
+from scmap.soundcloud.permalinks import split_seeds
+from scmap.spiders.arguments import parse_limit, read_seeds
+
+SEEDS_EXAMPLE = "-a seeds=artist1,artist2 (SoundCloud permalinks or profile URLs)"
+
+
+class BadInput(ValueError):
+    """A user error, said in one line: what is wrong and how to fix it."""
+
+
+def check_seeds(text: Any) -> None:
+    seeds = split_seeds(text)
+    if not seeds:
+        raise BadInput(f"no seeds given: name the accounts to start from, e.g. {SEEDS_EXAMPLE}")
+    usable, problems = read_seeds(text)
+    if not usable:
+        raise BadInput(f"no usable seed ({'; '.join(problems)}): use {SEEDS_EXAMPLE}")
+
+
+def check_limit(value: Any) -> None:
+    try:
+        parse_limit(value)
+    except (TypeError, ValueError):
+        raise BadInput(f"bad limit {value!r}: give a positive number or 'all', e.g. -a limit=500") from None
+
+
+def check_frontier_arguments(arguments: Mapping[str, Any], settings: Any) -> None:
+    try:
+        contract.crawl_rules(SimpleNamespace(**arguments), settings)
+    except (TypeError, ValueError) as error:
+        names = ", ".join(f"-a {name}=" for name in contract.FRONTIER_ARGUMENTS if name != "frontier_url")
+        raise BadInput(f"bad frontier argument ({error}): check {names}") from None
+
+
+def check_output_dir(settings: Any) -> None:
+    output_dir = Path(contract.setting(settings, "OUTPUT_DIR") or "output")
+    existing = next((p for p in (output_dir, *output_dir.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise BadInput(f"OUTPUT_DIR {str(output_dir)!r}: {str(existing)!r} is a file, not a directory;"
+                       " choose another with -s OUTPUT_DIR=DIR")
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BadInput(f"OUTPUT_DIR {str(output_dir)!r} cannot be created ({error.strerror}):"
+                       " choose another with -s OUTPUT_DIR=DIR") from None
+
+
+def check_frontier_store(arguments: Mapping[str, Any], settings: Any) -> None:
+    """Open and close the store the frontier would use (only when it is the scheduler)."""
+    if not contract.scheduler_hands_out_accounts(settings):
+        return
+    url = contract.store_url(SimpleNamespace(**arguments), settings)
+    try:
+        open_store(url).close()
+    except Exception as error:  # any reason the store cannot be used is the same user error
+        raise BadInput(unreachable_store_message(url, error)) from None
+
+
+def check_crawl(arguments: Mapping[str, Any], settings: Any) -> None:
+    """Every check, cheapest first. Raises BadInput."""
+    check_seeds(arguments.get("seeds"))
+    check_limit(arguments.get("limit"))
+    check_frontier_arguments(arguments, settings)
+    check_output_dir(settings)
+    check_frontier_store(arguments, settings)
+
+
+def crawl_error(stats: Any) -> str | None:
+    """The line a finished crawl recorded as its failure, if any."""
+    value = stats.get_value(CRAWL_ERROR_STAT) if stats is not None else None
+    return str(value) if value else None
+
+
+def report(line: str, settings: Any) -> None:
+    """The line on stderr, and in LOG_FILE when there is one (a scrapyd job's log)."""
+    import sys
+
+    text = f"scmap: error: {line}"
+    print(text, file=sys.stderr, flush=True)
+    log_file = settings.get("LOG_FILE") if settings is not None else None
+    if log_file:
+        try:
+            with open(log_file, "a", encoding="utf-8") as log:
+                log.write(text + "\n")
+        except OSError:
+            pass  # stderr has it
