@@ -324,7 +324,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=150, help="sandbox per-request latency (jittered)")
     parser.add_argument("--limit", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=4, help="pages open at once (scroll, article)")
-    parser.add_argument("--session-lists-in-flight", type=int, default=8,
+    parser.add_argument("--session-lists-in-flight", type=int, default=16,
                         help="lists one spider reads at once from its session page")
     parser.add_argument("--session-lists-per-context", type=int, default=50,
                         help="lists per context before it is retired (small here: shows memory stays flat)")

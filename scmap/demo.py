@@ -30,7 +30,7 @@ from scmap.sandbox.runner import generate_world_dir, run_sandbox
 
 
 # Accounts each spider reads at once (session mode: lists in flight from one live page).
-DEMO_ACCOUNTS_IN_FLIGHT = 8
+DEMO_ACCOUNTS_IN_FLIGHT = 12
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
