@@ -69,7 +69,7 @@ class ApiCapture:
             if status == 429:  # the page's own call was refused: every page of the process waits
                 budget = current_budget()
                 if budget is not None:
-                    header = (await response.all_headers()).get("retry-after")
+                    header = (getattr(response, "headers", None) or {}).get("retry-after")
                     budget.pause(retry_after_seconds(header, 1, budget.max_pause),
                                  f"429 from {url.split('?', 1)[0]} (page's own call)")
             body = await response.text() if status == 200 else ""
