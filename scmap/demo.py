@@ -1,7 +1,7 @@
 """`make demo`: the main job end to end on the embedded default, the sandbox SoundCloud.
 
     python -m scmap.demo [--out output/demo] [--accounts 3000] [--seed 1] [--bfs-accounts 100]
-                         [--max-accounts 1200] [--min-followers 150] [--limit 500] [--serve]
+                         [--max-accounts 1200] [--min-followers 150] [--limit 200] [--serve]
 
 1. generates the sandbox world once (`<out>/world/`, kept for the next run),
 2. serves it on a free loopback port,
@@ -46,7 +46,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="visits per spider before the crawl stops (default 1200)")
     parser.add_argument("--min-followers", type=int, default=150,
                         help="accounts under this many followers are not visited (default 150)")
-    parser.add_argument("--limit", default="500", help="most recent interactions per list (default 500)")
+    parser.add_argument("--limit", default="200",
+                        help="most recent interactions per list (default 200: one api-v2 page per list)")
     parser.add_argument("--serve", action="store_true",
                         help="keep the sandbox serving at the end (Ctrl-C to stop)")
     return parser.parse_args(argv)

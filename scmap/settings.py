@@ -106,5 +106,6 @@ ITEM_PIPELINES = {"scmap.pipelines.parquet_writer.ParquetWriterPipeline": 300}
 OUTPUT_DIR = os.environ.get("SCMAP_OUTPUT_DIR", "output")
 
 LOG_LEVEL = "INFO"
+LOGFORMATTER = "scmap.logformatter.ItemLogFormatter"  # no per-item record unless LOG_LEVEL=DEBUG
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
