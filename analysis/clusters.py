@@ -61,13 +61,22 @@ def centrality_within_cluster(shares: sp.csr_matrix, row_ids: np.ndarray, column
     return np.bincount(receiver[same_cluster], weights=shares.data[entries][same_cluster], minlength=len(row_ids))
 
 
+def rank_members(clusters: np.ndarray, centrality: np.ndarray, followers: np.ndarray) -> dict[int, np.ndarray]:
+    """``{cluster: member positions, most central first}`` (ties, e.g. no inner interactions
+    at all, go to the most followed, then the lower position)."""
+    ranked = {}
+    order_all = np.argsort(clusters, kind="stable")
+    sorted_clusters = clusters[order_all]
+    for cluster in sorted(set(clusters.tolist()) - {UNCLUSTERED}):
+        lo, hi = np.searchsorted(sorted_clusters, [cluster, cluster + 1])
+        members = order_all[lo:hi]
+        order = np.lexsort((members, -np.nan_to_num(followers[members].astype(float)), -centrality[members]))
+        ranked[cluster] = members[order]
+    return ranked
+
+
 def name_clusters(clusters: np.ndarray, centrality: np.ndarray, names: list[str],
                   followers: np.ndarray, names_per_label: int = 2) -> dict[int, str]:
-    """``{cluster: "name A / name B"}`` after the cluster's most central members
-    (ties, e.g. no inner interactions at all, go to the most followed)."""
-    labels = {}
-    for cluster in sorted(set(clusters.tolist()) - {UNCLUSTERED}):
-        members = np.flatnonzero(clusters == cluster)
-        order = np.lexsort((members, -np.nan_to_num(followers[members].astype(float)), -centrality[members]))
-        labels[cluster] = " / ".join(names[i] for i in members[order][:names_per_label])
-    return labels
+    """``{cluster: "name A / name B"}`` after the cluster's most central members."""
+    return {cluster: " / ".join(names[i] for i in members[:names_per_label])
+            for cluster, members in rank_members(clusters, centrality, followers).items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -29,9 +30,24 @@ ACCOUNT_SCHEMA = pa.schema([
 ])
 
 
-def open_dataset(path: Path, what: str, schema: pa.Schema,
+DatasetPaths = Path | Sequence[Path]
+
+
+def as_paths(paths: DatasetPaths) -> list[Path]:
+    return [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+
+
+def open_dataset(paths: DatasetPaths, what: str, schema: pa.Schema,
                  partitioning: ds.Partitioning | None = None) -> ds.Dataset:
-    """The Parquet dataset at ``path``; MapBuildError if it is missing or has no files."""
+    """The Parquet dataset at ``paths`` (several crawls' directories read as one);
+    MapBuildError if one is missing or has no files."""
+    children = [_open_one(path, what, schema, partitioning) for path in as_paths(paths)]
+    if not children:
+        raise MapBuildError(f"no {what} dataset given")
+    return children[0] if len(children) == 1 else ds.dataset(children)
+
+
+def _open_one(path: Path, what: str, schema: pa.Schema, partitioning: ds.Partitioning | None) -> ds.Dataset:
     if not path.exists():
         raise MapBuildError(f"{what} dataset not found: {path} (crawl first, or point --input/--edges at it)")
     try:

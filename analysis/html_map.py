@@ -10,21 +10,43 @@ and the page only ever renders names with ``textContent`` / canvas ``fillText``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from analysis.atomic_write import write_text_atomically
-from analysis.palette import cluster_colours
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 @dataclass
+class Scene:
+    """A labelled scene for the legend: ``central`` = point indices, most central first."""
+
+    number: int
+    label: str
+    size: int
+    central: list[int]
+    colour: str
+
+
+@dataclass
+class Colouring:
+    """One way to colour the points (the page offers each one given, the scenes first):
+    ``values[i]`` = category of point i (-1: none, grey); categories are (label, colour)."""
+
+    name: str
+    categories: list[tuple[str, str]]
+    values: list[int]
+
+
+@dataclass
 class MapPage:
     """What the page shows. Neighbour references: index >= 0 is a mapped point,
-    -1 - i is ``other_names[i]`` (an account that is not on the map)."""
+    -1 - i is ``other_names[i]`` (an account that is not on the map); each neighbour also
+    carries the bits of the interaction types behind the link (bit t = ``kind_names[t]``).
+    ``fields``: extra per-point values shown on hover (e.g. a time slice), name -> values."""
 
     x: np.ndarray
     y: np.ndarray
@@ -32,11 +54,14 @@ class MapPage:
     permalinks: list[str]
     followers: list[int | None]
     clusters: np.ndarray
-    cluster_labels: dict[int, str]
-    neighbours: list[list[tuple[int, float]]]
+    scenes: list[Scene]
+    neighbours: list[list[tuple[int, float, int]]]
     other_names: list[str]
     other_permalinks: list[str]
     profile_url: str
+    kind_names: list[str] = field(default_factory=list)
+    colourings: list[Colouring] = field(default_factory=list)
+    fields: dict[str, list] = field(default_factory=dict)
     title: str = "SoundCloud scenes"
 
 
@@ -49,9 +74,14 @@ def embed_json(data: object) -> str:
     return text
 
 
+def scene_colouring(page: MapPage) -> Colouring:
+    by_number = {scene.number: position for position, scene in enumerate(page.scenes)}
+    return Colouring("scene", [(scene.label, scene.colour) for scene in page.scenes],
+                     [by_number.get(int(c), -1) for c in page.clusters])
+
+
 def page_data(page: MapPage) -> dict:
-    n_clusters = int(page.clusters.max()) + 1 if len(page.clusters) else 0
-    colours = cluster_colours(n_clusters)
+    by_number = {scene.number: position for position, scene in enumerate(page.scenes)}
     return {
         "title": page.title,
         "profileUrl": page.profile_url,
@@ -60,10 +90,15 @@ def page_data(page: MapPage) -> dict:
         "name": list(page.names),
         "permalink": list(page.permalinks),
         "followers": list(page.followers),
-        "cluster": [int(c) for c in page.clusters],
-        "clusters": [{"label": page.cluster_labels.get(c, f"cluster {c}"), "colour": colours[c]}
-                     for c in range(n_clusters)],
-        "neighbours": [[[int(ref), round(float(share), 4)] for ref, share in row] for row in page.neighbours],
+        "scene": [by_number.get(int(c), -1) for c in page.clusters],
+        "scenes": [{"label": s.label, "size": s.size, "central": [int(i) for i in s.central], "colour": s.colour}
+                   for s in page.scenes],
+        "colourings": [{"name": c.name, "categories": [{"label": label, "colour": colour} for label, colour in c.categories],
+                        "values": [int(v) for v in c.values]} for c in [scene_colouring(page), *page.colourings]],
+        "fields": {name: list(values) for name, values in page.fields.items()},
+        "kinds": list(page.kind_names),
+        "neighbours": [[[int(ref), round(float(share), 4), int(bits)] for ref, share, bits in row]
+                       for row in page.neighbours],
         "otherName": list(page.other_names),
         "otherPermalink": list(page.other_permalinks),
     }

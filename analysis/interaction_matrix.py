@@ -25,11 +25,15 @@ DEFAULT_WEIGHTS = {"likes": 1.0, "comments": 3.0, "reposts": 3.0, "follows": 3.0
 
 @dataclass
 class InteractionMatrix:
-    """``scores[i, j]``: how much account ``row_ids[i]`` interacted with ``column_ids[j]``."""
+    """``scores[i, j]``: how much account ``row_ids[i]`` interacted with ``column_ids[j]``.
+    ``kinds`` (optional, aligned with ``scores.data``): which interaction types make up each
+    entry, bit t set for ``kind_names[t]``; shown on the map, never used in the scores."""
 
     scores: sp.csr_matrix
     row_ids: np.ndarray
     column_ids: np.ndarray
+    kinds: np.ndarray | None = None
+    kind_names: tuple[str, ...] = ()
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -54,7 +58,7 @@ def parse_weights(text: str) -> dict[str, float]:
 
 
 def build_score_matrix(counts_by_type: dict[str, Mapping], weights: dict[str, float],
-                       consume: bool = False) -> InteractionMatrix:
+                       consume: bool = False, track_kinds: bool = False) -> InteractionMatrix:
     """Score = sum over types of count x weight, per (src_id, dst_id).
 
     ``counts_by_type``: interaction type -> columns ``src_id, dst_id, count`` (a dict of arrays
@@ -62,7 +66,7 @@ def build_score_matrix(counts_by_type: dict[str, Mapping], weights: dict[str, fl
     a time (each type's sparse part is added to the total), so at 100,000 accounts the memory
     peak is the total plus one type, not every type's counts plus the total. ``consume`` drops
     each type's frame from the dict once used. Ids are sorted, so the matrix does not depend on
-    the order files were read in."""
+    the order files were read in. ``track_kinds`` also records which types make up each entry."""
     unweighted = sorted(set(counts_by_type) - set(weights))  # weight 0 is a choice, not a mistake
     if unweighted:
         log.warning("interaction types without a weight are ignored: %s", ", ".join(unweighted))
@@ -71,7 +75,8 @@ def build_score_matrix(counts_by_type: dict[str, Mapping], weights: dict[str, fl
     column_ids = _sorted_union(counts_by_type[t]["dst_id"] for t in used)
     shape = (len(row_ids), len(column_ids))
     total = sp.csr_matrix(shape, dtype=np.float64)
-    for interaction in used:
+    kinds = sp.csr_matrix(shape, dtype=np.uint8)
+    for bit, interaction in enumerate(used):
         frame = counts_by_type.pop(interaction) if consume else counts_by_type[interaction]
         rows = np.searchsorted(row_ids, np.asarray(frame["src_id"])).astype(np.int32)
         columns = np.searchsorted(column_ids, np.asarray(frame["dst_id"])).astype(np.int32)
@@ -80,8 +85,18 @@ def build_score_matrix(counts_by_type: dict[str, Mapping], weights: dict[str, fl
         part = sp.csr_matrix((values, (rows, columns)), shape=shape)  # COO -> CSR sums repeats
         del rows, columns, values
         total = part if total.nnz == 0 else total + part
+        if track_kinds:  # same pattern as the scores (every value > 0), so the sums line up entry by entry
+            part.sum_duplicates()
+            flags = sp.csr_matrix((np.full(part.nnz, 1 << bit, np.uint8), part.indices, part.indptr), shape=shape)
+            kinds = flags if kinds.nnz == 0 else kinds + flags
+        del part
     total.sum_duplicates()
-    return InteractionMatrix(total, row_ids, column_ids)
+    if not track_kinds:
+        return InteractionMatrix(total, row_ids, column_ids)
+    kinds.sum_duplicates()
+    if kinds.nnz != total.nnz or not np.array_equal(kinds.indices, total.indices):
+        raise AssertionError("interaction kinds do not line up with the scores")
+    return InteractionMatrix(total, row_ids, column_ids, kinds.data, tuple(used))
 
 
 def _sorted_union(id_columns) -> np.ndarray:
@@ -93,6 +108,10 @@ def _sorted_union(id_columns) -> np.ndarray:
 
 def keep_rows(matrix: InteractionMatrix, keep: np.ndarray) -> InteractionMatrix:
     """The matrix restricted to rows where ``keep``, without the columns left empty."""
+    kinds = None
+    if matrix.kinds is not None:  # sliced the same way as the scores, so they stay aligned
+        kinds = sp.csr_matrix((matrix.kinds, matrix.scores.indices, matrix.scores.indptr),
+                              shape=matrix.shape)[keep].data
     scores = matrix.scores[keep]
     used = np.zeros(scores.shape[1], dtype=bool)
     used[scores.indices] = True
@@ -101,7 +120,7 @@ def keep_rows(matrix: InteractionMatrix, keep: np.ndarray) -> InteractionMatrix:
         new_index = (np.cumsum(used, dtype=np.int64) - 1).astype(scores.indices.dtype)
         scores = sp.csr_matrix((scores.data, new_index[scores.indices], scores.indptr),
                                shape=(scores.shape[0], int(used.sum())))
-    return InteractionMatrix(scores, matrix.row_ids[keep], matrix.column_ids[used])
+    return InteractionMatrix(scores, matrix.row_ids[keep], matrix.column_ids[used], kinds, matrix.kind_names)
 
 
 def row_totals(matrix: InteractionMatrix) -> np.ndarray:
@@ -122,7 +141,7 @@ def normalize_rows(matrix: InteractionMatrix, in_place: bool = False) -> Interac
         raise MapBuildError("cannot normalise an account with no interactions (is --min-total 0?)")
     scores = matrix.scores if in_place else matrix.scores.copy()
     scores.data /= np.repeat(totals, np.diff(scores.indptr))
-    return InteractionMatrix(scores, matrix.row_ids, matrix.column_ids)
+    return InteractionMatrix(scores, matrix.row_ids, matrix.column_ids, matrix.kinds, matrix.kind_names)
 
 
 def largest_shares(matrix: InteractionMatrix) -> np.ndarray:
@@ -135,3 +154,70 @@ def drop_dominated(matrix: InteractionMatrix, max_share: float) -> InteractionMa
     """Drop accounts whose largest share is over ``max_share`` (e.g. accounts that mostly
     like their own tracks). Works on raw or normalised rows."""
     return keep_rows(matrix, largest_shares(matrix) <= max_share)
+
+
+def drop_rare_columns(matrix: InteractionMatrix, min_accounts: int) -> InteractionMatrix:
+    """Drop columns fewer than ``min_accounts`` rows interacted with. A column only one mapped
+    account touched cannot make two accounts alike; it only adds noise (and, at 100,000
+    accounts, most of the 2,000,000 columns)."""
+    if min_accounts <= 1:
+        return matrix
+    scores = matrix.scores
+    used = np.bincount(scores.indices, minlength=scores.shape[1]) >= min_accounts
+    keep_entry = used[scores.indices]
+    # Entries kept before each row start = the new row pointers.
+    indptr = np.concatenate([[0], np.cumsum(keep_entry, dtype=np.int64)])[scores.indptr]
+    new_index = (np.cumsum(used, dtype=np.int64) - 1).astype(scores.indices.dtype)
+    kept = sp.csr_matrix((scores.data[keep_entry], new_index[scores.indices[keep_entry]], indptr.astype(scores.indptr.dtype)),
+                         shape=(scores.shape[0], int(used.sum())))
+    kinds = None if matrix.kinds is None else matrix.kinds[keep_entry]
+    return InteractionMatrix(kept, matrix.row_ids, matrix.column_ids[used], kinds, matrix.kind_names)
+
+
+def positive_pmi(matrix: InteractionMatrix, in_place: bool = False) -> InteractionMatrix:
+    """Positive pointwise mutual information: ``max(0, log(x_ij T / (r_i c_j)))`` (T = total,
+    r = row sums, c = column sums). How much more account i interacts with j than j's overall
+    popularity predicts: an account everyone likes carries little, a scene's own accounts a lot.
+    Zeros stay zeros (sparse)."""
+    scores = matrix.scores if in_place else matrix.scores.copy()
+    rows = row_totals(matrix)
+    columns = np.bincount(scores.indices, weights=scores.data, minlength=scores.shape[1])
+    total = float(rows.sum())
+    if total <= 0:
+        raise MapBuildError("cannot weight an empty matrix")
+    log_rows = np.repeat(np.log(rows, where=rows > 0, out=np.zeros_like(rows)), np.diff(scores.indptr))
+    np.log(scores.data, out=scores.data)
+    scores.data += np.log(total)
+    scores.data -= log_rows
+    del log_rows
+    scores.data -= np.log(columns)[scores.indices]
+    np.maximum(scores.data, 0, out=scores.data)
+    scores.eliminate_zeros()
+    return InteractionMatrix(scores, matrix.row_ids, matrix.column_ids)
+
+
+def l2_normalize_rows(matrix: InteractionMatrix, in_place: bool = False) -> InteractionMatrix:
+    """Each row scaled to unit length (rows left empty stay empty): distances between rows
+    then compare directions (cosine), not how much an account does."""
+    scores = matrix.scores if in_place else matrix.scores.copy()
+    lengths = np.ones(scores.shape[0])
+    filled = np.flatnonzero(np.diff(scores.indptr))
+    if len(filled):  # reduceat over the non-empty rows only (an empty row would read the next one)
+        lengths[filled] = np.sqrt(np.add.reduceat(np.square(scores.data), scores.indptr[filled]))
+    lengths[lengths == 0] = 1
+    scores.data /= np.repeat(lengths, np.diff(scores.indptr))
+    return InteractionMatrix(scores, matrix.row_ids, matrix.column_ids, matrix.kinds, matrix.kind_names)
+
+
+def scale_columns_by_intensity(matrix: InteractionMatrix, in_place: bool = False) -> InteractionMatrix:
+    """Each column divided by its mean non-zero score: an interaction is measured against how
+    the others treat the same account. A giant whose fans each like 50 of its tracks and a
+    scene's artist whose listeners like 2 of theirs then weigh the same per fan, so the few
+    accounts everyone binges on stop deciding the map (the article's crowded centre)."""
+    scores = matrix.scores if in_place else matrix.scores.copy()
+    accounts = np.bincount(scores.indices, minlength=scores.shape[1])
+    mass = np.bincount(scores.indices, weights=scores.data, minlength=scores.shape[1])
+    intensity = mass / np.maximum(accounts, 1)
+    intensity[intensity <= 0] = 1
+    scores.data /= intensity[scores.indices]
+    return InteractionMatrix(scores, matrix.row_ids, matrix.column_ids)

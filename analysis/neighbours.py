@@ -7,12 +7,16 @@ import numpy as np
 import scipy.sparse as sp
 
 
-def strongest_neighbours(shares: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(columns, values)``, both rows x k: the top-k column indices of each row by value
-    (ties by lower column index), padded with column -1 / value 0 for short rows."""
+def strongest_neighbours(shares: sp.csr_matrix, k: int, kinds: np.ndarray | None = None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(columns, values, neighbour_kinds)``, all rows x k: the top-k column indices of each
+    row by value (ties by lower column index), padded with column -1 / value 0 for short rows;
+    ``neighbour_kinds``: the entries' interaction-type bits from ``kinds`` (aligned with
+    ``shares.data``), 0 without it."""
     n_rows = shares.shape[0]
     columns = np.full((n_rows, k), -1, dtype=np.int64)
     values = np.zeros((n_rows, k), dtype=np.float64)
+    neighbour_kinds = np.zeros((n_rows, k), dtype=np.uint8)
     indptr, indices, data = shares.indptr, shares.indices, shares.data
     for row in range(n_rows):
         start, end = indptr[row], indptr[row + 1]
@@ -22,4 +26,6 @@ def strongest_neighbours(shares: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.
         order = np.lexsort((row_columns, -row_values))[:k]
         columns[row, :len(order)] = row_columns[order]
         values[row, :len(order)] = row_values[order]
-    return columns, values
+        if kinds is not None:
+            neighbour_kinds[row, :len(order)] = kinds[start + order]
+    return columns, values, neighbour_kinds

@@ -9,13 +9,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.account_labels import LabelCollector
-from analysis.datasets import ACCOUNT_SCHEMA, open_dataset, scan_error
+from analysis.datasets import ACCOUNT_SCHEMA, DatasetPaths, open_dataset, scan_error
 from analysis.errors import MapBuildError
 
 log = logging.getLogger("analysis")
 
 
-def collect_account_labels(accounts_dir: Path, labels: LabelCollector) -> int:
+def collect_account_labels(accounts_dir: DatasetPaths, labels: LabelCollector) -> int:
     """Fold every profile row into ``labels``; returns the number of distinct crawled accounts.
 
     The accounts dataset only improves labels (the edges carry names too), so a missing

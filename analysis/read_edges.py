@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from analysis.account_labels import LabelCollector
-from analysis.datasets import EDGE_PARTITIONING, EDGE_SCHEMA, open_dataset, scan_error
+from analysis.datasets import EDGE_PARTITIONING, EDGE_SCHEMA, DatasetPaths, open_dataset, scan_error
 
 log = logging.getLogger("analysis")
 
@@ -50,7 +50,7 @@ class EdgeCounts:
     per_interaction: dict[str, int] = field(default_factory=dict)
 
 
-def open_edges(edges_dir: Path) -> ds.Dataset:
+def open_edges(edges_dir: DatasetPaths) -> ds.Dataset:
     return open_dataset(edges_dir, "edge", EDGE_SCHEMA, EDGE_PARTITIONING)
 
 
@@ -64,7 +64,7 @@ def interaction_types(dataset: ds.Dataset) -> list[str]:
     return sorted(types)
 
 
-def count_edges(edges_dir: Path, rows_per_bucket: int = ROWS_PER_BUCKET) -> EdgeCounts:
+def count_edges(edges_dir: DatasetPaths, rows_per_bucket: int = ROWS_PER_BUCKET) -> EdgeCounts:
     """Deduplicated interaction counts per (src_id, dst_id, interaction)."""
     dataset = open_edges(edges_dir)
     result = EdgeCounts()
@@ -152,7 +152,7 @@ def _count_bucket(bucket: dict[str, list]) -> dict[str, np.ndarray]:
     return {"src_id": columns["src_id"][pair_starts], "dst_id": columns["dst_id"][pair_starts], "count": counts}
 
 
-def collect_edge_labels(edges_dir: Path, ids: np.ndarray, labels: LabelCollector,
+def collect_edge_labels(edges_dir: DatasetPaths, ids: np.ndarray, labels: LabelCollector,
                         source_permalinks_for: np.ndarray | None = None) -> None:
     """Fold into ``labels`` what the edges say about ``ids`` as targets (name, permalink,
     followers) and, for ``source_permalinks_for``, their permalinks as sources."""

@@ -22,7 +22,7 @@ def _jsonable(value: object) -> object:
 
 
 def summary_lines(report: dict) -> list[str]:
-    lines = []
+    lines = [f"recipe: {report['recipe']}"] if "recipe" in report else []
     edges = report["edges"]
     lines.append(f"edges: {edges['read']:,} read, {edges['distinct']:,} distinct "
                  f"({edges['duplicates']:,} duplicates dropped)")
@@ -31,7 +31,7 @@ def summary_lines(report: dict) -> list[str]:
     pca = report["pca"]
     lines.append(f"PCA: {pca['components']} components explain {sum(pca['explained_variance_ratio']):.1%}; "
                  f"PC1 {pca['explained_variance_ratio'][0]:.1%}, PC2 {pca['explained_variance_ratio'][1]:.1%}")
-    lines.append(f"t-SNE ({report['tsne']['gradient']}): perplexity {report['tsne']['perplexity_used']:g}, seed {report['parameters']['seed']}")
+    lines.append(f"t-SNE ({report['tsne']['gradient']}, {report['tsne'].get('metric', 'euclidean')}): perplexity {report['tsne']['perplexity_used']:g}, seed {report['parameters']['seed']}")
     if report.get("clusters"):
         lines.append(f"scenes: {len(report['clusters'])} neighbourhoods labelled")
     quality = report.get("quality")

@@ -1,8 +1,17 @@
-"""pca.png and map.png: static scatter plots with a few labels that never pile up."""
+"""pca.png and map.png: static scatter plots with a few labels that never pile up.
+
+Display names are in every script: labels use a font fallback chain (matplotlib >= 3.6 takes
+a list of families and picks, per glyph, the first that has it): DejaVu Sans (Latin, Cyrillic,
+Greek; bundled with matplotlib), Noto Sans CJK (Chinese, Japanese, Korean), Noto Sans (more
+scripts) and Symbola (emoji, in outline: matplotlib cannot draw Noto Color Emoji's bitmaps).
+tools/install_system_deps.sh installs them on Debian; README says what to install elsewhere.
+"""
 
 from __future__ import annotations
 
 import warnings
+import functools
+import logging
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -12,11 +21,35 @@ import matplotlib
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 
 from analysis.atomic_write import write_atomically  # noqa: E402
 from analysis.palette import cluster_colours  # noqa: E402
 
 UNCLUSTERED_GREY = "#b8b8b8"
+FONT_FALLBACK = ("DejaVu Sans", "Noto Sans CJK JP", "Noto Sans", "Symbola")
+log = logging.getLogger("analysis")
+
+
+@functools.cache
+def font_chain() -> tuple[str, ...]:
+    """The fallback families that are installed. Fonts installed after matplotlib built its
+    font cache are added from the system font directories once."""
+    known = {font.name for font in font_manager.fontManager.ttflist}
+    if not set(FONT_FALLBACK) <= known:
+        for path in font_manager.findSystemFonts():
+            if any(key in Path(path).name for key in ("NotoSansCJK", "NotoSans-", "Symbola")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        known = {font.name for font in font_manager.fontManager.ttflist}
+    chain = tuple(family for family in FONT_FALLBACK if family in known)
+    missing = [family for family in FONT_FALLBACK if family not in known]
+    if missing:
+        log.warning("fonts missing for some scripts in the PNGs (names show as boxes): %s; see README",
+                    ", ".join(missing))
+    return chain or ("sans-serif",)
 
 
 def _point_size(n_points: int) -> float:
@@ -38,13 +71,16 @@ def _place_labels(axes, texts: list[tuple[float, float, str, dict]]) -> int:
     return len(placed)
 
 
-def _scatter(xy: np.ndarray, clusters: np.ndarray | None, title: str) -> tuple:
+def _scatter(xy: np.ndarray, clusters: np.ndarray | None, title: str,
+             scene_colours: dict[int, str] | None = None) -> tuple:
     figure, axes = plt.subplots(figsize=(12, 10), dpi=110)
     if clusters is None:
         colours = np.full(len(xy), "#3b6ea8")
     else:
-        palette = cluster_colours(int(clusters.max()) + 1 if len(clusters) else 0)
-        colours = np.array([palette[c] if c >= 0 else UNCLUSTERED_GREY for c in clusters])
+        if scene_colours is None:
+            palette = cluster_colours(int(clusters.max()) + 1 if len(clusters) else 0)
+            scene_colours = dict(enumerate(palette))
+        colours = np.array([scene_colours.get(int(c), UNCLUSTERED_GREY) for c in clusters])
     axes.scatter(xy[:, 0], xy[:, 1], s=_point_size(len(xy)), c=colours, linewidths=0, alpha=0.8)
     axes.set_xticks([])
     axes.set_yticks([])
@@ -60,10 +96,13 @@ def _save(figure, path: Path) -> None:
 
 @contextmanager
 def _missing_glyphs_allowed() -> Iterator[None]:
-    """Names in scripts the bundled fonts lack (CJK, emoji) show as boxes in the PNG (map.html
-    shows them with the browser's fonts): not worth a warning per glyph."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+    """Labels drawn with the font fallback chain. Only when fallback fonts are not installed
+    (already said once in the log) are the per-glyph "missing from font" warnings silenced:
+    with the fonts in place such a warning is a real gap and stays visible."""
+    chain = font_chain()
+    with warnings.catch_warnings(), plt.rc_context({"font.family": list(chain)}):
+        if set(chain) != set(FONT_FALLBACK):
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         yield
 
 
@@ -88,14 +127,17 @@ def _plot_pca(path, pca_xy, names, followers, explained, labels) -> None:
 
 
 def plot_map(path: Path, map_xy: np.ndarray, names: list[str], followers: np.ndarray,
-             clusters: np.ndarray | None, cluster_labels: dict[int, str], labels: int = 25) -> None:
-    """The t-SNE map: scene labels at cluster centres first, then the most followed accounts."""
+             clusters: np.ndarray | None, cluster_labels: dict[int, str],
+             scene_colours: dict[int, str] | None = None, labels: int = 25) -> None:
+    """The t-SNE map: scene labels at cluster centres first, then the most followed accounts;
+    ``scene_colours`` the same as the HTML map's (default: the palette in scene order)."""
     with _missing_glyphs_allowed():
-        _plot_map(path, map_xy, names, followers, clusters, cluster_labels, labels)
+        _plot_map(path, map_xy, names, followers, clusters, cluster_labels, scene_colours, labels)
 
 
-def _plot_map(path, map_xy, names, followers, clusters, cluster_labels, labels) -> None:
-    figure, axes = _scatter(map_xy, clusters, f"SoundCloud scenes: t-SNE map of {len(map_xy):,} accounts")
+def _plot_map(path, map_xy, names, followers, clusters, cluster_labels, scene_colours, labels) -> None:
+    figure, axes = _scatter(map_xy, clusters, f"SoundCloud scenes: t-SNE map of {len(map_xy):,} accounts",
+                            scene_colours)
     texts = []
     if clusters is not None:
         for cluster, label in cluster_labels.items():

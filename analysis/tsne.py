@@ -31,14 +31,17 @@ def gradient_method(n_points: int, requested: str = "auto") -> str:
 
 
 def embed_with_tsne(points: np.ndarray, perplexity: float, seed: int, n_jobs: int | None = None,
-                    method: str = "auto") -> np.ndarray:
-    """2-D t-SNE embedding, PCA-initialised (keeps the global layout stable) and seeded."""
+                    method: str = "auto", metric: str = "euclidean") -> np.ndarray:
+    """2-D t-SNE embedding, PCA-initialised (keeps the global layout stable) and seeded.
+    ``metric``: the distance between points that defines who is whose neighbour (openTSNE
+    finds the neighbours with it; "cosine" compares directions, not lengths)."""
     n_points = len(points)
     if n_jobs is None:
         n_jobs = -1 if n_points >= FFT_FROM_POINTS else 1
     tsne = TSNE(
         n_components=2,
         perplexity=usable_perplexity(perplexity, n_points),
+        metric=metric,
         initialization="pca",
         negative_gradient_method=gradient_method(n_points, method),
         random_state=seed,

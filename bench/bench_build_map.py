@@ -6,6 +6,10 @@ peak RSS from os.wait4's rusage of exactly that child).
     .venv/bin/python bench/bench_build_map.py --scale 100k         # 100,000 accounts, ~2,000,000 columns
     .venv/bin/python bench/bench_build_map.py --scale small        # quick check
 
+Each recipe (``--recipes article,scenes``) runs in its own child; the figures include the
+time ratio scenes / article and, from the map page each run wrote, its size and, with
+``--page``, its time to first paint and time per zoom step in real Chromium.
+
 Synthetic data: planted scenes; each crawled account has ~500 interactions of each type,
 half in its own scene (popularity-skewed), some to globally popular accounts, the rest
 spread over the long tail; ~12% barely active accounts and ~8% self-likers (for the two
@@ -137,12 +141,38 @@ def dense_baseline(data: Path) -> None:
     print(f"  baseline total: {time.perf_counter() - began:.1f} s ({len(scores):,} rows mapped)", flush=True)
 
 
+def measure_page(path: Path, zoom_steps: int = 12) -> dict:
+    """Bytes, time to first paint (from navigation start, parsing the embedded data included)
+    and time per zoom step (one synchronous redraw: points, links, label placement) of a map
+    page in real Chromium (/usr/bin/chromium, as the tests use)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(path.as_uri(), timeout=300_000)
+        page.wait_for_function("window.scmapMap && window.scmapMap.firstPaintMs !== null", timeout=300_000)
+        first_paint = page.evaluate("window.scmapMap.firstPaintMs")
+        steps = [page.evaluate("window.scmapMap.zoomBy(1.3)") for _ in range(zoom_steps)]
+        steps += [page.evaluate("window.scmapMap.zoomBy(1 / 1.3)") for _ in range(zoom_steps)]
+        points = page.evaluate("window.scmapMap.pointCount")
+        browser.close()
+    return {"bytes": path.stat().st_size, "points": points, "first_paint_ms": round(first_paint),
+            "zoom_step_ms_mean": round(sum(steps) / len(steps), 1), "zoom_step_ms_max": round(max(steps), 1)}
+
+
+LAST_CPU_SECONDS = {"value": 0.0}
+
+
 def run_measured(command: list[str]) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MiB, exit code) of one child process."""
+    """(wall seconds, peak RSS in MiB, exit code) of one child process; its CPU seconds (user +
+    system, all threads: less sensitive to a loaded machine than wall time) in LAST_CPU_SECONDS."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
+    LAST_CPU_SECONDS["value"] = usage.ru_utime + usage.ru_stime
     return time.perf_counter() - started, usage.ru_maxrss / 1024, process.returncode
 
 
@@ -150,6 +180,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=SCALES, default="article")
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "scmap-bench")
+    parser.add_argument("--recipes", default="article,scenes", help="recipes to run, comma-separated (default %(default)s)")
+    parser.add_argument("--page", action="store_true", help="also time the map page in Chromium (bytes, first paint, zoom)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the dense baseline (always skipped at 100k)")
     parser.add_argument("--dense-baseline", type=Path, metavar="DATA", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -164,18 +196,31 @@ def main() -> int:
         generate(data, **scale)
         print(f"  generated in {time.perf_counter() - began:.0f} s", flush=True)
     python = sys.executable
-    out = data / "map"
+    figures: dict = {"scale": args.scale}
     print(f"\n== build_map ({args.scale}: {scale['sources']:,} crawled accounts, {scale['columns']:,} accounts, "
           f"{scale['per_type']} interactions per type each)", flush=True)
-    wall, peak, code = run_measured([python, "-m", "analysis.build_map", "--input", str(data), "--out", str(out),
-                                     "--truth", str(data / "truth.parquet")])
-    if code != 0:
-        print(f"build_map failed with exit code {code}")
-        return 1
-    report = json.loads((out / "report.json").read_text())
-    figures = {"scale": args.scale, "build_map": {"wall_seconds": round(wall, 1), "peak_rss_mib": round(peak),
-                                                 "stages_seconds": report["timings_seconds"],
-                                                 "matrix_steps": report["matrix_steps"], "quality": report["quality"]}}
+    for recipe in args.recipes.split(","):
+        out = data / f"map-{recipe}"
+        print(f"-- recipe {recipe}", flush=True)
+        wall, peak, code = run_measured([python, "-m", "analysis.build_map", "--input", str(data), "--out", str(out),
+                                         "--recipe", recipe, "--truth", str(data / "truth.parquet")])
+        if code != 0:
+            print(f"build_map --recipe {recipe} failed with exit code {code}")
+            return 1
+        report = json.loads((out / "report.json").read_text())
+        figures[f"build_map {recipe}"] = {
+            "wall_seconds": round(wall, 1), "cpu_seconds": round(LAST_CPU_SECONDS["value"], 1),
+            "peak_rss_mib": round(peak), "stages_seconds": report["timings_seconds"],
+            "matrix_steps": report["matrix_steps"], "quality": report["quality"],
+            "map_html_bytes": (out / "map.html").stat().st_size}
+        if args.page:
+            figures[f"build_map {recipe}"]["page"] = measure_page(out / "map.html")
+    walls = {k: v["wall_seconds"] for k, v in figures.items() if k.startswith("build_map ")}
+    if "build_map article" in walls and "build_map scenes" in walls:
+        figures["time_scenes_over_article"] = round(walls["build_map scenes"] / walls["build_map article"], 2)
+        cpu = {k: figures[k]["cpu_seconds"] for k in ("build_map article", "build_map scenes")}
+        figures["cpu_scenes_over_article"] = round(cpu["build_map scenes"] / max(cpu["build_map article"], 1e-9), 2)
+    wall, peak = next(iter(walls.values())), figures[next(iter(walls))]["peak_rss_mib"]
     if args.scale != "100k" and not args.no_baseline:
         print("\n== baseline: the article's way (dense pandas tables, scikit-learn PCA + Barnes-Hut t-SNE)", flush=True)
         wall_b, peak_b, code_b = run_measured([python, str(Path(__file__).resolve()), "--dense-baseline", str(data)])

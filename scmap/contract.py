@@ -38,7 +38,10 @@ STATUS_DONE = "done"
 STATUS_SKIPPED = "skipped"  # profile read, followers_count below min_followers
 STATUS_NOT_FOUND = "not_found"
 STATUS_FAILED = "failed"
-ACCOUNT_STATUSES = (STATUS_DONE, STATUS_SKIPPED, STATUS_NOT_FOUND, STATUS_FAILED)
+# Given back, neither a visit nor a failure (the site's bot wall challenged the page): the
+# frontier releases the claim, so the account is handed out again (later this run or the next).
+STATUS_REQUEUE = "requeue"
+ACCOUNT_STATUSES = (STATUS_DONE, STATUS_SKIPPED, STATUS_NOT_FOUND, STATUS_FAILED, STATUS_REQUEUE)
 
 # Spider argument -> the setting that gives its default (values in scmap/settings.py).
 FRONTIER_ARGUMENTS: Mapping[str, str] = {

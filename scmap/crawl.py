@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(f"unknown spiders {unknown}; choose among {ALL_SPIDERS}")
     arguments = spider_arguments(options)
     try:
-        check_crawl(arguments, settings)
+        check_crawl(arguments, settings, spider_count=len(names))
     except BadInput as error:
         report(str(error), settings)
         raise SystemExit(2) from None

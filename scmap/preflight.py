@@ -1,7 +1,8 @@
 """Bad input refused before any crawling: one plain line saying what is wrong and how to fix it.
 
-`check_crawl(arguments, settings)` is run by the project's `scrapy crawl` (scmap/commands/
-crawl.py, also what scrapyd jobs run) and by `python -m scmap.crawl` before a spider starts.
+`check_crawl(arguments, settings, spider_count)` is run by the project's `scrapy crawl`
+(scmap/commands/crawl.py, also what scrapyd jobs run) and by `python -m scmap.crawl` before a
+spider starts.
 Problems only the crawl can find (every seed unknown to the site) are recorded by the spider as
 the stat CRAWL_ERROR_STAT; both commands turn that stat into the same line and a non-zero exit.
 """
@@ -13,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any, Mapping
 
 from scmap import contract
+from scmap.browser.contexts import BrowserSetupError, context_plan
 from scmap.contract import CRAWL_ERROR_STAT
 from scmap.frontier.store_url import open_store, unreachable_store_message
 from scmap.soundcloud.permalinks import split_seeds
@@ -81,13 +83,28 @@ def check_frontier_store(arguments: Mapping[str, Any], settings: Any) -> None:
         raise BadInput(unreachable_store_message(url, error)) from None
 
 
-def check_crawl(arguments: Mapping[str, Any], settings: Any) -> None:
+def check_browser_setup(settings: Any, spider_count: int = 1) -> None:
+    """SCMAP_BROWSER_PROFILE / SCMAP_COOKIES usable (scmap.browser.contexts). A profile serves one
+    spider: each spider runs its own Chromium, and Chromium refuses a profile directory already
+    in use ("Failed to create a ProcessSingleton")."""
+    try:
+        plan = context_plan(settings)
+    except BrowserSetupError as error:
+        raise BadInput(str(error)) from None
+    if plan.profile_dir is not None and spider_count > 1:
+        raise BadInput(f"SCMAP_BROWSER_PROFILE {str(plan.profile_dir)!r} cannot serve {spider_count} "
+                       "spiders at once (Chromium locks a profile directory): crawl with "
+                       "SCMAP_COOKIES=cookies.txt, or one spider per profile copy (--spiders likes)")
+
+
+def check_crawl(arguments: Mapping[str, Any], settings: Any, spider_count: int = 1) -> None:
     """Every check, cheapest first. Raises BadInput."""
     check_seeds(arguments.get("seeds"))
     check_limit(arguments.get("limit"))
     check_mode(arguments.get("mode"))
     check_frontier_arguments(arguments, settings)
     check_output_dir(settings)
+    check_browser_setup(settings, spider_count)
     check_frontier_store(arguments, settings)
 
 

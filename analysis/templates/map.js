@@ -1,7 +1,10 @@
-// Interactive scenes map: canvas scatter with zoom/pan, hover, search, click-for-neighbours.
+// Interactive scenes map: canvas scatter with zoom/pan, hover, search, click-for-neighbours,
+// a scene legend, labels placed without overlaps, links filtered by interaction type, and the
+// view kept in the URL (#v=x,y,zoom&s=point&c=colouring&k=types) so a link reopens it.
 // Every name comes from untrusted profiles: only textContent / fillText, never innerHTML.
 (function () {
   "use strict";
+  const started = performance.now();
   const data = JSON.parse(document.getElementById("map-data").textContent);
   const count = data.x.length;
   const canvas = document.getElementById("map");
@@ -11,49 +14,78 @@
   const resultList = document.getElementById("results");
   const statusLine = document.getElementById("status");
   const panel = document.getElementById("panel");
-  const GREY = "#b8b8b8", HOVER_RADIUS_PX = 9, MAX_RESULTS = 20;
+  const GREY = "#b8b8b8", HOVER_RADIUS_PX = 9, MAX_RESULTS = 20, MAX_NAME_LABELS = 40, LABEL_SCAN = 4000;
+  const KIND_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+  const FONT_STACK = 'system-ui, "Noto Sans", "Noto Sans CJK JP", "Noto Color Emoji", sans-serif';
 
   const view = { scale: 1, fitScale: 1, tx: 0, ty: 0, dpr: 1 };
-  const state = { hovered: -1, selected: -1, matches: [] };
+  const state = { hovered: -1, selected: -1, matches: [], colouring: 0, kinds: (1 << data.kinds.length) - 1 };
   const api = {
-    pointCount: count, drawnPoints: 0, lastOpenedUrl: null,
+    pointCount: count, drawnPoints: 0, lastOpenedUrl: null, labelBoxes: [], firstPaintMs: null, lastDrawMs: null,
     select: (i) => select(i, true), search: (q) => runSearch(q), screenPosition: screenPosition,
+    zoomToScene: (k) => zoomToScene(k), zoomBy: (factor) => zoomAt(canvas.clientWidth / 2, canvas.clientHeight / 2, factor, true),
+    viewState: () => ({ zoom: view.scale / view.fitScale, centre: toData(canvas.clientWidth / 2, canvas.clientHeight / 2),
+                        selected: state.selected, colouring: state.colouring, kinds: state.kinds }),
+    setKinds: (mask) => setKinds(mask), visibleLinks: [],
   };
   window.scmapMap = api;
 
-  // Data bounds and a grid index for nearest-point lookups under the mouse.
+  const xs = Float64Array.from(data.x), ys = Float64Array.from(data.y);
   let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
   for (let i = 0; i < count; i++) {
-    minX = Math.min(minX, data.x[i]); maxX = Math.max(maxX, data.x[i]);
-    minY = Math.min(minY, data.y[i]); maxY = Math.max(maxY, data.y[i]);
+    if (xs[i] < minX) minX = xs[i]; if (xs[i] > maxX) maxX = xs[i];
+    if (ys[i] < minY) minY = ys[i]; if (ys[i] > maxY) maxY = ys[i];
   }
   if (!count) { minX = minY = -1; maxX = maxY = 1; }
+  // Grid index for nearest-point lookups under the mouse.
   const GRID = 256;
   const cellSize = Math.max(maxX - minX, maxY - minY, 1e-9) / GRID;
   const grid = new Map();
   const cellKey = (cx, cy) => cx * 100003 + cy;
   for (let i = 0; i < count; i++) {
-    const key = cellKey(Math.floor((data.x[i] - minX) / cellSize), Math.floor((data.y[i] - minY) / cellSize));
-    if (!grid.has(key)) grid.set(key, []);
-    grid.get(key).push(i);
+    const key = cellKey(Math.floor((xs[i] - minX) / cellSize), Math.floor((ys[i] - minY) / cellSize));
+    let cell = grid.get(key);
+    if (!cell) { cell = []; grid.set(key, cell); }
+    cell.push(i);
   }
-  const colourOf = (i) => (data.cluster[i] >= 0 ? data.clusters[data.cluster[i]].colour : GREY);
-  const centres = data.clusters.map((cluster, c) => {
-    let sx = 0, sy = 0, n = 0;
-    for (let i = 0; i < count; i++) if (data.cluster[i] === c) { sx += data.x[i]; sy += data.y[i]; n++; }
-    return { x: sx / Math.max(n, 1), y: sy / Math.max(n, 1), label: cluster.label, colour: cluster.colour };
+  // Point size by followers (log scale): 0.6x for unknown / tiny accounts up to 2.2x for the largest.
+  let maxLogFollowers = 1;
+  for (let i = 0; i < count; i++) maxLogFollowers = Math.max(maxLogFollowers, Math.log1p(data.followers[i] || 0));
+  const sizeFactor = new Float32Array(count);
+  for (let i = 0; i < count; i++) sizeFactor[i] = 0.6 + 1.6 * Math.log1p(data.followers[i] || 0) / maxLogFollowers;
+  // Most followed first: the order in which account names compete for label room.
+  const byFollowers = Array.from({ length: count }, (_, i) => i)
+    .sort((a, b) => (data.followers[b] || 0) - (data.followers[a] || 0) || a - b);
+  // Scene centres (median of members: robust to a few far-flung points) and extents for zooming.
+  const median = (values) => { values.sort((a, b) => a - b); return values.length ? values[values.length >> 1] : 0; };
+  const quantile = (values, q) => values[Math.min(values.length - 1, Math.max(0, Math.floor(q * (values.length - 1))))];
+  const members = data.scenes.map(() => ({ x: [], y: [] }));  // one pass over the points
+  for (let i = 0; i < count; i++) { const k = data.scene[i]; if (k >= 0 && members[k]) { members[k].x.push(xs[i]); members[k].y.push(ys[i]); } }
+  const sceneGeometry = members.map(({ x: mx, y: my }) => {
+    const cx = median(mx), cy = median(my);  // sorts mx, my in place
+    return { x: cx, y: cy, x0: quantile(mx, 0.02), x1: quantile(mx, 0.98), y0: quantile(my, 0.02), y1: quantile(my, 0.98) };
   });
 
-  function toScreen(i) { return [data.x[i] * view.scale + view.tx, -data.y[i] * view.scale + view.ty]; }
+  function colouring() { return data.colourings[state.colouring] || { categories: [], values: [] }; }
+  function colourOf(i) {
+    const c = colouring(), value = c.values[i];
+    return value >= 0 && c.categories[value] ? c.categories[value].colour : GREY;
+  }
+
+  function toScreen(i) { return [xs[i] * view.scale + view.tx, -ys[i] * view.scale + view.ty]; }
   function screenPosition(i) { const r = canvas.getBoundingClientRect(); const p = toScreen(i); return [p[0] + r.left, p[1] + r.top]; }
   function toData(sx, sy) { return [(sx - view.tx) / view.scale, -(sy - view.ty) / view.scale]; }
+  function centreOn(x, y, scale) {
+    view.scale = scale;
+    view.tx = canvas.clientWidth / 2 - x * scale;
+    view.ty = canvas.clientHeight / 2 + y * scale;
+  }
 
   function fitView() {
     const width = canvas.clientWidth, height = canvas.clientHeight, margin = 40;
-    view.scale = view.fitScale = Math.min((width - 2 * margin) / Math.max(maxX - minX, 1e-9),
-                                          (height - 2 * margin) / Math.max(maxY - minY, 1e-9));
-    view.tx = width / 2 - ((minX + maxX) / 2) * view.scale;
-    view.ty = height / 2 + ((minY + maxY) / 2) * view.scale;
+    view.fitScale = Math.min((width - 2 * margin) / Math.max(maxX - minX, 1e-9),
+                             (height - 2 * margin) / Math.max(maxY - minY, 1e-9));
+    centreOn((minX + maxX) / 2, (minY + maxY) / 2, view.fitScale);
   }
 
   function resize() {
@@ -70,43 +102,114 @@
     requestAnimationFrame(() => { drawQueued = false; draw(); });
   }
 
+  function baseRadius() {
+    return Math.max(0.8, Math.min(5, 1.6 * Math.sqrt(view.scale / view.fitScale) * Math.min(1, 30 / Math.sqrt(count + 1) + 0.4)));
+  }
+
   function draw() {
+    const began = performance.now();
     const width = canvas.clientWidth, height = canvas.clientHeight;
     context.setTransform(view.dpr, 0, 0, view.dpr, 0, 0);
     context.clearRect(0, 0, width, height);
-    const radius = Math.max(1.2, Math.min(7, 2.2 * Math.sqrt(view.scale / view.fitScale) * Math.min(1, 30 / Math.sqrt(count + 1) + 0.5)));
+    const radius = baseRadius();
     // One path per colour: fast enough for 100,000 points.
     const byColour = new Map();
     let drawn = 0;
+    const margin = radius * 2.2;
     for (let i = 0; i < count; i++) {
-      const [sx, sy] = toScreen(i);
-      if (sx < -radius || sy < -radius || sx > width + radius || sy > height + radius) continue;
+      const sx = xs[i] * view.scale + view.tx, sy = -ys[i] * view.scale + view.ty;
+      if (sx < -margin || sy < -margin || sx > width + margin || sy > height + margin) continue;
       const colour = colourOf(i);
-      if (!byColour.has(colour)) byColour.set(colour, []);
-      byColour.get(colour).push(sx, sy);
+      let list = byColour.get(colour);
+      if (!list) { list = []; byColour.set(colour, list); }
+      list.push(i);
       drawn++;
     }
     context.globalAlpha = 0.8;
     for (const [colour, points] of byColour) {
       context.fillStyle = colour;
       context.beginPath();
-      for (let k = 0; k < points.length; k += 2) {
-        context.moveTo(points[k] + radius, points[k + 1]);
-        context.arc(points[k], points[k + 1], radius, 0, 2 * Math.PI);
+      for (const i of points) {
+        const sx = xs[i] * view.scale + view.tx, sy = -ys[i] * view.scale + view.ty, r = radius * sizeFactor[i];
+        context.moveTo(sx + r, sy);
+        context.arc(sx, sy, r, 0, 2 * Math.PI);
       }
       context.fill();
     }
     context.globalAlpha = 1;
     api.drawnPoints = drawn;
+    drawLinks(radius);
     context.lineWidth = 2;
-    for (const i of state.matches) ring(i, radius + 3, "#111");
-    context.textAlign = "center";
-    context.font = "bold 13px system-ui, sans-serif";
-    for (const centre of centres) label(centre.x * view.scale + view.tx, -centre.y * view.scale + view.ty, centre.label, centre.colour);
-    context.textAlign = "left";
-    context.font = "12px system-ui, sans-serif";
-    if (state.selected >= 0) { ring(state.selected, radius + 5, "#e0218a"); nameAt(state.selected, radius); }
-    if (state.hovered >= 0) ring(state.hovered, radius + 2, "#000");
+    for (const i of state.matches) ring(i, radius * sizeFactor[i] + 3, "#111");
+    if (state.selected >= 0) ring(state.selected, radius * sizeFactor[state.selected] + 5, "#e0218a");
+    if (state.hovered >= 0) ring(state.hovered, radius * sizeFactor[state.hovered] + 2, "#000");
+    placeLabels(width, height, radius);
+    api.lastDrawMs = performance.now() - began;
+    scheduleUrlUpdate();
+  }
+
+  // Links from the selected account to its strongest neighbours on the map, one colour per
+  // interaction type; only the types ticked in the legend (scores are never re-weighted).
+  function drawLinks(radius) {
+    api.visibleLinks = [];
+    if (state.selected < 0) return;
+    const [sx, sy] = toScreen(state.selected);
+    context.lineWidth = 1.5;
+    for (const [ref, , bits] of data.neighbours[state.selected] || []) {
+      const shown = bits & state.kinds;
+      if (ref < 0 || !shown) continue;
+      const kind = Math.log2(shown & -shown);  // lowest ticked type behind this link
+      const [tx, ty] = toScreen(ref);
+      context.strokeStyle = KIND_COLOURS[kind % KIND_COLOURS.length];
+      context.beginPath(); context.moveTo(sx, sy); context.lineTo(tx, ty); context.stroke();
+      api.visibleLinks.push({ to: ref, kinds: data.kinds.filter((_, t) => shown & (1 << t)) });
+    }
+  }
+
+  // Greedy label placement: scene labels (largest scene first), the selected account, then
+  // account names by followers; a label is drawn only where it overlaps none already placed,
+  // so labels never overlap at any zoom. Widths come from measureText, so any script fits.
+  const textWidths = new Map();  // measureText is the costly part of placing labels
+  function placeLabels(width, height, radius) {
+    const placed = [];
+    const fits = (box) => box.x >= 0 && box.y >= 0 && box.x + box.w <= width && box.y + box.h <= height &&
+      !placed.some((o) => box.x < o.x + o.w && o.x < box.x + box.w && box.y < o.y + o.h && o.y < box.y + box.h);
+    const tryLabel = (text, sx, sy, font, colour, centred) => {
+      context.font = font;
+      const key = font + "\u0000" + text;
+      let w = textWidths.get(key);
+      if (w === undefined) { w = context.measureText(text).width + 6; textWidths.set(key, w); }
+      const h = parseInt(font.match(/(\d+)px/)[1], 10) + 4;
+      const box = { x: centred ? sx - w / 2 : sx, y: sy - h / 2, w: w, h: h, text: text };
+      if (!fits(box)) return false;
+      placed.push(box);
+      context.textAlign = "left";
+      context.textBaseline = "middle";
+      context.lineWidth = 4; context.strokeStyle = "rgba(255,255,255,0.85)";
+      context.strokeText(text, box.x + 3, sy); context.fillStyle = colour; context.fillText(text, box.x + 3, sy);
+      return true;
+    };
+    const sceneFont = `bold 13px ${FONT_STACK}`, nameFont = `12px ${FONT_STACK}`;
+    if (state.selected >= 0) {
+      const [sx, sy] = toScreen(state.selected);
+      tryLabel(String(data.name[state.selected]), sx + radius * sizeFactor[state.selected] + 5, sy, `bold 12px ${FONT_STACK}`, "#111", false);
+    }
+    if (state.colouring === 0) {
+      data.scenes.forEach((scene, k) => {
+        const g = sceneGeometry[k];
+        tryLabel(scene.label, g.x * view.scale + view.tx, -g.y * view.scale + view.ty, sceneFont, scene.colour, true);
+      });
+    }
+    let names = 0;
+    for (let n = 0; n < Math.min(count, LABEL_SCAN) && names < MAX_NAME_LABELS; n++) {
+      const i = byFollowers[n];
+      if (i === state.selected) continue;
+      const [sx, sy] = toScreen(i);
+      if (sx < 0 || sy < 0 || sx > width || sy > height) continue;
+      if (tryLabel(String(data.name[i]), sx + radius * sizeFactor[i] + 3, sy, nameFont, "#333", false)) names++;
+    }
+    context.textBaseline = "alphabetic";
+    api.labelBoxes = placed;
   }
 
   function ring(i, r, colour) {
@@ -116,12 +219,6 @@
     context.arc(sx, sy, r, 0, 2 * Math.PI);
     context.stroke();
   }
-  function label(sx, sy, text, colour) {
-    context.lineWidth = 4; context.strokeStyle = "rgba(255,255,255,0.85)";
-    context.strokeText(text, sx, sy); context.fillStyle = colour; context.fillText(text, sx, sy);
-    context.lineWidth = 2;
-  }
-  function nameAt(i, radius) { const [sx, sy] = toScreen(i); label(sx + radius + 6, sy + 4, data.name[i], "#111"); }
 
   function nearestPoint(sx, sy) {
     const [dx, dy] = toData(sx, sy);
@@ -134,7 +231,7 @@
       const cell = grid.get(cellKey(cx, cy));
       if (!cell) continue;
       for (const i of cell) {
-        const distance = (data.x[i] - dx) ** 2 + (data.y[i] - dy) ** 2;
+        const distance = (xs[i] - dx) ** 2 + (ys[i] - dy) ** 2;
         if (distance <= bestDistance) { best = i; bestDistance = distance; }
       }
     }
@@ -152,39 +249,46 @@
   }
 
   function showTooltip(i, clientX, clientY) {
-    tooltip.replaceChildren(element("div", data.name[i], "name"),
-      element("div", data.permalink[i] || "", "sub permalink"), element("div", formatFollowers(data.followers[i]), "sub"));
+    const lines = [element("div", data.name[i], "name"), element("div", data.permalink[i] || "", "sub permalink"),
+                   element("div", formatFollowers(data.followers[i]), "sub")];
+    for (const [field, values] of Object.entries(data.fields)) lines.push(element("div", `${field}: ${values[i]}`, "sub"));
+    tooltip.replaceChildren(...lines);
     tooltip.hidden = false;
     tooltip.style.left = `${clientX + 14}px`;
     tooltip.style.top = `${clientY + 12}px`;
   }
 
+  function kindNames(bits) { return data.kinds.filter((_, t) => bits & (1 << t)); }
+
   function select(i, centre) {
     if (i < 0 || i >= count) return;
     state.selected = i;
-    if (centre) {
-      view.scale = Math.max(view.scale, view.fitScale * 4);
-      view.tx = canvas.clientWidth / 2 - data.x[i] * view.scale;
-      view.ty = canvas.clientHeight / 2 + data.y[i] * view.scale;
-    }
+    if (centre) centreOn(xs[i], ys[i], Math.max(view.scale, view.fitScale * 4));
     document.getElementById("panel-name").textContent = data.name[i];
     const link = document.getElementById("panel-link");
     link.textContent = data.permalink[i] ? `soundcloud: ${data.permalink[i]}` : "";
     link.href = data.permalink[i] ? profileUrl(data.permalink[i]) : "#";
     document.getElementById("panel-followers").textContent = formatFollowers(data.followers[i]);
-    const cluster = data.cluster[i];
-    document.getElementById("panel-cluster").textContent = cluster >= 0 ? `scene: ${data.clusters[cluster].label}` : "";
+    const scene = data.scene[i];
+    document.getElementById("panel-cluster").textContent = scene >= 0 ? `scene: ${data.scenes[scene].label}` : "";
+    fillNeighbours();
+    panel.hidden = false;
+    requestDraw();
+  }
+
+  function fillNeighbours() {
     const list = document.getElementById("panel-neighbours");
     list.replaceChildren();
-    for (const [ref, share] of data.neighbours[i] || []) {
+    if (state.selected < 0) return;
+    for (const [ref, share, bits] of data.neighbours[state.selected] || []) {
       const onMap = ref >= 0;
       const item = element("li", onMap ? data.name[ref] : data.otherName[-1 - ref], onMap ? "on-map" : "");
       item.appendChild(element("span", `${(share * 100).toFixed(1)}%`, "permalink"));
+      if (data.kinds.length) item.appendChild(element("span", kindNames(bits).join(" · "), "kinds"));
+      if (data.kinds.length && !(bits & state.kinds)) item.classList.add("filtered");
       if (onMap) item.addEventListener("click", () => select(ref, true));
       list.appendChild(item);
     }
-    panel.hidden = false;
-    requestDraw();
   }
 
   function openProfile(i) {
@@ -217,6 +321,110 @@
     statusLine.textContent = `${state.matches.length.toLocaleString("en")} match${state.matches.length === 1 ? "" : "es"}`;
     requestDraw();
     return state.matches.slice();
+  }
+
+  function zoomToScene(k) {
+    const g = sceneGeometry[k];
+    if (!g) return;
+    const width = canvas.clientWidth, height = canvas.clientHeight, margin = 60;
+    const scale = Math.min((width - 2 * margin) / Math.max(g.x1 - g.x0, 1e-9), (height - 2 * margin) / Math.max(g.y1 - g.y0, 1e-9));
+    centreOn((g.x0 + g.x1) / 2, (g.y0 + g.y1) / 2, Math.min(scale, view.fitScale * 2000));
+    draw();
+  }
+
+  function zoomAt(sx, sy, factor, now) {
+    const scale = Math.min(view.fitScale * 2000, Math.max(view.fitScale * 0.2, view.scale * factor));
+    view.tx = sx - (sx - view.tx) * (scale / view.scale);
+    view.ty = sy - (sy - view.ty) * (scale / view.scale);
+    view.scale = scale;
+    if (now) { draw(); return api.lastDrawMs; }
+    requestDraw();
+    return null;
+  }
+
+  function setKinds(mask) {
+    state.kinds = mask;
+    document.querySelectorAll("#kinds input").forEach((box) => { box.checked = Boolean(mask & (1 << Number(box.value))); });
+    fillNeighbours();
+    draw();
+  }
+
+  // Legend: colour-by choice, the scenes of the chosen colouring (click: zoom there) and the
+  // interaction types whose links are drawn.
+  function buildLegend() {
+    const chooser = document.getElementById("colour-by");
+    chooser.replaceChildren(...data.colourings.map((c, n) => { const o = element("option", c.name); o.value = String(n); return o; }));
+    chooser.value = String(state.colouring);
+    chooser.parentElement.hidden = data.colourings.length < 2;
+    chooser.addEventListener("change", () => { state.colouring = Number(chooser.value); fillLegend(); draw(); });
+    const kinds = document.getElementById("kinds");
+    kinds.replaceChildren();
+    data.kinds.forEach((kind, t) => {
+      const label = element("label");
+      const box = element("input");
+      box.type = "checkbox"; box.value = String(t); box.checked = Boolean(state.kinds & (1 << t));
+      box.addEventListener("change", () => setKinds(box.checked ? state.kinds | (1 << t) : state.kinds & ~(1 << t)));
+      const swatch = element("span", "", "swatch");
+      swatch.style.background = KIND_COLOURS[t % KIND_COLOURS.length];
+      label.append(box, swatch, element("span", kind));
+      kinds.appendChild(label);
+    });
+    kinds.parentElement.hidden = data.kinds.length === 0;
+    fillLegend();
+  }
+
+  function fillLegend() {
+    const list = document.getElementById("legend-scenes");
+    list.replaceChildren();
+    if (state.colouring === 0) {
+      data.scenes.forEach((scene, k) => {
+        const item = element("li");
+        const swatch = element("span", "", "swatch");
+        swatch.style.background = scene.colour;
+        item.append(swatch, element("span", scene.label, "scene-label"), element("span", `${scene.size.toLocaleString("en")}`, "size"));
+        item.appendChild(element("div", scene.central.map((i) => data.name[i]).join(", "), "central"));
+        item.addEventListener("click", () => zoomToScene(k));
+        list.appendChild(item);
+      });
+    } else {
+      colouring().categories.forEach((category) => {
+        const item = element("li");
+        const swatch = element("span", "", "swatch");
+        swatch.style.background = category.colour;
+        item.append(swatch, element("span", category.label, "scene-label"));
+        list.appendChild(item);
+      });
+    }
+  }
+
+  // The view in the URL: #v=<centre x>,<centre y>,<zoom>&s=<selected point>&c=<colouring>&k=<types mask>.
+  let urlTimer = null;
+  function scheduleUrlUpdate() {
+    if (urlTimer !== null || !ready) return;
+    urlTimer = setTimeout(() => { urlTimer = null; writeUrl(); }, 150);
+  }
+  function writeUrl() {
+    const [cx, cy] = toData(canvas.clientWidth / 2, canvas.clientHeight / 2);
+    const parts = [`v=${cx.toFixed(3)},${cy.toFixed(3)},${(view.scale / view.fitScale).toFixed(4)}`];
+    if (state.selected >= 0) parts.push(`s=${state.selected}`);
+    if (state.colouring) parts.push(`c=${state.colouring}`);
+    if (state.kinds !== (1 << data.kinds.length) - 1) parts.push(`k=${state.kinds}`);
+    history.replaceState(null, "", `#${parts.join("&")}`);
+    api.url = location.href;
+  }
+  function readUrl() {
+    const params = new URLSearchParams(location.hash.slice(1));
+    const number = (text) => { const value = Number(text); return Number.isFinite(value) ? value : null; };
+    const c = number(params.get("c"));
+    if (c !== null && c >= 0 && c < data.colourings.length) state.colouring = Math.floor(c);
+    const k = number(params.get("k"));
+    if (k !== null && k >= 0) state.kinds = Math.floor(k) & ((1 << data.kinds.length) - 1);
+    const v = (params.get("v") || "").split(",").map(number);
+    if (v.length === 3 && v.every((value) => value !== null) && v[2] > 0) {
+      centreOn(v[0], v[1], view.fitScale * Math.min(2000, Math.max(0.2, v[2])));
+    }
+    const s = number(params.get("s"));
+    if (s !== null && s >= 0 && s < count) select(Math.floor(s), false);
   }
 
   searchBox.addEventListener("input", () => runSearch(searchBox.value));
@@ -256,18 +464,21 @@
   canvas.addEventListener("wheel", (event) => {
     event.preventDefault();
     const rect = canvas.getBoundingClientRect();
-    const sx = event.clientX - rect.left, sy = event.clientY - rect.top;
-    const factor = Math.exp(-event.deltaY * 0.0015);
-    const scale = Math.min(view.fitScale * 2000, Math.max(view.fitScale * 0.2, view.scale * factor));
-    view.tx = sx - (sx - view.tx) * (scale / view.scale);
-    view.ty = sy - (sy - view.ty) * (scale / view.scale);
-    view.scale = scale;
-    requestDraw();
+    zoomAt(event.clientX - rect.left, event.clientY - rect.top, Math.exp(-event.deltaY * 0.0015), false);
   }, { passive: false });
   window.addEventListener("resize", resize);
 
+  let ready = false;
   fitView();
-  resize();
+  view.dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(canvas.clientWidth * view.dpr);
+  canvas.height = Math.round(canvas.clientHeight * view.dpr);
+  readUrl();
+  buildLegend();
+  draw();
+  ready = true;
+  api.firstPaintMs = performance.now();  // since navigation began: parsing the data included
+  api.scriptMs = performance.now() - started;
   statusLine.textContent = `${count.toLocaleString("en")} accounts`;
   document.title = data.title;
 })();

@@ -30,7 +30,7 @@ class Command(ScrapyCrawlCommand):
             report(str(error), self.settings)
             self.exitcode = EXIT_BAD_INPUT
             return
-        crawler = self._create_crawler(args[0])
+        crawler = self.crawler_process.create_crawler(args[0])  # public API, not the command helper
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:

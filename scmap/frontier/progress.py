@@ -43,6 +43,10 @@ def report_progress(store: FrontierStore, spider_name: str, rules: CrawlRules, s
         f" queue {counts.frontier_size} of {counts.discovered} discovered; next: {shown or '-'}"
         f"{_api_requests(stats)}"
     )
+    # Bot-wall challenges met by this process (scmap/spiders/challenge_guard.py), when any.
+    challenges = stats.get_value("scmap/challenges", 0) or 0
+    if challenges:
+        line += f"; bot-wall challenges {challenges}"
     logger.info(line)
     return line
 

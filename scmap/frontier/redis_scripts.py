@@ -287,6 +287,17 @@ end
 return renewed
 """
 
+# ARGV: P, spider, permalink. An in-flight pick loses its holder and lease (CLAIM_NEXT hands out
+# a holderless pick again first). Returns 1, or 0 if it was not in flight.
+RELEASE_PICK = r"""
+local spider, permalink = ARGV[2], ARGV[3]
+local seq = redis.call('HGET', sk(spider, 'seq_of'), permalink)
+if (not seq) or redis.call('HGET', sk(spider, 'status'), seq) ~= 'in_flight' then return 0 end
+redis.call('HDEL', sk(spider, 'owner'), seq)
+redis.call('HSET', sk(spider, 'lease'), seq, '0')
+return 1
+"""
+
 # ARGV: P, spider, permalink, edges JSON (unique, list order), user_id or '', followers or ''
 MARK_DONE = r"""
 local spider, permalink = ARGV[2], ARGV[3]

@@ -43,7 +43,7 @@ class RedisFrontierStore:
             name: self._redis.register_script(redis_scripts.script(getattr(redis_scripts, name)))
             for name in ("ADD_DISCOVERED", "CLAIM_NEXT", "RENEW_LEASES", "MARK_DONE",
                          "MARK_SKIPPED", "MARK_FAILED", "COUNTS", "TOP_OF_QUEUE",
-                         "IN_FLIGHT_ELSEWHERE")}
+                         "IN_FLIGHT_ELSEWHERE", "RELEASE_PICK")}
         self._known_dead: set[str] = set()
         self._redis.ping()  # fail at open (wrong host / password), not at the first claim
 
@@ -95,6 +95,9 @@ class RedisFrontierStore:
 
     def release(self, spider: str, owner: str) -> int:
         return int(self._run("RENEW_LEASES", spider, owner, "0"))
+
+    def release_pick(self, spider: str, permalink: str) -> bool:
+        return bool(self._run("RELEASE_PICK", spider, permalink))
 
     # --- finishing picks ---
 

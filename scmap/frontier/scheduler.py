@@ -191,7 +191,7 @@ class FrontierScheduler(BaseScheduler):
         self.stats.inc_value("frontier/accounts_handed_out")
         if claim.reclaimed:
             self.stats.inc_value("frontier/accounts_handed_out_again")
-            logger.info("frontier %s: handing out %s again (pick %d, its holder died)",
+            logger.info("frontier %s: handing out %s again (pick %d, given back or its holder died)",
                         self.spider.name, claim.permalink, claim.seq)
         try:
             request = self.spider.request_for_account(claim.permalink)
@@ -251,9 +251,7 @@ class FrontierScheduler(BaseScheduler):
         if account is None:
             account = self.accounts.get(_get(item, "src_permalink"))
         if account is not None:
-            account.items_out += 1
-            if account.finish is not None:
-                self._settle_finishes()
+            account.items_out += 1  # settled by the next next_request / tick, as every finish
 
     def _on_item_scraped(self, item: Any, response: Any = None, spider: Spider | None = None) -> None:
         self._collect_edge(item, response)
@@ -334,6 +332,9 @@ class FrontierScheduler(BaseScheduler):
         elif status == contract.STATUS_SKIPPED:
             reason = f"profile followers_count {followers} < {self.rules.min_followers}"
             self.store.mark_skipped(name, permalink, followers, reason, self.rules)
+        elif status == contract.STATUS_REQUEUE:  # given back: the next claim hands it out again
+            self.store.release_pick(name, permalink)
+            logger.info("frontier %s: %s given back (not a visit, not a failure)", name, permalink)
         else:
             self.store.mark_failed(name, permalink, status)
         self.stats.inc_value(f"frontier/accounts_{status}")

@@ -225,6 +225,12 @@ class SqliteFrontierStore:
                 "UPDATE claims SET lease_until = 0 WHERE spider = ? AND owner = ? AND status = ?",
                 (spider, owner, IN_FLIGHT)).rowcount
 
+    def release_pick(self, spider: str, permalink: str) -> bool:
+        with self._transaction() as db:
+            return db.execute(
+                "UPDATE claims SET owner = NULL, lease_until = 0 WHERE spider = ? AND permalink = ? AND status = ?",
+                (spider, permalink, IN_FLIGHT)).rowcount == 1
+
     # --- finishing picks ---
 
     def _finish(self, db: sqlite3.Connection, spider: str, permalink: str, status: str) -> int | None:

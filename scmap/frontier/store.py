@@ -99,6 +99,11 @@ class FrontierStore(Protocol):
     def release(self, spider: str, owner: str) -> int:
         """Make `owner`'s in-flight picks immediately reclaimable (graceful shutdown)."""
 
+    def release_pick(self, spider: str, permalink: str) -> bool:
+        """Give one in-flight pick back (contract.STATUS_REQUEUE): no holder, lease expired, so
+        the next claim_next of any owner hands it out again (same seq); not a visit, not a
+        failure. False if it was not in flight."""
+
     def counts(self, spider: str, rules: CrawlRules) -> FrontierCounts: ...
 
     def in_flight_elsewhere(self, spider: str, recent_seconds: float) -> int:

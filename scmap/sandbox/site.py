@@ -21,6 +21,10 @@ from typing import Any
 from aiohttp import web
 
 from scmap.sandbox.api_v2 import ApiV2
+from scmap.sandbox.bot_wall import CONFIGURE_PATH as BOT_WALL_CONFIGURE_PATH
+from scmap.sandbox.bot_wall import BotWall, add_bot_wall_arguments, bot_wall_config_from_args
+from scmap.sandbox.drift import CONFIGURE_PATH as DRIFT_CONFIGURE_PATH
+from scmap.sandbox.drift import Drift, add_drift_arguments
 from scmap.sandbox.faults import FaultInjector, add_fault_arguments, fault_config_from_args
 from scmap.sandbox.pages import Frontend, build_frontend, home_page, not_found_page, profile_page
 from scmap.sandbox.representations import Representer, SiteUrls
@@ -93,11 +97,20 @@ class WebPages:
         return self._html(not_found_page(self.frontend), status=404)
 
 
-def create_app(index: WorldIndex, urls: SiteUrls, frontend: Frontend, faults: FaultInjector) -> web.Application:
-    """The whole site as one aiohttp application (api-v2 routes first: they own /api-v2/...)."""
+def create_app(index: WorldIndex, urls: SiteUrls, frontend: Frontend, faults: FaultInjector,
+               bot_wall: BotWall | None = None, drift: Drift | None = None) -> web.Application:
+    """The whole site as one aiohttp application (api-v2 routes first: they own /api-v2/...).
+    The bot wall, when on, stands in front of everything (as DataDome does at the edge); drift
+    (scmap.sandbox.drift) reshapes what the site answers. Both can be switched while running."""
     representer = Representer(index, urls)
-    app = web.Application(middlewares=[faults.middleware])
-    app.add_routes(ApiV2(index, representer, urls, frontend.client_id, faults).routes())
+    middlewares = [m.middleware for m in (bot_wall, drift) if m is not None] + [faults.middleware]
+    app = web.Application(middlewares=middlewares)
+    api_routes = ApiV2(index, representer, urls, frontend.client_id, faults).routes()
+    if bot_wall is not None:
+        app.add_routes([web.post(BOT_WALL_CONFIGURE_PATH, bot_wall.configure)])
+    if drift is not None:
+        app.add_routes([web.post(DRIFT_CONFIGURE_PATH, drift.configure), *drift.routes(api_routes)])
+    app.add_routes(api_routes)
     app.add_routes(WebPages(index, representer, urls, frontend, faults).routes())
     return app
 
@@ -110,6 +123,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--client-seed", type=int, default=0, help="seed of the client_id the bundle serves")
     parser.add_argument("--access-log", action="store_true", help="log every request to stderr")
     add_fault_arguments(parser)
+    add_bot_wall_arguments(parser)
+    add_drift_arguments(parser)
 
 
 def _load_world(args: argparse.Namespace) -> Any:
@@ -160,7 +175,8 @@ def run_serve(args: argparse.Namespace) -> int:
     urls = SiteUrls(web_url=f"http://127.0.0.1:{port}", api_url=f"http://127.0.0.1:{port}/api-v2")
     frontend = build_frontend(args.client_seed, list_prefix=args.moved_lists)
     faults = FaultInjector(fault_config_from_args(args))
-    app = create_app(index, urls, frontend, faults)
+    bot_wall = BotWall(bot_wall_config_from_args(args), faults.stats)  # off unless --bot-wall (or POSTed)
+    app = create_app(index, urls, frontend, faults, bot_wall, Drift(args.drift))
     ready = json.dumps({"web_url": urls.web_url, "api_url": urls.api_url,
                         "world": str(args.world) if args.world is not None else None})
     asyncio.run(_serve(app, sock, ready, args.access_log))

@@ -24,15 +24,19 @@ from scmap.contract import (
     STATUS_DONE,
     STATUS_FAILED,
     STATUS_NOT_FOUND,
+    STATUS_REQUEUE,
     STATUS_SKIPPED,
     is_below_threshold,
     scheduler_hands_out_accounts,
 )
+from scmap.browser.contexts import BrowserSetupError, ContextPlan, context_plan
 from scmap.items import AccountItem, EdgeItem
 from scmap.signals import account_done
+from scmap.soundcloud.challenge import CHALLENGE_STATUSES
 from scmap.soundcloud.dom_edges import DomRead, edges_from_dom
 from scmap.soundcloud.edges import Source, edges_from_items
 from scmap.soundcloud.hydration import parse_hydration
+from scmap.spiders import challenge_guard
 from scmap.spiders.api_capture import new_capture
 from scmap.spiders.arguments import DEFAULT_LIMIT, optional_int, parse_limit, read_seeds, skip_threshold
 from scmap.spiders.contexts import ContextRotation
@@ -46,7 +50,7 @@ __all__ = ["InteractionSpider", "DEFAULT_LIMIT", "parse_limit", "skip_threshold"
 # A list whose page died with the browser (or timed out) is tried once more in a fresh page.
 MAX_ATTEMPTS = 2
 NOT_FOUND_STATUSES = (404, 410)
-INIT_PAGE_CALLBACK = "scmap.spiders.api_capture.init_page"
+INIT_PAGE_CALLBACK = "scmap.spiders.challenge_guard.init_page"  # wraps api_capture.init_page
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 
 
@@ -96,7 +100,13 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         settings = crawler.settings
         spider.web_url = settings.get("SOUNDCLOUD_WEB_URL").rstrip("/")
         spider.api_url = settings.get("SOUNDCLOUD_API_URL").rstrip("/")
-        spider.contexts = ContextRotation(spider.name, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20))
+        # The person's profile or cookies (scmap.browser.contexts; docs/real-site.md).
+        try:
+            spider.context_plan, spider.browser_setup_error = context_plan(settings), None
+        except BrowserSetupError as error:
+            spider.context_plan, spider.browser_setup_error = ContextPlan(), str(error)
+        spider.contexts = ContextRotation(spider.name, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20),
+                                          rotate=spider.context_plan.rotate)
         spider.cookie_banner_wait = settings.getfloat("SCMAP_COOKIE_BANNER_WAIT", 3.0)
         spider.skip_below_followers = skip_threshold(optional_int(getattr(spider, "min_followers", None)),
                                                      settings)
@@ -129,6 +139,12 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         """One path for seeds (scmap.contract): a scheduler that hands out accounts adds them
         itself, so nothing is yielded here; with any other scheduler, one request per seed."""
         self.report_bad_arguments()
+        if self.browser_setup_error:  # our crawl commands refuse it first (scmap.preflight)
+            self.logger.error("Nothing crawled: %s", self.browser_setup_error)
+            self._stat("browser_setup_error")
+            self.crawler.stats.set_value(CRAWL_ERROR_STAT, self.browser_setup_error)
+            return
+        self.logger.info("Browser contexts open with %s", self.context_plan.describe())
         if scheduler_hands_out_accounts(self.crawler.settings):
             return
         for permalink in self.seeds:
@@ -156,8 +172,9 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
                 "playwright": True,
                 "playwright_include_page": True,
                 "playwright_context": context,
+                "playwright_context_kwargs": self.context_plan.kwargs,
                 "playwright_page_init_callback": INIT_PAGE_CALLBACK,
-                "handle_httpstatus_list": list(NOT_FOUND_STATUSES),
+                "handle_httpstatus_list": [*NOT_FOUND_STATUSES, *CHALLENGE_STATUSES],
                 "permalink": permalink,
                 "scmap_attempt": attempt,
                 CONFIG_META_KEY: config.to_meta(),
@@ -192,6 +209,13 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
                 self._stat("not_found")
                 self._account_done(permalink, None, None, STATUS_NOT_FOUND)
                 return
+            # --- challenge_guard hook: a bot-wall page gives the account back -------------------
+            challenge = challenge_guard.challenge_of(response)
+            if challenge is not None:
+                self._challenged(permalink, challenge, "the page")
+                return
+            if response.status in CHALLENGE_STATUSES:  # another refusal: retried, as before
+                raise RuntimeError(f"HTTP {response.status} without a bot-wall challenge")
             hydration = parse_hydration(response.text)
             user = hydration.user or {}
             if not user:
@@ -204,6 +228,10 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
                 if capture is None:  # the init callback failed: nothing was recorded
                     capture = new_capture(config)
                 result = await read_list(page, capture, config)
+                challenge = challenge_guard.challenge_of(response, after_list=True)
+                if challenge is not None:  # challenge_guard hook: an api-v2 call was challenged
+                    self._challenged(permalink, challenge, "the list")
+                    return
                 if result.source == "dom":
                     dom = await self._read_dom(page, response.text, hydration.client_id, capture)
         except Exception as error:  # a dead browser or a closed page: the crawl goes on
@@ -236,6 +264,8 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
             yield EdgeItem(**edge)
         items += len(edges)
         status = self._record_outcome(permalink, result, len(edges), source)
+        if status == STATUS_DONE:
+            challenge_guard.on_list_read(self)  # challenge_guard hook: resets "in a row"
         self._account_done(permalink, source.id if source else None,
                            user.get("followers_count"), status, items=items)
 
@@ -358,6 +388,11 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
     async def _close_page(self, page: Any, context_name: str | None) -> None:
         if await self.contexts.page_done(page, context_name):
             self._stat("contexts_closed")
+
+    def _challenged(self, permalink: str, challenge: Any, where: str) -> None:
+        """challenge_guard hook: count/pause/stop, and give the account back (not failed)."""
+        challenge_guard.on_challenge(self, permalink, challenge, where)
+        self._account_done(permalink, None, None, STATUS_REQUEUE)
 
     def _stat(self, name: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"scmap/{self.interaction}/{name}", count)

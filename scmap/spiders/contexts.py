@@ -2,6 +2,8 @@
 and a retired context closed when its last page is done, which keeps browser memory flat.
 
 Names are `{spider}-{n}`; scrapy-playwright creates a context on the first request naming it.
+With a browser profile (scmap.browser.contexts: rotate=False) there is one persistent context,
+`{spider}-profile`, for the whole run: it is never retired.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ logger = logging.getLogger(__name__)
 
 
 class ContextRotation:
-    def __init__(self, prefix: str, accounts_per_context: int) -> None:
+    def __init__(self, prefix: str, accounts_per_context: int, rotate: bool = True) -> None:
         self.prefix = prefix
+        self.rotate = rotate
         self.accounts_per_context = max(1, accounts_per_context)
         self.accounts_started = 0
         self._pending: Counter[str] = Counter()  # pages handed out and not closed, per context
         self._contexts: dict[str, Any] = {}  # Playwright contexts seen, until closed
 
     def _name(self, account_index: int) -> str:
+        if not self.rotate:
+            return f"{self.prefix}-profile"
         return f"{self.prefix}-{account_index // self.accounts_per_context}"
 
     def next_account(self) -> tuple[str, bool]:

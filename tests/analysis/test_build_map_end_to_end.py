@@ -118,5 +118,22 @@ def test_map_page_data_matches_the_coordinates(crawl: Path, default_run) -> None
     assert data["name"] == coords["username"].tolist() and len(data["x"]) == len(coords)
     assert np.allclose(data["x"], coords["x"], atol=1e-3)
     assert all(0 < len(row) <= 8 for row in data["neighbours"])
-    assert all(ref != point for point, row in enumerate(data["neighbours"]) for ref, _ in row)  # never itself
+    assert all(ref != point for point, row in enumerate(data["neighbours"]) for ref, _, _ in row)  # never itself
     assert all(row[k][1] >= row[k + 1][1] for row in data["neighbours"] for k in range(len(row) - 1))
+    # Each link carries the interaction types behind it: some bit, and only types that exist.
+    assert data["kinds"] == sorted(data["kinds"]) and "likes" in data["kinds"]
+    bits = [b for row in data["neighbours"] for _, _, b in row]
+    assert all(0 < b < (1 << len(data["kinds"])) for b in bits) and len(set(bits)) > 1
+    # The legend: every scene with its size and central accounts, sizes matching the points.
+    assert data["scenes"] and all(s["size"] == data["scene"].count(k) for k, s in enumerate(data["scenes"]))
+    assert all(len(s["central"]) >= 1 and data["scene"][s["central"][0]] == k for k, s in enumerate(data["scenes"]))
+
+
+def test_scene_colours_are_the_same_on_a_second_run_of_the_same_data(crawl: Path, default_run, tmp_path: Path) -> None:
+    import re
+
+    assert main(["--input", str(crawl / "output"), "--out", str(tmp_path), "--quiet"]) == 0
+    first, second = (json.loads(re.search(r'id="map-data">(.*?)</script>', (out / "map.html").read_text(encoding="utf-8"),
+                                          re.S).group(1))["scenes"] for out in (crawl / "output" / "map", tmp_path))
+    assert [(s["label"], s["colour"]) for s in first] == [(s["label"], s["colour"]) for s in second]
+    assert len({s["colour"] for s in first}) == len(first)  # distinct while the palette lasts

@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 
-from analysis.html_map import MapPage, embed_json, render_map_html
+from analysis.html_map import Colouring, MapPage, Scene, embed_json, page_data, render_map_html
 
 HOSTILE = "</script><script>window.__pwned = 1</script><!-- {{DATA}}"
 
@@ -13,7 +13,8 @@ HOSTILE = "</script><script>window.__pwned = 1</script><!-- {{DATA}}"
 def page(names: list[str]) -> MapPage:
     n = len(names)
     return MapPage(x=np.arange(n, dtype=float), y=np.zeros(n), names=names, permalinks=[f"p{i}" for i in range(n)],
-                   followers=[None] * n, clusters=np.zeros(n, dtype=int), cluster_labels={0: names[0]},
+                   followers=[None] * n, clusters=np.zeros(n, dtype=int),
+                   scenes=[Scene(0, names[0], n, [0], "#123456")],
                    neighbours=[[] for _ in range(n)], other_names=[], other_permalinks=[],
                    profile_url="https://soundcloud.com/")
 
@@ -31,3 +32,15 @@ def test_page_is_self_contained_and_holds_the_data_once() -> None:
     data = re.search(r'<script type="application/json" id="map-data">(.*?)</script>', html, re.S).group(1)
     assert json.loads(data)["name"] == [HOSTILE, "plain"]
     assert "{{" not in html.replace(data, "")  # every placeholder filled; none inside the data replaced
+
+
+def test_scenes_come_first_among_colourings_and_extra_colourings_and_fields_follow() -> None:
+    base = page(["a", "b", "c"])
+    base.clusters = np.array([0, -1, 0])
+    base.colourings = [Colouring("slice", [("2024", "#111111"), ("2025", "#222222")], [0, 1, 1])]
+    base.fields = {"slice": ["2024", "2025", "2025"]}
+    data = page_data(base)
+    assert [c["name"] for c in data["colourings"]] == ["scene", "slice"]
+    assert data["colourings"][0]["values"] == [0, -1, 0] == data["scene"]
+    assert data["colourings"][1]["categories"][1] == {"label": "2025", "colour": "#222222"}
+    assert data["fields"] == {"slice": ["2024", "2025", "2025"]}

@@ -1,5 +1,6 @@
-"""map.html in real headless Chromium (Playwright): points render, search, hover, click,
-and a hostile display name stays text."""
+"""map.html in real headless Chromium (Playwright): points render, search, hover, click, the
+scene legend zooms, labels never overlap, links filter by interaction type, the URL restores
+the view, and hostile display names stay text everywhere."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import sync_playwright
 
-from analysis.html_map import MapPage, write_map_html
+from analysis.html_map import MapPage, Scene, write_map_html
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -21,13 +22,17 @@ def map_file(tmp_path_factory) -> tuple[Path, MapPage]:
     rng = np.random.default_rng(0)
     n = 300
     xy = np.vstack([rng.normal(loc=(20 * (i % 3), 0), size=(1, 2)) for i in range(n)])
-    names = [f"artist {i}" for i in range(n)]
+    names = [f"artist {i} 名前 Имя 🎧" if i % 5 == 0 else f"artist {i}" for i in range(n)]
     names[7], names[11] = HOSTILE, "Needle Findme"
+    clusters = np.arange(n) % 3
     page = MapPage(
         x=xy[:, 0], y=xy[:, 1], names=names, permalinks=[f"artist-{i}" for i in range(n)],
-        followers=[int(f) for f in rng.integers(250, 10_000, n)], clusters=np.arange(n) % 3,
-        cluster_labels={0: "scene zero", 1: "scene one", 2: HOSTILE},
-        neighbours=[[(7, 0.25), (-1, 0.1)]] + [[((i + 1) % n, 0.3)] for i in range(1, n)],
+        followers=[int(f) for f in rng.integers(250, 10_000, n)], clusters=clusters,
+        scenes=[Scene(c, label, int((clusters == c).sum()), [c, c + 3, c + 6], colour)
+                for c, label, colour in ((0, "scene zero", "#1f77b4"), (1, "scene one", "#ff7f0e"), (2, HOSTILE, "#2ca02c"))],
+        kind_names=["follows", "likes"],
+        # Point 0 likes 7 and follows 3 (both on the map); 9 is off the map.
+        neighbours=[[(7, 0.25, 0b10), (-1, 0.1, 0b01), (3, 0.05, 0b01)]] + [[((i + 1) % n, 0.3, 0b11)] for i in range(1, n)],
         other_names=["offmap friend"], other_permalinks=["offmap-friend"],
         profile_url="https://example.test/profiles/")
     path = tmp_path_factory.mktemp("html") / "map.html"
@@ -90,9 +95,9 @@ def test_click_opens_profile_and_lists_neighbours_as_text(browser_page) -> None:
     page.mouse.click(x, y)
     assert page.evaluate("window.scmapMap.lastOpenedUrl") == "https://example.test/profiles/artist-0"
     neighbours = page.locator("#panel-neighbours li")
-    assert neighbours.count() == 2
-    assert neighbours.nth(0).text_content() == HOSTILE + "25.0%"  # the hostile name, shown as text
-    assert neighbours.nth(1).text_content() == "offmap friend10.0%"
+    assert neighbours.count() == 3
+    assert neighbours.nth(0).text_content() == HOSTILE + "25.0%likes"  # the hostile name, shown as text
+    assert neighbours.nth(1).text_content() == "offmap friend10.0%follows"
     neighbours.nth(0).click()
     assert page.locator("#panel-name").text_content() == HOSTILE
     assert page.evaluate("typeof window.__pwned") == "undefined"
@@ -106,3 +111,77 @@ def test_wheel_zooms_in(browser_page) -> None:
     for _ in range(8):
         page.mouse.wheel(0, -400)
     page.wait_for_function(f"window.scmapMap.drawnPoints < {before}")
+
+
+def label_boxes_overlap(boxes: list[dict]) -> list[tuple[str, str]]:
+    return [(a["text"], b["text"]) for n, a in enumerate(boxes) for b in boxes[n + 1:]
+            if a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]]
+
+
+def test_legend_lists_scenes_as_text_and_a_click_zooms_there(browser_page, map_file) -> None:
+    page, errors = browser_page
+    items = page.locator("#legend-scenes li")
+    assert items.count() == 3
+    assert items.nth(2).locator(".scene-label").text_content() == HOSTILE
+    assert items.nth(0).locator(".size").text_content() == "100"
+    assert items.nth(0).locator(".central").text_content() == "artist 0 名前 Имя 🎧, artist 3, artist 6"
+    page.evaluate("window.scmapMap.select(5)")
+    items.nth(1).click()  # scene one: x around 20
+    state = page.evaluate("window.scmapMap.viewState()")
+    assert state["zoom"] > 1.5 and abs(state["centre"][0] - 20) < 2, state
+    assert 80 <= page.evaluate("window.scmapMap.drawnPoints") < 200  # mostly scene one in view
+    assert errors == [] and page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def test_labels_never_overlap_at_three_zoom_levels(browser_page) -> None:
+    page, _ = browser_page
+    page.goto(page.url.split("#")[0] + "#")
+    page.reload()
+    page.wait_for_function("window.scmapMap && window.scmapMap.drawnPoints > 0")
+    counts = []
+    for factor in (1, 3, 5):
+        page.evaluate(f"window.scmapMap.zoomBy({factor})")
+        boxes = page.evaluate("window.scmapMap.labelBoxes")
+        assert boxes and label_boxes_overlap(boxes) == [], factor
+        counts.append(len(boxes))
+    assert counts[-1] > counts[0]  # zooming in makes room for more names
+
+
+def test_interaction_type_filter_shows_whose_links_are_which(browser_page) -> None:
+    page, _ = browser_page
+    page.evaluate("window.scmapMap.setKinds(3); window.scmapMap.select(0)")
+    links = page.evaluate("window.scmapMap.visibleLinks")
+    assert links == [{"to": 7, "kinds": ["likes"]}, {"to": 3, "kinds": ["follows"]}]
+    page.locator("#kinds input[value='1']").uncheck()  # hide likes
+    assert page.evaluate("window.scmapMap.visibleLinks") == [{"to": 3, "kinds": ["follows"]}]
+    assert page.locator("#panel-neighbours li.filtered").count() == 1  # listed, greyed, share unchanged
+    assert page.locator("#panel-neighbours li").nth(0).text_content() == HOSTILE + "25.0%likes"
+    page.evaluate("window.scmapMap.setKinds(3)")
+
+
+def test_shared_url_restores_zoom_and_selection(browser_page, map_file) -> None:
+    page, _ = browser_page
+    page.evaluate("window.scmapMap.select(42); window.scmapMap.zoomBy(2.5); window.scmapMap.setKinds(1)")
+    page.wait_for_function("location.hash.includes('s=42') && location.hash.includes('k=1')")
+    shared = page.evaluate("location.href")
+    before = page.evaluate("window.scmapMap.viewState()")
+    other = page.context.new_page()
+    other.goto(shared)
+    other.wait_for_function("window.scmapMap && window.scmapMap.drawnPoints > 0")
+    after = other.evaluate("window.scmapMap.viewState()")
+    assert after["selected"] == 42 and after["kinds"] == 1
+    assert abs(after["zoom"] - before["zoom"]) < 1e-3 * before["zoom"]
+    assert np.allclose(after["centre"], before["centre"], atol=1e-2)
+    assert other.locator("#panel-name").text_content() == "artist 42"
+    other.close()
+    page.evaluate("window.scmapMap.setKinds(3)")
+
+
+def test_hostile_url_fragment_is_ignored(browser_page) -> None:
+    page, errors = browser_page
+    page.goto(page.url.split("#")[0] + "#v=1e999,NaN,<img>&s=-5&c=99&k=abc")
+    page.reload()
+    page.wait_for_function("window.scmapMap && window.scmapMap.drawnPoints > 0")
+    state = page.evaluate("window.scmapMap.viewState()")
+    assert state["selected"] == -1 and state["colouring"] == 0 and abs(state["zoom"] - 1) < 1e-9
+    assert errors == [] and page.locator("img").count() == 0

@@ -71,6 +71,24 @@ def test_unreachable_frontier_store_is_refused_with_its_password_masked(tmp_path
     assert "hunter2" not in process.stderr and ":***@" in line
 
 
+def test_an_unusable_cookies_file_is_refused(tmp_path):
+    process, elapsed = run([*SCRAPY, "crawl", "likes", "-a", "seeds=some-artist", "-s", f"OUTPUT_DIR={tmp_path}",
+                            "-s", f"SCMAP_COOKIES={tmp_path / 'missing.txt'}"])
+    assert_refused(process, elapsed, "SCMAP_COOKIES", "no such file")
+    assert process.returncode == 2
+
+
+def test_one_browser_profile_for_several_spiders_is_refused(tmp_path):
+    """Chromium locks a profile directory: the second spider's browser could not open it."""
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    command = [sys.executable, "-m", "scmap.crawl", "--seeds", "some-artist", "--spiders", "likes,follows",
+               "-s", f"OUTPUT_DIR={tmp_path / 'out'}", "-s", f"SCMAP_BROWSER_PROFILE={profile}"]
+    process, elapsed = run(command)
+    assert_refused(process, elapsed, "cannot serve 2 spiders", "SCMAP_COOKIES")
+    assert process.returncode == 2
+
+
 @pytest.mark.parametrize(("arguments", "words"), [
     (["--seeds", ""], ("no seeds given",)),
     (["--seeds", "some-artist", "--limit", "-3"], ("bad limit '-3'",)),

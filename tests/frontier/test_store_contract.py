@@ -90,6 +90,25 @@ def test_release_makes_picks_reclaimable_at_once(frontier_store):
     assert [(c.permalink, c.reclaimed) for c in taken] == [("s1", True), ("s2", True)]
 
 
+def test_a_pick_given_back_is_handed_out_again_not_failed(frontier_store):
+    """release_pick (contract.STATUS_REQUEUE): only that pick, same seq, even to the owner that
+    gave it back; the owner's other pick keeps its lease; nothing counted visited or failed."""
+    rules = CrawlRules(bfs_accounts=10, max_accounts=10, accounts_in_flight=2)
+    frontier_store.add_discovered(["s1", "s2", "s3"])
+    for _ in range(2):
+        frontier_store.claim_next(SPIDER, ME, rules, 600)
+    assert frontier_store.release_pick(SPIDER, "s1") is True
+    assert frontier_store.release_pick(SPIDER, "s3") is False  # never handed out
+    assert frontier_store.renew_leases(SPIDER, ME, 600) == 1  # s2 only: s1 has no holder now
+    again = frontier_store.claim_next(SPIDER, ME, rules, 60)
+    assert (again.permalink, again.seq, again.reclaimed) == ("s1", 1, True)
+    assert frontier_store.claim_next(SPIDER, "other-node:1:x", rules, 60).permalink is None  # s2 still held
+    counts = frontier_store.counts(SPIDER, rules)
+    assert (counts.visited, counts.failed, counts.in_flight) == (0, 0, 2)
+    assert frontier_store.mark_done(SPIDER, "s1", [], None, 1000)
+    assert frontier_store.release_pick(SPIDER, "s1") is False  # finished: not given back
+
+
 def test_key_prefixes_keep_crawls_apart(open_frontier_store):
     rules = CrawlRules(bfs_accounts=10, max_accounts=10, accounts_in_flight=1)
     first, second = open_frontier_store("crawl-a"), open_frontier_store("crawl-b")

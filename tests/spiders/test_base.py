@@ -141,6 +141,25 @@ def test_contexts_rotate_and_retired_ones_close_after_their_last_page():
     assert contexts["likes-2"].closed == 0  # the current context stays open
 
 
+def test_with_a_profile_every_account_shares_one_persistent_context_never_closed(tmp_path):
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    instance = spider(settings={"SCMAP_ACCOUNTS_PER_CONTEXT": 2, "SCMAP_BROWSER_PROFILE": str(profile)},
+                      seeds="x")
+    requests = [instance.request_for_account(f"acct-{n}") for n in range(5)]
+    assert {request.meta["playwright_context"] for request in requests} == {"likes-profile"}
+    assert all(request.meta["playwright_context_kwargs"]["user_data_dir"] == str(profile)
+               for request in requests)
+    context = FakeContext()
+
+    async def finish_all() -> None:
+        for request in requests:
+            await instance._close_page(FakePage(context), "likes-profile")
+
+    asyncio.run(finish_all())
+    assert context.closed == 0  # the profile's context lives for the whole run
+
+
 def test_a_failed_list_is_retried_once_keeping_the_frontier_tag():
     instance = spider(seeds="x")
     instance.crawler.stats.open_spider()

@@ -360,7 +360,8 @@
     var reject = el("button", "", "Reject All");
     reject.id = "onetrust-reject-all-handler";
     function close() {
-      document.cookie = "OptanonAlertBoxClosed=" + new Date().toISOString() + "; path=/";
+      // Like OneTrust: kept for a year (a persistent profile remembers the answer).
+      document.cookie = "OptanonAlertBoxClosed=" + new Date().toISOString() + "; path=/; max-age=31536000";
       banner.style.opacity = "0";
       setTimeout(function () { banner.style.display = "none"; }, 200);
       document.body.classList.add("ot-hide-banner");
