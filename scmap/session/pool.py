@@ -86,6 +86,7 @@ class SessionPool:
     cookie_banner_wait: float = 3.0
     navigation_timeout: float = 30.0
     blocked_url_patterns: tuple[str, ...] = BLOCKED_URL_PATTERNS
+    context_kwargs: dict[str, Any] = field(default_factory=dict)  # the person's cookies (scmap.browser)
     stats: PoolStats = field(default_factory=PoolStats)
     _playwright: Any = None
     _browser: Any = None
@@ -174,7 +175,7 @@ class SessionPool:
         browser = await self._get_browser()
         number = self._opened.get(owner, 0) + 1
         self._opened[owner] = number
-        context = await browser.new_context()
+        context = await browser.new_context(**self.context_kwargs)
         try:
             page = await context.new_page()
             page.set_default_timeout(self.navigation_timeout * 1000)

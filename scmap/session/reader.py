@@ -30,6 +30,7 @@ from scmap.soundcloud.collections import (
     parse_collection,
     with_client_params,
 )
+from scmap.soundcloud.challenge import recognise_challenge
 from scmap.soundcloud.edges import EDGE_SOURCE_KEYS
 from scmap.spiders.in_page_fetch import fetch_one_in_page
 
@@ -58,6 +59,14 @@ class ListUnreadable(RuntimeError):
 
 class ClientIdRefused(RuntimeError):
     """401/403: the session's client_id went stale (or the call is refused): open a new session."""
+
+
+class Challenged(RuntimeError):
+    """The bot wall (DataDome) answered instead of api-v2: the account goes back to the frontier."""
+
+    def __init__(self, challenge: Any) -> None:
+        super().__init__(f"bot-wall challenge ({getattr(challenge, 'kind', '?')})")
+        self.challenge = challenge
 
 
 class ApiGaveUp(RuntimeError):
@@ -186,6 +195,9 @@ class SessionReader:
                 read.failures.append(f"429 (Retry-After {answer.get('retryAfter')}): {url}")
                 continue  # a 429 says "later", not "broken": it does not use up a retry
             elif status in (401, 403):
+                challenge = recognise_challenge(status, None, answer.get("text") or "")
+                if challenge is not None:
+                    raise Challenged(challenge)
                 raise ClientIdRefused(f"HTTP {status} at {url.split('?', 1)[0]}")
             elif status == 0 or status >= 500:
                 reason = "timeout" if answer.get("error") == "timeout" else (

@@ -23,6 +23,7 @@ from scmap.pacing import process_budget
 from scmap.session.pool import SessionUnavailable, pool_for_process
 from scmap.session.reader import (
     AccountNotFound,
+    Challenged,
     ClientIdRefused,
     ListUnreadable,
     ReaderConfig,
@@ -31,6 +32,7 @@ from scmap.session.reader import (
 )
 from scmap.contract import FOLLOWERS_META_KEY, STATUS_NOT_FOUND, STATUS_SKIPPED, USER_ID_META_KEY
 from scmap.soundcloud.edges import Source, edges_from_items
+from scmap.spiders import challenge_guard
 from scmap.spiders.list_config import ListResult
 
 MODES = ("session", "scroll")
@@ -65,6 +67,12 @@ class SessionModeMixin:
     def setup_session_mode(self, crawler: Any) -> None:
         settings = crawler.settings
         self.request_budget = process_budget(settings)
+        plan = getattr(self, "context_plan", None)
+        if self.mode == "session" and plan is not None and not plan.rotate:
+            # A browser profile is one persistent context (scmap.browser): session mode's own
+            # browser cannot open it too, so the lists are read the scroll way in it.
+            self.logger.warning("Session mode does not run in a browser profile yet: mode=scroll")
+            self.mode = "scroll"
         if self.mode != "session":
             return
         from scmap.browser import launch_options
@@ -73,7 +81,8 @@ class SessionModeMixin:
             self.web_url, launch_options=settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") or launch_options(),
             lists_per_context=max(1, settings.getint("SCMAP_SESSION_LISTS_PER_CONTEXT", 200)),
             cookie_banner_wait=settings.getfloat("SCMAP_COOKIE_BANNER_WAIT", 3.0),
-            navigation_timeout=settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", 30_000) / 1000)
+            navigation_timeout=settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", 30_000) / 1000,
+            context_kwargs=dict(plan.kwargs) if plan is not None else {})
         self.session_pool.attach()
         self.session_reader = SessionReader(ReaderConfig(
             api_url=self.api_url, web_url=self.web_url, interaction=self.interaction, limit=self.limit,
@@ -100,6 +109,8 @@ class SessionModeMixin:
     async def parse_session(self, response: Response) -> AsyncIterator[Any]:
         permalink = response.meta["permalink"]
         read = SessionRead()
+        # challenge_guard hook: after a bot-wall challenge every page waits out the pause.
+        await challenge_guard.process_guard(self.crawler.settings).wait_while_paused()
         try:
             async with self.session_lists:
                 user, skipped = await self._read_in_session(
@@ -109,6 +120,10 @@ class SessionModeMixin:
             self.logger.warning("Account not found (api-v2 404): %s", permalink)
             self._stat("not_found")
             self._account_done(permalink, None, None, STATUS_NOT_FOUND)
+            return
+        except Challenged as error:  # wall's hook: count / pause / stop, the account goes back
+            self._count_requests(read)
+            self._challenged(permalink, error.challenge, "session mode's api-v2 call")
             return
         except (ListUnreadable, SessionUnavailable) as error:
             self._count_requests(read)
