@@ -17,7 +17,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 from urllib.parse import quote, urlencode
 
 from scmap.pacing import RequestBudget
@@ -69,6 +69,10 @@ class Challenged(RuntimeError):
         self.challenge = challenge
 
 
+class CrawlStopped(RuntimeError):
+    """The crawl is stopping (the bot-wall guard gave up): no more calls to the site."""
+
+
 class ApiGaveUp(RuntimeError):
     """A call kept failing (5xx, timeouts, truncated bodies) through every retry."""
 
@@ -105,10 +109,12 @@ class SessionReader:
     """Calls api-v2 from a session page, paced by the process budget."""
 
     def __init__(self, config: ReaderConfig, budget: RequestBudget,
-                 sleep: Callable[[float], Any] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Any] = asyncio.sleep,
+                 gate: Callable[[], Awaitable[bool]] | None = None) -> None:
         self.config = config
         self.budget = budget
         self._sleep = sleep
+        self._gate = gate  # before each call: waits out a bot-wall pause; False = stop calling
 
     # --- the two reads ------------------------------------------------------------------
     async def user(self, session: SessionPage, permalink: str, user_id: int | None,
@@ -176,6 +182,8 @@ class SessionReader:
         config = self.config
         failures = timeouts = 0
         while time.monotonic() < deadline:
+            if self._gate is not None and not await self._gate():
+                raise CrawlStopped("the crawl is stopping: no more calls")
             # Paced by the process budget; a 429 pauses every page (scmap.spiders.in_page_fetch).
             answer = await fetch_one_in_page(session.page, url, config.response_timeout, keep=keep,
                                              budget=self.budget)

@@ -24,13 +24,20 @@ from scmap.session.pool import SessionUnavailable, pool_for_process
 from scmap.session.reader import (
     AccountNotFound,
     Challenged,
+    CrawlStopped,
     ClientIdRefused,
     ListUnreadable,
     ReaderConfig,
     SessionRead,
     SessionReader,
 )
-from scmap.contract import FOLLOWERS_META_KEY, STATUS_NOT_FOUND, STATUS_SKIPPED, USER_ID_META_KEY
+from scmap.contract import (
+    FOLLOWERS_META_KEY,
+    STATUS_NOT_FOUND,
+    STATUS_REQUEUE,
+    STATUS_SKIPPED,
+    USER_ID_META_KEY,
+)
 from scmap.soundcloud.edges import Source, edges_from_items
 from scmap.spiders import challenge_guard
 from scmap.spiders.list_config import ListResult
@@ -90,9 +97,16 @@ class SessionModeMixin:
             api_retries=self.list_settings["api_retries"],
             max_retry_after=self.list_settings["max_retry_after"],
             response_timeout=self.list_settings["response_timeout"],
-            list_timeout=self.list_settings["list_timeout"]), self.request_budget)
+            list_timeout=self.list_settings["list_timeout"]), self.request_budget,
+            gate=self._may_call_the_site)
         self.session_lists = asyncio.Semaphore(max(1, settings.getint("SCMAP_SESSION_LISTS_IN_FLIGHT", 16)))
         crawler.signals.connect(self._close_session_pool, signal=signals.spider_closed)
+
+    async def _may_call_the_site(self) -> bool:
+        """challenge_guard hook: wait out a bot-wall pause; False once the crawl was stopped."""
+        guard = challenge_guard.process_guard(self.crawler.settings)
+        await guard.wait_while_paused()
+        return not guard.stopped
 
     async def _close_session_pool(self, spider: Any) -> None:
         if spider is self:
@@ -123,7 +137,11 @@ class SessionModeMixin:
             return
         except Challenged as error:  # wall's hook: count / pause / stop, the account goes back
             self._count_requests(read)
-            self._challenged(permalink, error.challenge, "session mode's api-v2 call")
+            self._challenged(permalink, error.challenge, "the list")
+            return
+        except CrawlStopped:  # stopped at the bot wall before this account was read: give it back
+            self._count_requests(read)
+            self._account_done(permalink, None, None, STATUS_REQUEUE)
             return
         except (ListUnreadable, SessionUnavailable) as error:
             self._count_requests(read)
