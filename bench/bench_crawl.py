@@ -1,28 +1,37 @@
-"""Crawl speed and memory of the four spiders against the sandbox, versus the article's way.
+"""Crawl speed and memory: session mode vs scroll mode vs the article's way, same world and latency.
 
     .venv/bin/python bench/bench_crawl.py [--accounts 50] [--latency-ms 150] [--concurrency 4]
+        [--session-lists-in-flight 8] [--polite-accounts 8]
 
 1. Starts the sandbox (a generated world) with per-request latency switched on.
-2. Crawls N accounts with each spider (`scrapy crawl`, a subprocess) and samples the memory of
-   the Scrapy process and of the browser processes (psutil over the process tree).
+2. Crawls N accounts with each spider (`scrapy crawl`, a subprocess) in session mode (lists read
+   through api-v2 from one live page per context), then in scroll mode (each profile rendered,
+   the page's own api-v2 calls read), sampling memory and CPU of the Scrapy process and of the
+   browser processes (psutil over the process tree), and the sandbox's own CPU.
 3. Crawls a sample of the same lists the article's way - scroll, fixed 0.5 s waits, 50 scrolls,
-   then read the DOM - with the same number of pages open at once, and checks that both ways
-   got the same edges (by account permalink: the DOM has no numeric ids).
-4. Prints lists per minute, edges per second, peak RSS, browser memory early vs late in the
-   crawl (flat = no growth with the number of pages), and the speed ratio.
+   then read the DOM - with the same number of pages open at once.
+4. Prints lists per minute, edges per second, CPU seconds per list, peak RSS, browser memory per
+   quarter of the crawl (flat = no growth with the number of lists), whether the edges are
+   identical, and the ratios.
+5. Crawls a few accounts in session mode with the polite real-site defaults (request budget
+   SCMAP_REQUESTS_PER_SECOND, DOWNLOAD_DELAY, AutoThrottle as in scmap/settings.py) and says how
+   long the article's crawl (2,250 accounts x 4 lists x 500 items) would take at that pace.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,21 +50,28 @@ from scmap.soundcloud.dom import DOM_READERS  # noqa: E402
 SPIDERS = {"likes": "likes", "comments": "comments", "reposts": "reposts", "follows": "following"}
 ARTICLE_SCROLLS = 50
 ARTICLE_WAIT_SECONDS = 0.5
+ARTICLE_CRAWL = (2250, 4, 500)  # accounts, lists each, items per list
 MIB = 1024 * 1024
+EDGE_KEY = ["src_id", "dst_id", "interaction", "object_kind", "object_id", "created_at"]
 
 
 @dataclass
 class MemoryTrace:
-    """Sampled memory of a crawl's process tree."""
+    """Sampled memory and CPU of a crawl's process tree."""
 
     scrapy_peak: int = 0
     browser_peak: int = 0
     browser_samples: list[tuple[float, int]] = field(default_factory=list)
+    cpu_by_pid: dict[int, float] = field(default_factory=dict)  # last seen user+system seconds
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu_by_pid.values())
 
 
 class TreeSampler(threading.Thread):
     """Samples the RSS of a process (Scrapy) and the summed PSS of its descendants (the browser
-    processes and the Playwright driver) every `interval` seconds."""
+    processes and the Playwright driver) every `interval` seconds, and everyone's CPU time."""
 
     def __init__(self, pid: int, interval: float = 0.5) -> None:
         super().__init__(daemon=True)
@@ -64,17 +80,23 @@ class TreeSampler(threading.Thread):
         self.trace = MemoryTrace()
         self.stopped = threading.Event()
 
+    def _cpu(self, process: psutil.Process) -> None:
+        times = process.cpu_times()
+        self.trace.cpu_by_pid[process.pid] = times.user + times.system
+
     def run(self) -> None:
         started = time.monotonic()
         while not self.stopped.is_set():
             try:
                 scrapy_rss = self.root.memory_info().rss
+                self._cpu(self.root)
                 browser_rss = 0
                 for child in self.root.children(recursive=True):
                     try:
                         # PSS: Chromium's processes share most pages, summing RSS counts them
                         # many times over. Chromium + the Playwright driver.
                         browser_rss += child.memory_full_info().pss
+                        self._cpu(child)
                     except psutil.Error:
                         continue
             except psutil.Error:
@@ -85,18 +107,40 @@ class TreeSampler(threading.Thread):
             self.stopped.wait(self.interval)
 
 
-def run_spider(spider: str, site, seeds: list[str], out_dir: Path, limit: int, concurrency: int):
+@dataclass
+class ModeRun:
+    """One way of crawling the same lists: totals over the spiders."""
+
+    name: str
+    lists: int = 0
+    seconds: float = 0.0
+    edges: int = 0
+    cpu_seconds: float = 0.0
+    sandbox_cpu: float = 0.0
+    api_requests: int = 0
+    traces: dict[str, MemoryTrace] = field(default_factory=dict)
+    frames: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def lists_per_minute(self) -> float:
+        return self.lists / (self.seconds / 60) if self.seconds else 0.0
+
+
+def run_spider(spider: str, site, seeds: list[str], out_dir: Path, limit: int, concurrency: int,
+               mode: str, extra: dict[str, str]):
     out_dir.mkdir(parents=True, exist_ok=True)
     log_file = out_dir / f"{spider}.log"
     settings = {
         "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "ROBOTSTXT_OBEY": "False",
+        "SCMAP_REQUESTS_PER_SECOND": "0",  # the local sandbox: no request budget
         "CONCURRENT_REQUESTS": str(concurrency), "CONCURRENT_REQUESTS_PER_DOMAIN": str(concurrency),
         "OUTPUT_DIR": str(out_dir / "output"), "LOG_FILE": str(log_file), "LOG_LEVEL": "INFO",
         "SOUNDCLOUD_WEB_URL": site.web_url, "SOUNDCLOUD_API_URL": site.api_url,
         "SCHEDULER": "scrapy.core.scheduler.Scheduler",  # exactly the given accounts, no spreading out
+        **extra,
     }
     command = [sys.executable, "-m", "scrapy.cmdline", "crawl", spider, "-a", "seeds=" + ",".join(seeds),
-               "-a", f"limit={limit}"]
+               "-a", f"limit={limit}", "-a", f"mode={mode}"]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     started = time.monotonic()
@@ -108,10 +152,75 @@ def run_spider(spider: str, site, seeds: list[str], out_dir: Path, limit: int, c
     elapsed = time.monotonic() - started
     sampler.stopped.set()
     sampler.join()
-    if process.returncode != 0:
-        tail = log_file.read_text(encoding="utf-8")[-3000:] if log_file.exists() else "(no log)"
-        raise SystemExit(f"{spider} crawl failed ({process.returncode}):\n{tail}\n{stderr.decode()[-2000:]}")
-    return elapsed, sampler.trace
+    log = log_file.read_text(encoding="utf-8") if log_file.exists() else ""
+    if process.returncode != 0 or "Traceback" in log:
+        raise SystemExit(f"{spider} crawl failed ({process.returncode}):\n{log[-3000:]}\n{stderr.decode()[-2000:]}")
+    return elapsed, sampler.trace, log
+
+
+def sandbox_counts(site) -> dict:
+    with urllib.request.urlopen(site.web_url + "/__sandbox/stats", timeout=10) as response:
+        return json.loads(response.read())["counts"]
+
+
+def sandbox_cpu(site) -> float:
+    times = psutil.Process(site.process.pid).cpu_times()
+    return times.user + times.system
+
+
+def crawl_mode(name: str, mode: str, spiders: list[str], site, seeds: list[str], work: Path, args,
+               extra: dict[str, str]) -> ModeRun:
+    run = ModeRun(name)
+    for spider in spiders:
+        cpu_before, counts_before = sandbox_cpu(site), sandbox_counts(site)
+        elapsed, trace, _log = run_spider(spider, site, seeds, work / name / spider, args.limit,
+                                          args.concurrency, mode, extra)
+        counts = sandbox_counts(site)
+        edges = read_edges(work / name / spider)
+        count = 0 if edges is None else len(edges)
+        api = counts.get("api_requests", 0) - counts_before.get("api_requests", 0)
+        quarters = " / ".join(f"{value:.0f}" for value in browser_quarters(trace))
+        print(f"  {name:7s} {spider:9s} {len(seeds)} lists in {elapsed:6.1f} s, {count:6d} edges, "
+              f"{api:5d} api calls; CPU {trace.cpu_seconds / len(seeds):.2f} s/list; peak RSS scrapy "
+              f"{trace.scrapy_peak / MIB:4.0f} MiB, browser PSS {trace.browser_peak / MIB:4.0f} MiB "
+              f"(median per quarter: {quarters})", flush=True)
+        run.lists += len(seeds)
+        run.seconds += elapsed
+        run.edges += count
+        run.cpu_seconds += trace.cpu_seconds
+        run.sandbox_cpu += sandbox_cpu(site) - cpu_before
+        run.api_requests += api
+        run.traces[spider] = trace
+        run.frames[spider] = edges
+    return run
+
+
+def summary(run: ModeRun) -> str:
+    traces = run.traces.values()
+    return (f"{run.name}: {run.lists} lists in {run.seconds:.1f} s = {run.lists_per_minute:.1f} lists/min, "
+            f"{run.edges / run.seconds:.0f} edges/s, CPU {run.cpu_seconds / run.lists:.2f} s/list "
+            f"(crawler + browser), sandbox CPU {run.sandbox_cpu / run.lists * 1000:.0f} ms/list; "
+            f"peak RSS scrapy {max(t.scrapy_peak for t in traces) / MIB:.0f} MiB, browser PSS "
+            f"{max(t.browser_peak for t in traces) / MIB:.0f} MiB")
+
+
+def identical_edges(a: ModeRun, b: ModeRun) -> tuple[int, int]:
+    """(spiders whose edge sets are identical, spiders compared), on the edge identity + names."""
+    same = 0
+    for spider, left in a.frames.items():
+        right = b.frames.get(spider)
+        if left is None or right is None:
+            same += left is None and right is None
+            continue
+        columns = EDGE_KEY + ["dst_permalink", "dst_username", "dst_followers_count"]
+        keys = [c for c in columns if c in left.columns and c in right.columns]
+        lhs = left[keys].astype(str).sort_values(keys).reset_index(drop=True)
+        rhs = right[keys].astype(str).sort_values(keys).reset_index(drop=True)
+        if lhs.equals(rhs):
+            same += 1
+        else:
+            print(f"  DIFFERENT {spider}: {a.name} {len(lhs)} edges vs {b.name} {len(rhs)}")
+    return same, len(a.frames)
 
 
 async def article_way(web_url: str, lists: list[tuple[str, str]], concurrency: int) -> dict:
@@ -144,7 +253,7 @@ async def article_way(web_url: str, lists: list[tuple[str, str]], concurrency: i
 
 
 def pick_accounts(world, count: int) -> list[dict]:
-    """`count` accounts spread over the world (every k-th by id), the demo seeds first."""
+    """`count` accounts spread over the world (every k-th by id)."""
     users = world.users.sort_values("id")
     step = max(1, len(users) // count)
     picked = list(users.iloc[::step].head(count).itertuples())
@@ -157,12 +266,54 @@ def read_edges(out_dir: Path):
 
 
 def browser_quarters(trace: MemoryTrace) -> list[float]:
-    """Median browser PSS (MiB) in each quarter of a crawl: flat = no growth with pages."""
+    """Median browser PSS (MiB) in each quarter of a crawl: flat = no growth with lists."""
     values = [rss for _t, rss in trace.browser_samples if rss > 0]
     if len(values) < 8:
         return []
     quarter = len(values) // 4
     return [statistics.median(values[i * quarter:(i + 1) * quarter]) / MIB for i in range(4)]
+
+
+def polite_crawl(site, world, work: Path, args) -> None:
+    """Session mode with the real-site defaults of scmap/settings.py (request budget on)."""
+    from scrapy.utils.project import get_project_settings
+
+    defaults = get_project_settings()
+    rate = defaults.getfloat("SCMAP_REQUESTS_PER_SECOND")
+    accounts = [a["permalink"] for a in pick_accounts(world, args.polite_accounts)]
+    out = work / "polite" / "likes"
+    out.mkdir(parents=True, exist_ok=True)
+    log_file = out / "likes.log"
+    command = [sys.executable, "-m", "scrapy.cmdline", "crawl", "likes", "-a", "seeds=" + ",".join(accounts),
+               "-a", f"limit={ARTICLE_CRAWL[2]}", "-a", "mode=session",
+               "-s", f"SOUNDCLOUD_WEB_URL={site.web_url}", "-s", f"SOUNDCLOUD_API_URL={site.api_url}",
+               "-s", f"OUTPUT_DIR={out / 'output'}", "-s", f"LOG_FILE={log_file}",
+               "-s", "ROBOTSTXT_OBEY=False",  # the sandbox serves no robots.txt; everything else default
+               "-s", "SCHEDULER=scrapy.core.scheduler.Scheduler"]
+    started = time.monotonic()
+    subprocess.run(command, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    elapsed = time.monotonic() - started
+    stats = log_file.read_text(encoding="utf-8")
+    requests = _stat(stats, "scmap/api/requests")
+    per_list = requests / max(1, len(accounts))
+    # The article's lists are full (500 items): 1 user call + 3 pages of 200 each.
+    pages_per_full_list = 1 + -(-ARTICLE_CRAWL[2] // 200)
+    article_requests = ARTICLE_CRAWL[0] * ARTICLE_CRAWL[1] * pages_per_full_list
+    hours = article_requests / rate / 3600 if rate else float("nan")
+    print(f"polite real-site defaults (budget {rate:g} req/s ±{defaults.getfloat('SCMAP_REQUEST_JITTER'):.0%}, "
+          f"DOWNLOAD_DELAY {defaults.getfloat('DOWNLOAD_DELAY'):g} s, AutoThrottle on): {len(accounts)} likes lists "
+          f"(limit 500) in {elapsed:.1f} s, {requests} api-v2 calls = {per_list:.1f} per list, "
+          f"{requests / elapsed:.2f} calls/s measured")
+    print(f"the article's crawl ({ARTICLE_CRAWL[0]:,} accounts x {ARTICLE_CRAWL[1]} lists x {ARTICLE_CRAWL[2]} items"
+          f" = {article_requests:,} api-v2 calls at {pages_per_full_list} per full list) at {rate:g} req/s: "
+          f"{hours:.1f} h ({hours / 24:.1f} days)")
+
+
+def _stat(log: str, name: str) -> int:
+    marker = log.rfind("Dumping Scrapy stats:")
+    found = re.search(rf"'{re.escape(name)}': (\d+)", log[marker:]) if marker >= 0 else None
+    return int(found.group(1)) if found else 0
 
 
 def main() -> None:
@@ -172,10 +323,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--latency-ms", type=int, default=150, help="sandbox per-request latency (jittered)")
     parser.add_argument("--limit", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=4, help="pages open at once, both ways")
+    parser.add_argument("--concurrency", type=int, default=4, help="pages open at once (scroll, article)")
+    parser.add_argument("--session-lists-in-flight", type=int, default=16,
+                        help="lists one spider reads at once from its session page")
+    parser.add_argument("--session-lists-per-context", type=int, default=50,
+                        help="lists per context before it is retired (small here: shows memory stays flat)")
     parser.add_argument("--spiders", default=",".join(SPIDERS), help="comma-separated subset")
     parser.add_argument("--baseline-lists", type=int, default=16,
                         help="lists crawled the article's way (each costs >= 25 s)")
+    parser.add_argument("--polite-accounts", type=int, default=6,
+                        help="likes lists crawled with the real-site defaults (0 = skip)")
+    parser.add_argument("--modes", default="session,scroll", help="which of session,scroll to run")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="scmap-bench-") as temp, \
@@ -185,54 +343,55 @@ def main() -> None:
         world = load_world(site.world_dir)
         accounts = pick_accounts(world, args.accounts)
         seeds = [account["permalink"] for account in accounts]
-        print(f"sandbox {site.web_url}: {len(accounts)} accounts x {args.spiders}, "
-              f"latency {args.latency_ms} ms, limit {args.limit}, {args.concurrency} pages at once")
-
         spiders = [name for name in args.spiders.split(",") if name in SPIDERS]
-        total_seconds, total_edges, traces, ours = 0.0, 0, {}, {}
-        for spider in spiders:
-            elapsed, trace = run_spider(spider, site, seeds, work / spider, args.limit, args.concurrency)
-            edges = read_edges(work / spider)
-            count = 0 if edges is None else len(edges)
-            quarters = " / ".join(f"{value:.0f}" for value in browser_quarters(trace))
-            print(f"  {spider:9s} {len(seeds)} lists in {elapsed:6.1f} s, {count:6d} edges; peak RSS "
-                  f"scrapy {trace.scrapy_peak / MIB:5.0f} MiB, browser PSS {trace.browser_peak / MIB:5.0f} MiB "
-                  f"(median per quarter of the crawl: {quarters} MiB)")
-            total_seconds += elapsed
-            total_edges += count
-            traces[spider] = trace
-            ours[spider] = edges
+        print(f"sandbox {site.web_url}: {len(accounts)} accounts x {','.join(spiders)}, latency "
+              f"{args.latency_ms} ms, limit {args.limit}; scroll: {args.concurrency} pages at once; "
+              f"session: {args.session_lists_in_flight} lists at once per spider, "
+              f"{args.session_lists_per_context} lists per context", flush=True)
+        modes = args.modes.split(",")
+        runs: dict[str, ModeRun] = {}
+        if "session" in modes:
+            runs["session"] = crawl_mode("session", "session", spiders, site, seeds, work, args, {
+                "SCMAP_SESSION_LISTS_IN_FLIGHT": str(args.session_lists_in_flight),
+                "SCMAP_SESSION_LISTS_PER_CONTEXT": str(args.session_lists_per_context)})
+        if "scroll" in modes:
+            runs["scroll"] = crawl_mode("scroll", "scroll", spiders, site, seeds, work, args, {})
+        for run in runs.values():
+            print(summary(run))
+        if len(runs) == 2:
+            session, scroll = runs["session"], runs["scroll"]
+            same, compared = identical_edges(session, scroll)
+            print(f"identical edges session vs scroll: {same}/{compared} spiders "
+                  f"({session.edges} vs {scroll.edges} edges)")
+            print(f"session / scroll: {session.lists_per_minute / scroll.lists_per_minute:.1f}x lists/min, "
+                  f"{scroll.cpu_seconds / session.cpu_seconds:.1f}x less CPU per list, sandbox CPU "
+                  f"{session.sandbox_cpu / max(1, session.api_requests) * 1000:.1f} ms per api call")
+        ours = runs.get("session") or runs.get("scroll")
 
-        lists = len(seeds) * len(spiders)
-        our_rate = lists / (total_seconds / 60)
-        print(f"scmap: {lists} lists in {total_seconds:.1f} s = {our_rate:.1f} lists/min, "
-              f"{total_edges / total_seconds:.1f} edges/s; peak RSS scrapy "
-              f"{max(t.scrapy_peak for t in traces.values()) / MIB:.0f} MiB, browser PSS "
-              f"{max(t.browser_peak for t in traces.values()) / MIB:.0f} MiB")
+        if args.baseline_lists > 0 and ours is not None:
+            sample = [(account["permalink"], spider) for account in accounts for spider in spiders]
+            sample = sample[:: max(1, len(sample) // args.baseline_lists)][: args.baseline_lists]
+            started = time.monotonic()
+            baseline = asyncio.run(article_way(site.web_url, sample, args.concurrency))
+            baseline_seconds = time.monotonic() - started
+            base_rate = len(sample) / (baseline_seconds / 60)
+            print(f"article's way: {len(sample)} lists in {baseline_seconds:.1f} s = {base_rate:.1f} lists/min")
+            ids = {account["permalink"]: account["id"] for account in accounts}
+            identical = 0
+            for (permalink, spider), entries in baseline.items():
+                dom = Counter(entry.dst_permalink for entry in entries[: args.limit])
+                edges = ours.frames[spider]
+                mine = Counter() if edges is None else Counter(edges[edges["src_id"] == ids[permalink]]["dst_permalink"])
+                if dom == mine:
+                    identical += 1
+                else:
+                    print(f"  DIFFERENT {spider} of {permalink}: article {sum(dom.values())} vs scmap {sum(mine.values())}")
+            print(f"identical edges (by account) article vs {ours.name}: {identical}/{len(baseline)} sampled lists")
+            for run in runs.values():
+                print(f"{run.name} / article's way: {run.lists_per_minute / base_rate:.1f}x lists/min")
 
-        # The article's way on a sample of the same lists (round robin over the spiders).
-        if args.baseline_lists <= 0:
-            return
-        sample = [(account["permalink"], spider) for account in accounts for spider in spiders]
-        sample = sample[:: max(1, len(sample) // args.baseline_lists)][: args.baseline_lists]
-        started = time.monotonic()
-        baseline = asyncio.run(article_way(site.web_url, sample, args.concurrency))
-        baseline_seconds = time.monotonic() - started
-        base_rate = len(sample) / (baseline_seconds / 60)
-        print(f"article's way: {len(sample)} lists in {baseline_seconds:.1f} s = {base_rate:.1f} lists/min")
-
-        ids = {account["permalink"]: account["id"] for account in accounts}
-        identical = 0
-        for (permalink, spider), entries in baseline.items():
-            dom = Counter(entry.dst_permalink for entry in entries[: args.limit])
-            edges = ours[spider]
-            mine = Counter() if edges is None else Counter(edges[edges["src_id"] == ids[permalink]]["dst_permalink"])
-            if dom == mine:
-                identical += 1
-            else:
-                print(f"  DIFFERENT {spider} of {permalink}: article {sum(dom.values())} vs scmap {sum(mine.values())}")
-        print(f"identical edges on {identical}/{len(baseline)} sampled lists")
-        print(f"speed-up: {our_rate / base_rate:.1f}x the article's lists per minute")
+        if args.polite_accounts > 0:
+            polite_crawl(site, world, work, args)
 
 
 if __name__ == "__main__":

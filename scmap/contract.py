@@ -29,6 +29,9 @@ from scmap.frontier.ordering import CrawlRules, is_below_threshold  # noqa: F401
 
 CRAWL_ERROR_STAT = "scmap/error"  # stat: one plain line saying why the crawl failed (exit 1)
 ACCOUNT_META_KEY = "frontier_account"  # on requests the frontier hands out (and their retries)
+# Also set by the frontier when edges gave them (session mode then skips /resolve); kept on retries.
+USER_ID_META_KEY = "frontier_user_id"
+FOLLOWERS_META_KEY = "frontier_followers_count"
 HANDS_OUT_ACCOUNTS = "hands_out_accounts"  # class attribute of a scheduler that adds the seeds
 
 STATUS_DONE = "done"

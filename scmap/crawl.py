@@ -1,7 +1,8 @@
 """All four interaction spiders in one command, sharing one frontier store.
 
     python -m scmap.crawl --seeds a,b,c [--bfs-accounts N] [--max-accounts N]
-        [--min-followers N] [--limit N|all] [--accounts-in-flight N] [--spiders likes,follows]
+        [--min-followers N] [--limit N|all] [--accounts-in-flight N] [--mode session|scroll]
+        [--spiders likes,follows]
         [-s SETTING=VALUE ...]
 
 Arguments not given keep their defaults: the FRONTIER_* settings (scmap/settings.py) and the
@@ -23,7 +24,8 @@ from scmap.preflight import BadInput, check_crawl, crawl_error, report
 
 ALL_SPIDERS = ("likes", "comments", "reposts", "follows")
 FRONTIER_SCHEDULER = "scmap.frontier.scheduler.FrontierScheduler"  # whatever settings.py says
-SPIDER_ARGUMENTS = ("seeds", "bfs_accounts", "max_accounts", "min_followers", "limit", "accounts_in_flight")
+SPIDER_ARGUMENTS = ("seeds", "bfs_accounts", "max_accounts", "min_followers", "limit", "accounts_in_flight",
+                    "mode")
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -35,6 +37,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--min-followers", type=int)
     parser.add_argument("--limit", help="most recent N interactions per list (spider default if omitted)")
     parser.add_argument("--accounts-in-flight", type=int)
+    parser.add_argument("--mode", help="session (default: lists read through api-v2 in a live page) or scroll")
     parser.add_argument("--spiders", default=",".join(ALL_SPIDERS), help="subset, comma-separated")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (repeatable)")

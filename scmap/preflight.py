@@ -19,6 +19,7 @@ from scmap.contract import CRAWL_ERROR_STAT
 from scmap.frontier.store_url import open_store, unreachable_store_message
 from scmap.soundcloud.permalinks import split_seeds
 from scmap.spiders.arguments import parse_limit, read_seeds
+from scmap.spiders.session_mode import parse_mode
 
 SEEDS_EXAMPLE = "-a seeds=artist1,artist2 (SoundCloud permalinks or profile URLs)"
 
@@ -41,6 +42,13 @@ def check_limit(value: Any) -> None:
         parse_limit(value)
     except (TypeError, ValueError):
         raise BadInput(f"bad limit {value!r}: give a positive number or 'all', e.g. -a limit=500") from None
+
+
+def check_mode(value: Any) -> None:
+    try:
+        parse_mode(value)
+    except ValueError:
+        raise BadInput(f"bad mode {value!r}: give -a mode=session (the default) or -a mode=scroll") from None
 
 
 def check_frontier_arguments(arguments: Mapping[str, Any], settings: Any) -> None:
@@ -93,6 +101,7 @@ def check_crawl(arguments: Mapping[str, Any], settings: Any, spider_count: int =
     """Every check, cheapest first. Raises BadInput."""
     check_seeds(arguments.get("seeds"))
     check_limit(arguments.get("limit"))
+    check_mode(arguments.get("mode"))
     check_frontier_arguments(arguments, settings)
     check_output_dir(settings)
     check_browser_setup(settings, spider_count)

@@ -56,6 +56,16 @@ SCMAP_LIST_TIMEOUT = 900.0  # s, cap on reading one account's list
 # API serves up to 200; next_href keeps it). Fewer, larger requests. 0 = leave the page alone.
 SCMAP_API_PAGE_SIZE = 200
 
+# --- session mode (scmap.session, docs/session-mode.md): the default -a mode=session ---------
+# Lists are read through api-v2 from one live page per browser context; -a mode=scroll renders
+# every profile instead (and is the automatic fallback when session mode cannot read a list).
+SCMAP_SESSION_LISTS_IN_FLIGHT = 16  # lists one spider reads at once from its session page (the budget paces the calls)
+SCMAP_SESSION_LISTS_PER_CONTEXT = 200  # then the context is retired (flat browser memory)
+
+# --- the request budget (scmap.pacing): every api-v2 call of the process, in-page ones too ---
+SCMAP_REQUESTS_PER_SECOND = 1.0  # 0 = unpaced (the local sandbox only); 429s always pause all pages
+SCMAP_REQUEST_JITTER = 0.5  # each gap drawn in [0.5, 1.5] x 1/rate
+
 # --- politeness ---------------------------------------------------------------------------
 CONCURRENT_REQUESTS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -86,10 +96,17 @@ FRONTIER_LEASE_SECONDS = 300  # a claim not renewed for this long is handed out 
 FRONTIER_STORE_OUTAGE_SECONDS = 60  # Redis unreachable mid-crawl: pause this long, then stop (resumable)
 FRONTIER_SILENT_ACCOUNT_SECONDS = 10
 
+# --- console ---------------------------------------------------------------------------------
+# One line per spider on stdout (the demo turns it on; Scrapy's log then goes to LOG_FILE).
+EXTENSIONS = {"scmap.console_progress.ConsoleProgress": 500}
+SCMAP_CONSOLE_PROGRESS = False
+SCMAP_CONSOLE_PROGRESS_INTERVAL = 2.0
+
 # --- output -------------------------------------------------------------------------------
 ITEM_PIPELINES = {"scmap.pipelines.parquet_writer.ParquetWriterPipeline": 300}
 OUTPUT_DIR = os.environ.get("SCMAP_OUTPUT_DIR", "output")
 
 LOG_LEVEL = "INFO"
+LOGFORMATTER = "scmap.logformatter.ItemLogFormatter"  # no per-item record unless LOG_LEVEL=DEBUG
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"

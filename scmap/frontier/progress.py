@@ -41,6 +41,7 @@ def report_progress(store: FrontierStore, spider_name: str, rules: CrawlRules, s
         f" {counts.below_threshold} known under {rules.min_followers} followers,"
         f" failed {counts.failed + counts.not_found}, in flight {counts.in_flight},"
         f" queue {counts.frontier_size} of {counts.discovered} discovered; next: {shown or '-'}"
+        f"{_api_requests(stats)}"
     )
     # Bot-wall challenges met by this process (scmap/spiders/challenge_guard.py), when any.
     challenges = stats.get_value("scmap/challenges", 0) or 0
@@ -48,3 +49,14 @@ def report_progress(store: FrontierStore, spider_name: str, rules: CrawlRules, s
         line += f"; bot-wall challenges {challenges}"
     logger.info(line)
     return line
+
+
+def _api_requests(stats: Any) -> str:
+    """The spider's api-v2 calls and the process's request budget (scmap.pacing), when paced."""
+    budget = stats.get_value("scmap/api/budget")
+    if budget is None:
+        return ""
+    return (f"; api-v2 requests {stats.get_value('scmap/api/requests', 0)}"
+            f" ({stats.get_value('scmap/api/waits', 0)} waited"
+            f" {float(stats.get_value('scmap/api/wait_seconds', 0) or 0):.0f} s,"
+            f" {stats.get_value('scmap/api/process_pauses', 0)} 429 pauses), budget {budget}")

@@ -226,6 +226,13 @@ class FrontierScheduler(BaseScheduler):
             self._settle_finishes()  # recorded now, or once the store answers again
             return None
         request.meta.setdefault(contract.ACCOUNT_META_KEY, claim.permalink)
+        # The numeric id (and followers count) seen in edges: session mode reads /users/{id}
+        # instead of /resolve, and asks for the user and the list's first page at once.
+        known = self.store.account(claim.permalink) if hasattr(self.store, "account") else None
+        if known and known.get("user_id") is not None:
+            request.meta.setdefault(contract.USER_ID_META_KEY, int(known["user_id"]))
+            if known.get("followers_count") is not None:
+                request.meta.setdefault(contract.FOLLOWERS_META_KEY, int(known["followers_count"]))
         return request
 
     def _claim(self) -> ClaimResult:

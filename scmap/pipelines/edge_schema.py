@@ -174,7 +174,9 @@ def _optional_int(item: Mapping[str, Any], name: str, notes: list[str]) -> int |
 def _optional_timestamp(item: Mapping[str, Any], name: str, notes: list[str]) -> datetime | None:
     value = item.get(name)
     parsed = parse_site_timestamp(value)
-    if parsed is None:
+    # Follows have no time on the site (docs/architecture.md): their null is the data, not a
+    # fault worth a warning per edge (tens of thousands of log lines in a demo crawl).
+    if parsed is None and not (value is None and item.get("interaction") == "follows"):
         notes.append(f"{name} {value!r} is not a timestamp: stored as null")
     return parsed
 

@@ -18,6 +18,7 @@ from aiohttp import web
 from scmap.sandbox import cursors
 from scmap.sandbox.faults import FaultInjector
 from scmap.sandbox.representations import Json, Representer, SiteUrls
+from scmap.sandbox.serialised import SerialisedObjects, envelope_text
 from scmap.sandbox.world_index import KIND_NAMES, SortedList, WorldIndex
 
 MAX_LIMIT = 200
@@ -40,6 +41,10 @@ def dumps(data: Any) -> str:
 
 def json_response(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=dumps)
+
+
+def json_text_response(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="application/json")
 
 
 def error_response(status: int, reason: str) -> web.Response:
@@ -76,17 +81,22 @@ class ApiV2:
                  client_id: str, faults: FaultInjector) -> None:
         self.index = index
         self.represent = representer
+        self.serialised = SerialisedObjects(representer)
         self.urls = urls
         self.client_id = client_id
         self.faults = faults
 
     def routes(self) -> list[web.RouteDef]:
         lists = "likes|track_likes|playlist_likes|comments|followings|followers"
+        # `--moved-lists PREFIX` (a fault): the list endpoints live under /api-v2/PREFIX/...
+        # (where the site's own bundle calls them) and their old paths answer 404.
+        moved = self.faults.config.moved_lists
+        base = f"/api-v2/{moved.strip('/')}" if moved else "/api-v2"
         return [
             web.get("/api-v2/resolve", self.resolve),
             web.get("/api-v2/users/{user_ref}", self.user),
-            web.get("/api-v2/users/{user_ref}/{list_name:" + lists + "}", self.user_list),
-            web.get("/api-v2/stream/users/{user_ref}/reposts", self.reposts),
+            web.get(base + "/users/{user_ref}/{list_name:" + lists + "}", self.user_list),
+            web.get(base + "/stream/users/{user_ref}/reposts", self.reposts),
             web.get("/api-v2/{tail:.*}", self.not_found),
         ]
 
@@ -157,7 +167,7 @@ class ApiV2:
         limit = parse_limit(request.query.get("limit"), DEFAULT_LIMITS[list_name])
         offset = request.query.get("offset", "0") or "0"
         try:
-            page = self.page(list_name, owner, offset, limit)
+            page = self.page(list_name, owner, offset, limit, as_text=True)
         except cursors.CursorError as error:
             return json_response({"error": str(error)}, status=400)
         await self.faults.maybe_stall(request, page.page_number)
@@ -165,7 +175,8 @@ class ApiV2:
         if self.faults.empty_page(request):
             # Resume where this page starts, so the fault hides nothing from a client that keeps paging.
             return json_response(self._envelope([], public_path, offset, limit))
-        return json_response(self._envelope(page.items, public_path, page.next_cursor, limit))
+        next_href = self._envelope([], public_path, page.next_cursor, limit)["next_href"]
+        return json_text_response(envelope_text(page.items, next_href))
 
     def _envelope(self, items: list[Json], public_path: str, cursor: str | None, limit: int) -> Json:
         next_href = None
@@ -174,13 +185,14 @@ class ApiV2:
         return {"collection": items, "next_href": next_href, "query_urn": None}
 
     # -- pagination ----------------------------------------------------------------------
-    def page(self, list_name: str, owner: Json, offset: str, limit: int) -> Page:
-        """The rows [start, start + limit) of the owner's list; items built for listed rows only."""
+    def page(self, list_name: str, owner: Json, offset: str, limit: int, as_text: bool = False) -> Page:
+        """The rows [start, start + limit) of the owner's list; items built for listed rows only
+        (as dicts, or with `as_text` as their JSON text from cached serialised objects)."""
         rows = self.index.lists[list_name]
         span = rows.span(int(owner["id"]))
         start = self._start(list_name, rows, span, offset)
         stop = min(start + limit, span[1])
-        build = self._item_builder(list_name, owner)
+        build = (self._text_builder if as_text else self._item_builder)(list_name, owner)
         items = [item for i in range(start, stop) if rows.listed[i] and (item := build(rows, i)) is not None]
         next_cursor = self._cursor_after(list_name, rows, span, stop - 1, owner) if stop < span[1] else None
         return Page(items, next_cursor, (start - span[0]) // limit)
@@ -232,6 +244,31 @@ class ApiV2:
         def follower(rows: SortedList, i: int) -> Json | None:
             user = users.get(int(rows.counterpart_id[i]))
             return None if user is None else represent.full_user(user)
+
+        builders = {"reposts": repost, "comments": comment, "followings": followed, "followers": follower}
+        return builders.get(list_name, like)
+
+    def _text_builder(self, list_name: str, owner: Json) -> Callable[[SortedList, int], str | None]:
+        """As _item_builder, but each item as JSON text (scmap.sandbox.serialised)."""
+        text = self.serialised
+        users = self.index.users
+
+        def like(rows: SortedList, i: int) -> str | None:
+            return text.like_item(int(rows.created[i]), KIND_NAMES[int(rows.kind_code[i])], int(rows.object_id[i]))
+
+        def repost(rows: SortedList, i: int) -> str | None:
+            return text.repost_item(int(rows.created[i]), owner, KIND_NAMES[int(rows.kind_code[i])], int(rows.object_id[i]))
+
+        def comment(rows: SortedList, i: int) -> str | None:
+            return text.comment_item(int(rows.comment_id[i]), rows.body[i], int(rows.created[i]), owner, int(rows.object_id[i]))
+
+        def followed(rows: SortedList, i: int) -> str | None:
+            user = users.get(int(rows.object_id[i]))
+            return None if user is None else text.full_user(user)
+
+        def follower(rows: SortedList, i: int) -> str | None:
+            user = users.get(int(rows.counterpart_id[i]))
+            return None if user is None else text.full_user(user)
 
         builders = {"reposts": repost, "comments": comment, "followings": followed, "followers": follower}
         return builders.get(list_name, like)

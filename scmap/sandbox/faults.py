@@ -23,38 +23,45 @@ from aiohttp import web
 API_PREFIX = "/api-v2/"
 IGNORED_PARAMS = {"client_id", "app_version", "app_locale"}
 RATE_WINDOW_SECONDS = 60.0
+RETRY_AFTER_GRACE_SECONDS = 1.0  # requests already on their way when a 429 went out (busy 2-core CI)
 
 
 @dataclass(frozen=True)
 class FaultConfig:
     seed: int = 0
     latency_ms: int = 0  # per request, jittered in [0.5, 1.5] x
-    rate_limit: int = 0  # api requests allowed per minute, 0 = unlimited
+    rate_limit: int = 0  # api requests allowed per rate window, 0 = unlimited
+    rate_window: float = RATE_WINDOW_SECONDS  # seconds (a short window makes a 429 storm)
     error_rate: float = 0.0  # share of api requests answered 502/503
     truncate_rate: float = 0.0  # share of api 200 bodies cut short (status stays 200)
     empty_page_rate: float = 0.0  # share of list pages served empty with a next_href
     stall_after: int | None = None  # list page stall_after+1 (1-based) never answers in time
     stall_seconds: float = 600.0
+    moved_lists: str | None = None  # list endpoints moved under /api-v2/<this>/ (old paths 404)
 
 
 def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("faults (all off by default)")
     group.add_argument("--fault-seed", type=int, default=0, help="seed of every fault decision")
     group.add_argument("--latency-ms", type=int, default=0, help="per-request latency (seeded jitter)")
-    group.add_argument("--rate-limit", type=int, default=0, help="429 after N api requests within a minute")
+    group.add_argument("--rate-limit", type=int, default=0, help="429 after N api requests within the rate window")
+    group.add_argument("--rate-window", type=float, default=RATE_WINDOW_SECONDS, help="rate window in seconds (default 60)")
     group.add_argument("--error-rate", type=float, default=0.0, help="share of api requests answered 502/503")
     group.add_argument("--truncate-rate", type=float, default=0.0, help="share of api JSON bodies truncated (200)")
     group.add_argument("--empty-page-rate", type=float, default=0.0, help="share of list pages served empty (next_href kept)")
     group.add_argument("--stall-after", type=int, default=None, help="list pages after the Nth hang")
     group.add_argument("--stall-seconds", type=float, default=600.0, help="how long a stalled request hangs")
+    group.add_argument("--moved-lists", default=None, metavar="PREFIX",
+                       help="serve the list endpoints under /api-v2/PREFIX/ (old paths 404), as if the site moved them")
 
 
 def fault_config_from_args(args: argparse.Namespace) -> FaultConfig:
     return FaultConfig(
         seed=args.fault_seed, latency_ms=args.latency_ms, rate_limit=args.rate_limit,
+        rate_window=args.rate_window,
         error_rate=args.error_rate, truncate_rate=args.truncate_rate,
         empty_page_rate=args.empty_page_rate, stall_after=args.stall_after,
-        stall_seconds=args.stall_seconds,
+        stall_seconds=args.stall_seconds, moved_lists=args.moved_lists,
     )
 
 
@@ -69,6 +76,8 @@ class FaultInjector:
         self.stats: collections.Counter[str] = collections.Counter()
         self._seen: collections.Counter[str] = collections.Counter()
         self._allowed_times: collections.deque[float] = collections.deque()
+        self._limited_since = 0.0  # when the current Retry-After was announced
+        self._limited_until = 0.0  # ... and until when it asked clients to wait
 
     # -- seeded draws --------------------------------------------------------------------
     def _draw(self, request: web.Request, fault: str) -> float:
@@ -96,14 +105,22 @@ class FaultInjector:
 
     # -- middleware ----------------------------------------------------------------------
     def _rate_limited(self) -> int | None:
-        """Seconds to wait when over the per-minute budget, else None (and count the request)."""
+        """Seconds to wait when over the window's budget, else None (and count the request)."""
         if self.config.rate_limit <= 0:
             return None
         now = time.monotonic()
-        while self._allowed_times and now - self._allowed_times[0] >= RATE_WINDOW_SECONDS:
+        window = self.config.rate_window
+        if self._limited_since + RETRY_AFTER_GRACE_SECONDS < now < self._limited_until:
+            # Sent well after a Retry-After was announced and before it ran out: a client that
+            # does not pause all its pages for a 429 (tests assert this stays 0).
+            self.stats["requests_during_retry_after"] += 1
+        while self._allowed_times and now - self._allowed_times[0] >= window:
             self._allowed_times.popleft()
         if len(self._allowed_times) >= self.config.rate_limit:
-            return max(1, math.ceil(self._allowed_times[0] + RATE_WINDOW_SECONDS - now))
+            seconds = max(1, math.ceil(self._allowed_times[0] + window - now))
+            if now >= self._limited_until:
+                self._limited_since, self._limited_until = now, now + seconds
+            return seconds
         self._allowed_times.append(now)
         return None
 
@@ -133,7 +150,10 @@ class FaultInjector:
             self.stats[f"errors_{status}"] += 1
             return web.Response(status=status, content_type="text/html",
                                 text=f"<html><body><h1>{status} {'Bad Gateway' if status == 502 else 'Service Unavailable'}</h1></body></html>")
+        cpu_started = time.thread_time()
         response = await handler(request)
+        # CPU spent building api answers (GET /__sandbox/stats): is the sandbox what limits a crawl?
+        self.stats["api_handler_cpu_us"] += int((time.thread_time() - cpu_started) * 1_000_000)
         if (response.status == 200 and isinstance(response, web.Response) and response.body
                 and self._hit(request, "truncate", self.config.truncate_rate)):
             body = bytes(response.body)

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from scmap.pacing import RequestBudget, current_budget, retry_after_seconds
 from scmap.soundcloud.collections import (
     CollectionError,
     CollectionPage,
@@ -65,6 +66,12 @@ class ApiCapture:
             return
         try:
             status = response.status
+            if status == 429:  # the page's own call was refused: every page of the process waits
+                budget = current_budget()
+                if budget is not None:
+                    header = (getattr(response, "headers", None) or {}).get("retry-after")
+                    budget.pause(retry_after_seconds(header, 1, budget.max_pause),
+                                 f"429 from {url.split('?', 1)[0]} (page's own call)")
             body = await response.text() if status == 200 else ""
             self.record(url, status, body)
         except Exception as error:  # page closed mid-read, body evicted...
@@ -141,9 +148,11 @@ async def init_page(page: Any, request: Any) -> None:
         page.on("requestfailed", capture.on_request_failed)
     page.on("close", lambda _page: capture.on_page_gone("closed"))
     page.on("crash", lambda _page: capture.on_page_gone("crashed"))
-    if config.api_page_size:
-        page_size = page_size_for(config)
-        await page.route(capture.matches, lambda route: _ask_page_size(route, page_size))
+    budget = current_budget()
+    paced = budget is not None and budget.rate > 0
+    if config.api_page_size or paced:
+        page_size = page_size_for(config) if config.api_page_size else None
+        await page.route(capture.matches, lambda route: _pace_and_size(route, page_size, budget if paced else None))
 
 
 def page_size_for(config: ListConfig) -> int:
@@ -152,12 +161,15 @@ def page_size_for(config: ListConfig) -> int:
     return size if config.limit is None else max(1, min(size, config.limit))
 
 
-async def _ask_page_size(route: Any, page_size: int) -> None:
-    """Ask for `page_size` items per page (the web client asks 10-24; the API serves up to 200).
-    next_href repeats the limit, so only the first request is rewritten: a list of 500 then
-    takes 3 requests instead of 21 - faster for us, fewer hits for the site."""
+async def _pace_and_size(route: Any, page_size: int | None, budget: RequestBudget | None) -> None:
+    """The page's own list call: sent when the process's request budget lets it (the page's
+    fetches bypass Scrapy's downloader), and asking for `page_size` items per page (the web
+    client asks 10-24; the API serves up to 200). next_href repeats the limit, so only the
+    first request is rewritten: a list of 500 then takes 3 requests instead of 21."""
+    if budget is not None:
+        await budget.acquire()
     url = route.request.url
-    rewritten = with_page_size(url, page_size)
+    rewritten = with_page_size(url, page_size) if page_size else url
     if rewritten != url:
         await route.fallback(url=rewritten)
     else:

@@ -19,6 +19,8 @@ from scrapy.http import Response
 from scmap.contract import (
     ACCOUNT_META_KEY,
     CRAWL_ERROR_STAT,
+    FOLLOWERS_META_KEY,
+    USER_ID_META_KEY,
     STATUS_DONE,
     STATUS_FAILED,
     STATUS_NOT_FOUND,
@@ -41,6 +43,7 @@ from scmap.spiders.contexts import ContextRotation
 from scmap.spiders.dom_fallback import read_dom
 from scmap.spiders.list_config import CAPTURE_META_KEY, CONFIG_META_KEY, ListConfig, ListResult
 from scmap.spiders.list_page import read_list
+from scmap.spiders.session_mode import DEFAULT_MODE, SessionModeMixin, parse_mode, session_slot_settings
 
 __all__ = ["InteractionSpider", "DEFAULT_LIMIT", "parse_limit", "skip_threshold"]
 
@@ -51,14 +54,17 @@ INIT_PAGE_CALLBACK = "scmap.spiders.challenge_guard.init_page"  # wraps api_capt
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 
 
-class InteractionSpider(scrapy.Spider):
+class InteractionSpider(SessionModeMixin, scrapy.Spider):
     """Base of the likes / comments / reposts / follows spiders."""
 
     interaction: ClassVar[str]  # partition value of the edges: likes, comments, reposts, follows
     page_path: ClassVar[str]  # the web page listing them: `/{permalink}/{page_path}`
-    api_route: ClassVar[str]  # regex on the api-v2 path the page fetches its list from
+    # regex searched in the api-v2 path the page fetches its list from (not anchored: a site
+    # that moves the endpoint under a new prefix is still read from the page's own calls)
+    api_route: ClassVar[str]
 
-    def __init__(self, seeds: str | None = None, limit: Any = None, **kwargs: Any) -> None:
+    def __init__(self, seeds: str | None = None, limit: Any = None, mode: Any = None,
+                 **kwargs: Any) -> None:
         # The frontier's arguments (-a bfs_accounts=..., scmap.contract.FRONTIER_ARGUMENTS) stay
         # plain attributes, as Scrapy sets them; scmap.contract.crawl_rules reads them.
         super().__init__(**kwargs)
@@ -69,6 +75,10 @@ class InteractionSpider(scrapy.Spider):
         except (TypeError, ValueError) as error:
             self.limit, self.bad_limit = DEFAULT_LIMIT, str(error)
         self.seeds_not_found: list[str] = []  # reported by name when the crawl ends
+        try:  # session (read through api-v2 in a live page) or scroll (render each profile)
+            self.mode, self.bad_mode = parse_mode(mode), None
+        except ValueError as error:
+            self.mode, self.bad_mode = DEFAULT_MODE, str(error)
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
@@ -82,6 +92,7 @@ class InteractionSpider(scrapy.Spider):
                 if other != scheme and handlers.get(other) == PLAYWRIGHT_HANDLER:
                     del handlers[other]  # back to Scrapy's own handler (robots.txt...)
             settings.set("DOWNLOAD_HANDLERS", handlers, priority="spider")
+        session_slot_settings(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "InteractionSpider":
@@ -108,6 +119,7 @@ class InteractionSpider(scrapy.Spider):
             "api_page_size": settings.getint("SCMAP_API_PAGE_SIZE", 200) or None,
             "ignore_capture": settings.getbool("SCMAP_IGNORE_API_CAPTURE", False),
         }
+        spider.setup_session_mode(crawler)
         return spider
 
     # --- requests ---------------------------------------------------------------------------
@@ -116,6 +128,9 @@ class InteractionSpider(scrapy.Spider):
         for problem in self.bad_seeds:
             self.logger.error("Malformed seed skipped: %s", problem)
             self._stat("bad_seed")
+        if self.bad_mode:
+            self.logger.error("Bad mode (%s): using %s", self.bad_mode, DEFAULT_MODE)
+            self._stat("bad_mode")
         if self.bad_limit:
             self.logger.error("Bad limit (%s): using %d", self.bad_limit, DEFAULT_LIMIT)
             self._stat("bad_limit")
@@ -137,6 +152,12 @@ class InteractionSpider(scrapy.Spider):
 
     def request_for_account(self, permalink: str, attempt: int = 1) -> scrapy.Request:
         """The one request that crawls `permalink`'s list (contract with scmap.frontier)."""
+        if self.mode == "session":
+            return self.session_request(permalink, attempt)
+        return self.scroll_request(permalink, attempt)
+
+    def scroll_request(self, permalink: str, attempt: int = 1) -> scrapy.Request:
+        """Render the account's list page and read the page's own api-v2 traffic."""
         context, first_in_context = self.contexts.next_account()
         config = ListConfig(api_url=self.api_url, route=self.api_route, limit=self.limit,
                             **self.list_settings)
@@ -262,10 +283,13 @@ class InteractionSpider(scrapy.Spider):
         if attempt < MAX_ATTEMPTS:
             self.logger.warning("List of %s failed (%s): retrying in a new page", permalink, why)
             self._stat("list_retries")
-            retry = self.request_for_account(permalink, attempt=attempt + 1)
-            # Keep the frontier's tag of the account (scmap.contract) on the new request.
-            if ACCOUNT_META_KEY in request.meta:
-                retry.meta[ACCOUNT_META_KEY] = request.meta[ACCOUNT_META_KEY]
+            # A scroll request (mode=scroll, or session mode's fallback) is retried as one.
+            again = self.session_request if request.meta.get("scmap_mode") == "session" else self.scroll_request
+            retry = again(permalink, attempt=attempt + 1)
+            # Keep the frontier's tags of the account (scmap.contract) on the new request.
+            for key in (ACCOUNT_META_KEY, USER_ID_META_KEY, FOLLOWERS_META_KEY):
+                if key in request.meta:
+                    retry.meta[key] = request.meta[key]
             return retry
         self.logger.error("List of %s failed after %d attempts: %s", permalink, attempt, why)
         self._stat("failed")

@@ -47,6 +47,7 @@ def assert_refused(process: subprocess.CompletedProcess, elapsed: float, *words:
     (["-a", "seeds=some-artist", "-a", "limit=lots"], ("bad limit 'lots'",)),
     (["-a", "seeds=some-artist", "-a", "max_accounts=many"], ("bad frontier argument", "-a max_accounts=")),
     (["-a", "seeds=some-artist", "-a", "accounts_in_flight=0"], ("accounts_in_flight must be >= 1",)),
+    (["-a", "seeds=some-artist", "-a", "mode=turbo"], ("bad mode 'turbo'", "-a mode=session")),
 ])
 def test_scrapy_crawl_refuses_bad_arguments(tmp_path, arguments, words):
     process, elapsed = run([*SCRAPY, "crawl", "likes", *arguments, "-s", f"OUTPUT_DIR={tmp_path}"])
@@ -91,6 +92,7 @@ def test_one_browser_profile_for_several_spiders_is_refused(tmp_path):
 @pytest.mark.parametrize(("arguments", "words"), [
     (["--seeds", ""], ("no seeds given",)),
     (["--seeds", "some-artist", "--limit", "-3"], ("bad limit '-3'",)),
+    (["--seeds", "some-artist", "--mode", "fast"], ("bad mode 'fast'",)),
 ])
 def test_python_m_scmap_crawl_refuses_bad_arguments(tmp_path, arguments, words):
     process, elapsed = run([sys.executable, "-m", "scmap.crawl", *arguments, "-s", f"OUTPUT_DIR={tmp_path}"])

@@ -32,6 +32,7 @@ RULES = CrawlRules(bfs_accounts=BFS_ACCOUNTS, max_accounts=MAX_ACCOUNTS, min_fol
 SETTINGS = {
     "SCHEDULER": "scmap.frontier.scheduler.FrontierScheduler",
     "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "ROBOTSTXT_OBEY": "False",
+    "SCMAP_REQUESTS_PER_SECOND": "0",
     "CONCURRENT_REQUESTS": "4", "CONCURRENT_REQUESTS_PER_DOMAIN": "4", "LOG_LEVEL": "INFO",
     "FRONTIER_LOG_INTERVAL": "5",
     "PARQUET_BATCH_SIZE": "1",  # every edge on disk at once, whatever the writer's buffering
@@ -71,8 +72,9 @@ def seeds_of(truth: dict) -> list[str]:
     return big[:3]
 
 
-def crawl_command(seeds: list[str], out: Path, sandbox) -> list[str]:
+def crawl_command(seeds: list[str], out: Path, sandbox, mode: str = "session") -> list[str]:
     command = [sys.executable, "-m", "scrapy.cmdline", "crawl", INTERACTION, "-a", "seeds=" + ",".join(seeds),
+               "-a", f"mode={mode}",
                "-a", f"limit={LIMIT}", "-a", f"bfs_accounts={BFS_ACCOUNTS}", "-a", f"max_accounts={MAX_ACCOUNTS}",
                "-a", f"min_followers={MIN_FOLLOWERS}", "-a", f"accounts_in_flight={IN_FLIGHT}"]
     settings = {**SETTINGS, "OUTPUT_DIR": str(out), "FRONTIER_URL": str(out / "frontier.sqlite"),
@@ -114,14 +116,15 @@ def picks(out: Path) -> list[tuple[int, str, str]]:
 
 
 @pytest.mark.timeout(900)
-def test_real_spider_visits_in_the_rules_order_and_resumes_after_kill(tmp_path, sandbox, ground_truth):
+@pytest.mark.parametrize("mode", ["session", "scroll"])
+def test_real_spider_visits_in_the_rules_order_and_resumes_after_kill(mode, tmp_path, sandbox, ground_truth):
     seeds = seeds_of(ground_truth)
     assert len(seeds) == 3
     expected = reference_picks(ground_truth, seeds, BFS_ACCOUNTS, MAX_ACCOUNTS, MIN_FOLLOWERS, WEIGHTS, IN_FLIGHT)
     assert sum(status == "done" for _, status in expected) == MAX_ACCOUNTS
 
     whole = tmp_path / "uninterrupted"
-    log = finish(start(crawl_command(seeds, whole, sandbox), tmp_path / "whole.log"), tmp_path / "whole.log")
+    log = finish(start(crawl_command(seeds, whole, sandbox, mode), tmp_path / "whole.log"), tmp_path / "whole.log")
     assert [(p, s) for _, p, s in picks(whole)] == expected
     # Nothing under the threshold was crawled, though such accounts were discovered.
     sources = {src for src, *_ in edge_set(whole)}
@@ -132,9 +135,11 @@ def test_real_spider_visits_in_the_rules_order_and_resumes_after_kill(tmp_path, 
     store.close()
     assert len(sources) == sum(1 for p in visited if ground_truth["edges"][p])
     assert "frontier likes (final): phase 2" in log
+    # Each mode read the lists its own way (session mode: ids from the frontier, no /resolve).
+    assert (f"'scmap/{INTERACTION}/session/lists_read'" in log) == (mode == "session")
 
     resumed = tmp_path / "killed"
-    victim = start(crawl_command(seeds, resumed, sandbox), tmp_path / "killed.log")
+    victim = start(crawl_command(seeds, resumed, sandbox, mode), tmp_path / "killed.log")
     deadline = time.monotonic() + 180
     while _visited(resumed / "frontier.sqlite") < BFS_ACCOUNTS + 1:
         assert victim.poll() is None and time.monotonic() < deadline, "crawl ended before the kill"
@@ -142,7 +147,7 @@ def test_real_spider_visits_in_the_rules_order_and_resumes_after_kill(tmp_path, 
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
     assert _visited(resumed / "frontier.sqlite") < MAX_ACCOUNTS
-    finish(start(crawl_command(seeds, resumed, sandbox), tmp_path / "killed.log"), tmp_path / "killed.log")
+    finish(start(crawl_command(seeds, resumed, sandbox, mode), tmp_path / "killed.log"), tmp_path / "killed.log")
     assert picks(resumed) == picks(whole)
     assert edge_set(resumed) == edge_set(whole)
 

@@ -27,6 +27,7 @@ TEST_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "False",
     "ROBOTSTXT_OBEY": "False",
+    "SCMAP_REQUESTS_PER_SECOND": "0",  # the request budget is for the real site
     "CONCURRENT_REQUESTS": "4",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
     "LOG_LEVEL": "INFO",
@@ -63,11 +64,13 @@ def parse_stats(log: str) -> dict[str, Any]:
 
 
 def crawl_command(spider: str, sandbox: Any, seeds: list[str], out_dir: Path, *, limit: Any = 30,
-                  settings: dict[str, Any] | None = None) -> list[str]:
+                  settings: dict[str, Any] | None = None, mode: str | None = None) -> list[str]:
     """`python -m scrapy.cmdline crawl ...` with the test settings; the log goes to out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
     log_file = out_dir / f"{spider}.log"
     command = [*SCRAPY, "crawl", spider, "-a", "seeds=" + ",".join(seeds), "-a", f"limit={limit}"]
+    if mode is not None:
+        command += ["-a", f"mode={mode}"]
     merged = {**TEST_SETTINGS, "OUTPUT_DIR": str(out_dir / "output"), "LOG_FILE": str(log_file),
               "SOUNDCLOUD_WEB_URL": sandbox.web_url, "SOUNDCLOUD_API_URL": sandbox.api_url,
               **(settings or {})}
@@ -87,8 +90,9 @@ def collect_result(spider: str, out_dir: Path, returncode: int, stderr: str = ""
 
 
 def run_crawl(spider: str, sandbox: Any, seeds: list[str], out_dir: Path, *, limit: Any = 30,
-              settings: dict[str, Any] | None = None, timeout: float = 240) -> CrawlResult:
-    command = crawl_command(spider, sandbox, seeds, out_dir, limit=limit, settings=settings)
+              settings: dict[str, Any] | None = None, timeout: float = 240,
+              mode: str | None = None) -> CrawlResult:
+    command = crawl_command(spider, sandbox, seeds, out_dir, limit=limit, settings=settings, mode=mode)
     process = subprocess.run(command, cwd=REPO, env=CRAWL_ENV, capture_output=True, text=True,
                              timeout=timeout)
     return collect_result(spider, out_dir, process.returncode, process.stderr)

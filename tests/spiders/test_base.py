@@ -66,7 +66,7 @@ def test_arguments_bad_seeds_and_frontier_options():
 
 
 def test_request_for_account_is_persistable_and_points_at_the_list_page():
-    instance = spider(FollowsSpider, seeds="x", limit="all")
+    instance = spider(FollowsSpider, seeds="x", limit="all", mode="scroll")
     request = instance.request_for_account("some-one")
     assert request.url == "http://web/some-one/following"
     meta = request.meta
@@ -77,6 +77,30 @@ def test_request_for_account_is_persistable_and_points_at_the_list_page():
     # No callables anywhere in meta: the request survives a disk queue round trip.
     restored = request_from_dict(pickle.loads(pickle.dumps(request.to_dict(spider=instance))), spider=instance)
     assert restored.url == request.url and restored.callback == instance.parse_list
+
+
+def test_session_mode_is_the_default_and_its_request_is_persistable():
+    instance = spider(FollowsSpider, seeds="x", limit="all")
+    assert instance.mode == "session"
+    request = instance.request_for_account("some-one")
+    assert request.url.startswith("data:") and "some-one" in request.url
+    assert request.meta["scmap_mode"] == "session" and "playwright" not in request.meta
+    restored = request_from_dict(pickle.loads(pickle.dumps(request.to_dict(spider=instance))), spider=instance)
+    assert restored.callback == instance.parse_session and restored.meta["permalink"] == "some-one"
+    # Its fallback is the scroll request of the same account, keeping the frontier's tags.
+    request.meta.update(frontier_account="some-one", frontier_user_id=42)
+    fallback = instance._fallback_request(request)
+    assert fallback.url == "http://web/some-one/following" and fallback.meta["playwright"]
+    assert fallback.meta["frontier_account"] == "some-one" and fallback.meta["frontier_user_id"] == 42
+    # A failed fallback is retried the scroll way, not in session mode again.
+    assert instance._retry(fallback, "died").url == fallback.url
+
+
+def test_mode_argument():
+    assert spider(seeds="x", mode="scroll").mode == "scroll"
+    assert spider(seeds="x", mode=" SESSION ").mode == "session"
+    bad = spider(seeds="x", mode="turbo")
+    assert bad.mode == "session" and "turbo" in bad.bad_mode
 
 
 class FakeContext:
@@ -99,7 +123,7 @@ class FakePage:
 
 
 def test_contexts_rotate_and_retired_ones_close_after_their_last_page():
-    instance = spider(settings={"SCMAP_ACCOUNTS_PER_CONTEXT": 2}, seeds="x")
+    instance = spider(settings={"SCMAP_ACCOUNTS_PER_CONTEXT": 2}, seeds="x", mode="scroll")
     requests = [instance.request_for_account(f"acct-{n}") for n in range(5)]
     names = [request.meta["playwright_context"] for request in requests]
     assert names == ["likes-0", "likes-0", "likes-1", "likes-1", "likes-2"]

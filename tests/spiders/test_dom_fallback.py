@@ -43,7 +43,8 @@ def test_follows_from_the_dom_equal_the_json_path(truth, clean_sandbox, tmp_path
     assert len(accounts) == 3
     seeds = [permalink for _, permalink in accounts]
     json_run = run_crawl("follows", clean_sandbox, seeds, tmp_path / "json", limit=LIMIT)
-    dom_run = run_crawl("follows", clean_sandbox, seeds, tmp_path / "dom", limit=LIMIT, settings=FALLBACK)
+    dom_run = run_crawl("follows", clean_sandbox, seeds, tmp_path / "dom", limit=LIMIT, settings=FALLBACK,
+                       mode="scroll")  # the DOM fallback is the scroll path's
     assert json_run.returncode == 0 and dom_run.returncode == 0, dom_run.log[-3000:]
     assert json_run.stat("scmap/follows/dom_fallback") == 0
     assert dom_run.stat("scmap/follows/dom_fallback") == len(accounts)
@@ -68,7 +69,8 @@ def test_likes_from_the_dom_equal_the_json_path(truth, clean_sandbox, tmp_path):
     limit = max(8, kinds.index("playlist") + 1)  # reach its newest liked playlist
     seeds = [users.loc[user_id, "permalink"]]
     json_run = run_crawl("likes", clean_sandbox, seeds, tmp_path / "json", limit=limit)
-    dom_run = run_crawl("likes", clean_sandbox, seeds, tmp_path / "dom", limit=limit, settings=FALLBACK)
+    dom_run = run_crawl("likes", clean_sandbox, seeds, tmp_path / "dom", limit=limit, settings=FALLBACK,
+                       mode="scroll")  # the DOM fallback is the scroll path's
     assert json_run.returncode == 0 and dom_run.returncode == 0, dom_run.log[-3000:]
     assert dom_run.stat("scmap/likes/dom_fallback") == 1 and dom_run.stat("scmap/likes/items") == 0
     expected = keys(json_run.edges, user_id)

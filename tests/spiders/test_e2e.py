@@ -56,8 +56,9 @@ def assert_exact_lists(truth, result, interaction: str, user_ids: list[int], lim
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.parametrize("mode", ["session", "scroll"])
 @pytest.mark.parametrize("spider", list(SPIDERS))
-def test_every_spider_stores_exactly_the_most_recent_interactions(spider, truth, clean_sandbox, tmp_path):
+def test_every_spider_stores_exactly_the_most_recent_interactions(spider, mode, truth, clean_sandbox, tmp_path):
     interaction = SPIDERS[spider]
     user_ids = quirky_ids(truth)
     users = truth.users.set_index("id")
@@ -67,9 +68,15 @@ def test_every_spider_stores_exactly_the_most_recent_interactions(spider, truth,
     seeds[0] = f"https://soundcloud.com/{seeds[0]}/{spider}"
     seeds += [users.loc[renamed, "old_permalink"], MALFORMED_SEED]
 
-    result = run_crawl(spider, clean_sandbox, seeds, tmp_path, limit=LIMIT)
+    result = run_crawl(spider, clean_sandbox, seeds, tmp_path, limit=LIMIT, mode=mode)
 
     assert result.returncode == 0, result.log[-3000:]
+    # Each mode really read the lists its own way.
+    if mode == "session":
+        assert result.stat(f"scmap/{interaction}/session/lists_read") == len(user_ids)
+        assert result.stat(f"scmap/{interaction}/scrolls") == 0 and result.stat("scmap/api/requests") > 0
+    else:
+        assert result.stat(f"scmap/{interaction}/session/lists_read") == 0
     assert_exact_lists(truth, result, interaction, user_ids, LIMIT)
     # The limit really cut some lists, and some lists were shorter than it.
     listed = [len(truth.recent_interactions(u, interaction)) for u in user_ids]

@@ -105,11 +105,13 @@ def _browser_processes(root: psutil.Process) -> list[psutil.Process]:
 
 
 @pytest.mark.timeout(300)
-def test_killed_browser_is_restarted_and_its_lists_redone(truth, fault_sandbox, tmp_path):
+@pytest.mark.parametrize("mode", ["session", "scroll"])
+def test_killed_browser_is_restarted_and_its_lists_redone(mode, truth, fault_sandbox, tmp_path):
     user_ids = busy_likers(truth, count=5)
     with fault_sandbox({"latency_ms": 250}) as site:
         command = crawl_command("likes", site, permalinks(truth, user_ids), tmp_path, limit=LIMIT,
-                                settings={**FAST, "CONCURRENT_REQUESTS": "2"})
+                                settings={**FAST, "CONCURRENT_REQUESTS": "2",
+                                          "SCMAP_SESSION_LISTS_IN_FLIGHT": "2"}, mode=mode)
         process = subprocess.Popen(command, cwd=REPO, env=CRAWL_ENV, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, text=True)
         crawl = psutil.Process(process.pid)

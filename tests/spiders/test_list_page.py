@@ -109,7 +109,7 @@ class FakePage:
             self.muted = True
             return None
         if script is in_page_fetch.FETCH_JS:
-            urls, _concurrency, _timeout = arg
+            urls, _concurrency, _timeout, _keep = arg
             return [self._fetch(url) for url in urls]
         return 1
 
