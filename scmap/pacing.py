@@ -10,7 +10,8 @@ Retry-After pauses ALL of them, not only the page that got it.
     budget.pause(retry_after, "429")        # on a 429: everyone waits
 
 Settings: SCMAP_REQUESTS_PER_SECOND (0 = no rate; the local sandbox), SCMAP_REQUEST_JITTER
-(0.5 = each gap drawn in [0.5, 1.5] x 1/rate).
+(0.5 = each gap drawn in [0.5, 1.5] x 1/rate), SCMAP_SHARED_REQUEST_BUDGET (one budget for every
+node of the crawl, kept in the frontier's Redis: scmap/frontier/shared_budget.py).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
+from scmap import settings as project_settings
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_REQUESTS_PER_SECOND = 1.0  # polite for the real site: ~3,600 api-v2 calls an hour
-DEFAULT_JITTER = 0.5
+DEFAULT_REQUESTS_PER_SECOND: float = project_settings.SCMAP_REQUESTS_PER_SECOND
+DEFAULT_JITTER: float = project_settings.SCMAP_REQUEST_JITTER
 
 
 @dataclass
@@ -123,10 +126,16 @@ def budget_from_settings(settings: Any) -> RequestBudget:
 
 def process_budget(settings: Any) -> RequestBudget:
     """The budget of this process, made from the first settings that ask (all spiders of one
-    `python -m scmap.crawl` share it)."""
+    `python -m scmap.crawl` share it). With SCMAP_SHARED_REQUEST_BUDGET, the crawl-wide one in
+    the frontier's Redis (preflight refuses it without a Redis FRONTIER_URL)."""
     global _PROCESS_BUDGET
     if _PROCESS_BUDGET is None:
-        _PROCESS_BUDGET = budget_from_settings(settings)
+        if settings.getbool("SCMAP_SHARED_REQUEST_BUDGET"):
+            from scmap.frontier.shared_budget import shared_budget_from_settings  # needs redis
+
+            _PROCESS_BUDGET = shared_budget_from_settings(settings, settings.get("FRONTIER_URL"))
+        else:
+            _PROCESS_BUDGET = budget_from_settings(settings)
         logger.info("request budget of this process: %s", _PROCESS_BUDGET.describe())
     return _PROCESS_BUDGET
 

@@ -97,6 +97,16 @@ def check_browser_setup(settings: Any, spider_count: int = 1) -> None:
                        "SCMAP_COOKIES=cookies.txt, or one spider per profile copy (--spiders likes)")
 
 
+def check_shared_budget(arguments: Mapping[str, Any], settings: Any) -> None:
+    """SCMAP_SHARED_REQUEST_BUDGET lives in the frontier's Redis: it needs a redis:// store."""
+    if not settings.getbool("SCMAP_SHARED_REQUEST_BUDGET"):
+        return
+    url = str(settings.get("FRONTIER_URL") or "")
+    if not url.startswith(("redis://", "rediss://")):
+        raise BadInput("SCMAP_SHARED_REQUEST_BUDGET is kept in the frontier's Redis: set "
+                       "FRONTIER_URL=redis://host:6379/0 on every node (or leave the shared budget off)")
+
+
 def check_crawl(arguments: Mapping[str, Any], settings: Any, spider_count: int = 1) -> None:
     """Every check, cheapest first. Raises BadInput."""
     check_seeds(arguments.get("seeds"))
@@ -105,6 +115,7 @@ def check_crawl(arguments: Mapping[str, Any], settings: Any, spider_count: int =
     check_frontier_arguments(arguments, settings)
     check_output_dir(settings)
     check_browser_setup(settings, spider_count)
+    check_shared_budget(arguments, settings)
     check_frontier_store(arguments, settings)
 
 

@@ -65,6 +65,9 @@ SCMAP_SESSION_LISTS_PER_CONTEXT = 200  # then the context is retired (flat brows
 # --- the request budget (scmap.pacing): every api-v2 call of the process, in-page ones too ---
 SCMAP_REQUESTS_PER_SECOND = 1.0  # 0 = unpaced (the local sandbox only); 429s always pause all pages
 SCMAP_REQUEST_JITTER = 0.5  # each gap drawn in [0.5, 1.5] x 1/rate
+# Nodes sharing one address: one budget for the whole crawl, kept in FRONTIER_URL's Redis
+# (scmap/frontier/shared_budget.py). Off: each node paces itself (its own address).
+SCMAP_SHARED_REQUEST_BUDGET = False
 
 # --- politeness ---------------------------------------------------------------------------
 CONCURRENT_REQUESTS = 4

@@ -4,8 +4,9 @@ By default each node paces itself (its own address, its own budget: scmap/pacing
 process-wide `RequestBudget`). Nodes behind one address (one NAT, one proxy) would together
 go N times over the site's limit; this budget spreads the same rate over all of them: each
 acquisition takes the next free slot from one Redis key, and a 429's pause (Retry-After) holds
-every node. Same shape as pacing.RequestBudget (`acquire()`, `pause()`, `paused_for`,
-`describe()`, `stats`), so the crawler can use either.
+every node. It is a pacing.RequestBudget (the crawler uses either the same way; chosen by
+SCMAP_SHARED_REQUEST_BUDGET): a pause is kept locally at once and written to Redis for the
+other nodes, whose next acquisition honours it.
 
     budget = SharedRequestBudget("redis://...?prefix=crawl-1", rate=1.0)
     waited = await budget.acquire()
@@ -28,11 +29,9 @@ import redis
 import redis.asyncio
 
 from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_redis_url
+from scmap.pacing import DEFAULT_JITTER, DEFAULT_REQUESTS_PER_SECOND, BudgetStats, RequestBudget
 
 logger = logging.getLogger("scmap.frontier")
-
-DEFAULT_REQUESTS_PER_SECOND = 1.0
-DEFAULT_JITTER = 0.5
 
 # KEYS: next slot, paused until. ARGV: gap seconds. Returns the wait (seconds, as text).
 TAKE_SLOT = r"""
@@ -61,29 +60,22 @@ return tostring(math.max(0, tonumber(redis.call('GET', KEYS[1]) or '0') - now))
 
 
 @dataclass
-class BudgetStats:
-    requests: int = 0
-    waits: int = 0
-    waited_seconds: float = 0.0
-    pauses: int = 0
-    paused_seconds: float = 0.0
+class SharedBudgetStats(BudgetStats):
     fallbacks: int = 0  # acquisitions paced locally because Redis did not answer
 
 
-class SharedRequestBudget:
+class SharedRequestBudget(RequestBudget):
     """`rate` acquisitions per second for every node using the same Redis URL and prefix."""
 
     def __init__(self, url: str, rate: float = DEFAULT_REQUESTS_PER_SECOND, jitter: float = DEFAULT_JITTER,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, rng: random.Random | None = None,
-                 client: redis.asyncio.Redis | None = None) -> None:
-        if rate <= 0 or not 0 <= jitter < 1:
-            raise ValueError(f"bad shared request budget: rate {rate!r}/s, jitter {jitter!r}")
+                 client: redis.asyncio.Redis | None = None, max_pause: float = 120.0) -> None:
+        if rate <= 0:
+            raise ValueError(f"bad shared request budget: rate {rate!r}/s (a shared budget needs a rate)")
+        super().__init__(rate, jitter, sleep=sleep, rng=rng, max_pause=max_pause)
         install_log_masking()
         target = parse_redis_url(url)
         self.url = mask_store_url(url)
-        self.rate, self.jitter = float(rate), float(jitter)
-        self._sleep = sleep
-        self._rng = rng or random.Random()
         self._redis = client or redis.asyncio.Redis.from_url(
             target.connection_url, decode_responses=True, socket_connect_timeout=5, socket_timeout=5,
             **target.connection_kwargs())
@@ -92,21 +84,22 @@ class SharedRequestBudget:
         self._take = self._redis.register_script(TAKE_SLOT)
         self._pause = self._redis.register_script(PAUSE)
         self._paused_for = self._redis.register_script(PAUSED_FOR)
-        self._local_next = 0.0
         self._redis_down = False
-        self._last_pause_seen = 0.0
-        self.stats = BudgetStats()
+        self._published: set[asyncio.Task[Any]] = set()
+        self.stats: SharedBudgetStats = SharedBudgetStats()
 
     def describe(self) -> str:
         return f"{self.rate:g} req/s for the whole crawl (Redis {self.url})" + (
             f" ±{self.jitter:.0%}" if self.jitter else "")
 
-    def _gap(self) -> float:
-        base = 1.0 / self.rate
-        return base * (1.0 + self.jitter * (2.0 * self._rng.random() - 1.0)) if self.jitter else base
-
     async def acquire(self) -> float:
-        """Wait for this request's crawl-wide turn; returns the seconds waited."""
+        """Wait out this node's own pause, then for this request's crawl-wide turn (which
+        honours every node's pause); returns the seconds waited."""
+        waited = 0.0
+        while self.paused_for > 0:
+            delay = self.paused_for
+            await self._sleep(delay)
+            waited += delay
         try:
             wait = float(await self._take(keys=[self._keys["slot"], self._keys["paused"]], args=[repr(self._gap())]))
             if self._redis_down:
@@ -116,10 +109,12 @@ class SharedRequestBudget:
             wait = self._local_wait(error)
         if wait > 0:
             await self._sleep(wait)
-            self.stats.waits += 1
-            self.stats.waited_seconds += wait
+            waited += wait
         self.stats.requests += 1
-        return max(0.0, wait)
+        if waited > 0:
+            self.stats.waits += 1
+            self.stats.waited_seconds += waited
+        return waited
 
     def _local_wait(self, error: BaseException) -> float:
         if not self._redis_down:
@@ -128,34 +123,45 @@ class SharedRequestBudget:
             self._redis_down = True
         self.stats.fallbacks += 1
         now = time.monotonic()
-        slot = max(now, self._local_next)
-        self._local_next = slot + self._gap()
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + self._gap()
         return slot - now
 
-    async def pause(self, seconds: float, reason: str = "429") -> float:
-        """Hold every node's acquisitions for `seconds` from now (extends, never shortens).
-        (A coroutine, unlike pacing.RequestBudget.pause: the pause is written to Redis.)"""
+    def pause(self, seconds: float, reason: str = "429") -> float:
+        """Hold this node at once (RequestBudget.pause) and every other node from its next
+        acquisition (the pause is written to Redis in the background; `flush()` awaits it)."""
+        left = super().pause(seconds, reason)
         try:
-            left = float(await self._pause(keys=[self._keys["paused"]], args=[repr(max(0.0, seconds))]))
-        except (redis.ConnectionError, redis.TimeoutError) as error:
-            self._local_next = max(self._local_next, time.monotonic() + seconds)
-            self._local_wait(error)
-            return seconds
-        self.stats.pauses += 1
-        self.stats.paused_seconds += seconds
-        logger.warning("shared request budget: every node pauses %.1f s (%s)", left, reason)
+            task = asyncio.get_running_loop().create_task(self._publish_pause(seconds))
+        except RuntimeError:  # no running loop (a caller outside the crawl): local only
+            return left
+        self._published.add(task)
+        task.add_done_callback(self._published.discard)
         return left
 
-    async def paused_for(self) -> float:
-        """Seconds left in the crawl-wide pause (0 when not paused)."""
+    async def _publish_pause(self, seconds: float) -> None:
+        try:
+            await self._pause(keys=[self._keys["paused"]], args=[repr(max(0.0, seconds))])
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            self._local_wait(error)  # the other nodes will not know; this node still waits
+
+    async def flush(self) -> None:
+        """Wait until every pause this node started is written to Redis."""
+        if self._published:
+            await asyncio.gather(*self._published, return_exceptions=True)
+
+    async def crawl_paused_for(self) -> float:
+        """Seconds left in the crawl-wide pause in Redis (0 when not paused)."""
         return float(await self._paused_for(keys=[self._keys["paused"]]))
 
     async def close(self) -> None:
+        await self.flush()
         await self._redis.aclose()
 
 
 def shared_budget_from_settings(settings: Any, url: str) -> SharedRequestBudget:
     """The crawl-wide budget on the frontier's Redis (`url`), at the process budget's rate
-    settings (SCMAP_REQUESTS_PER_SECOND, SCMAP_REQUEST_JITTER: scmap/pacing.py)."""
+    settings (SCMAP_REQUESTS_PER_SECOND, SCMAP_REQUEST_JITTER, SCMAP_MAX_RETRY_AFTER)."""
     return SharedRequestBudget(url, rate=settings.getfloat("SCMAP_REQUESTS_PER_SECOND", DEFAULT_REQUESTS_PER_SECOND),
-                               jitter=settings.getfloat("SCMAP_REQUEST_JITTER", DEFAULT_JITTER))
+                               jitter=settings.getfloat("SCMAP_REQUEST_JITTER", DEFAULT_JITTER),
+                               max_pause=settings.getfloat("SCMAP_MAX_RETRY_AFTER", 120.0))

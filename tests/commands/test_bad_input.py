@@ -71,6 +71,13 @@ def test_unreachable_frontier_store_is_refused_with_its_password_masked(tmp_path
     assert "hunter2" not in process.stderr and ":***@" in line
 
 
+def test_a_shared_request_budget_without_redis_is_refused(tmp_path):
+    process, elapsed = run([*SCRAPY, "crawl", "likes", "-a", "seeds=some-artist", "-s", f"OUTPUT_DIR={tmp_path}",
+                            "-s", "SCMAP_SHARED_REQUEST_BUDGET=1"])
+    assert_refused(process, elapsed, "SCMAP_SHARED_REQUEST_BUDGET", "FRONTIER_URL=redis://")
+    assert process.returncode == 2
+
+
 def test_an_unusable_cookies_file_is_refused(tmp_path):
     process, elapsed = run([*SCRAPY, "crawl", "likes", "-a", "seeds=some-artist", "-s", f"OUTPUT_DIR={tmp_path}",
                             "-s", f"SCMAP_COOKIES={tmp_path / 'missing.txt'}"])

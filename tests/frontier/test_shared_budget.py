@@ -44,8 +44,10 @@ def test_two_nodes_share_one_rate_and_one_pause(redis_url):
             assert elapsed < 19 / RATE + 0.6, elapsed
             alone = await take_turns(other_crawl, 1)  # another prefix: its own budget, no wait
             assert alone < 0.2
-            await nodes[0].pause(0.6, "429 on node 0")
-            assert await nodes[1].paused_for() > 0.4  # node 1 sees node 0's pause
+            nodes[0].pause(0.6, "429 on node 0")
+            assert nodes[0].paused_for > 0.5  # node 0 holds at once
+            await nodes[0].flush()
+            assert await nodes[1].crawl_paused_for() > 0.4  # node 1 sees node 0's pause
             start = time.monotonic()
             await nodes[1].acquire()
             assert time.monotonic() - start >= 0.5
@@ -71,3 +73,37 @@ def test_a_node_paces_itself_while_redis_is_away(tmp_path):
 
     with start_redis_server(tmp_path / "redis") as server:
         asyncio.run(scenario(server))
+
+
+def test_the_setting_gives_every_spider_of_the_process_the_shared_budget(redis_url):
+    """SCMAP_SHARED_REQUEST_BUDGET: pacing.process_budget hands out the Redis budget, and a
+    pause a spider starts (sync, as the readers call it) holds this node at once and reaches
+    Redis for the others."""
+    from scrapy.settings import Settings
+
+    from scmap import pacing
+
+    url = f"{redis_url}?prefix=budget-setting-{uuid.uuid4().hex[:8]}"
+    settings = Settings({"SCMAP_SHARED_REQUEST_BUDGET": True, "FRONTIER_URL": url,
+                         "SCMAP_REQUESTS_PER_SECOND": RATE, "SCMAP_REQUEST_JITTER": 0.0})
+    pacing.reset_process_budget()
+    try:
+        budget = pacing.process_budget(settings)
+        assert isinstance(budget, SharedRequestBudget)
+        assert pacing.process_budget(Settings()) is budget  # one per process
+        other_node = SharedRequestBudget(url, rate=RATE, jitter=0.0)
+
+        async def scenario() -> None:
+            try:
+                await budget.acquire()
+                budget.pause(0.5, "429")
+                assert budget.paused_for > 0.4
+                await budget.flush()
+                assert await other_node.crawl_paused_for() > 0.3
+            finally:
+                await budget.close()
+                await other_node.close()
+
+        asyncio.run(scenario())
+    finally:
+        pacing.reset_process_budget()
