@@ -59,9 +59,7 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
 
     interaction: ClassVar[str]  # partition value of the edges: likes, comments, reposts, follows
     page_path: ClassVar[str]  # the web page listing them: `/{permalink}/{page_path}`
-    # regex searched in the api-v2 path the page fetches its list from (not anchored: a site
-    # that moves the endpoint under a new prefix is still read from the page's own calls)
-    api_route: ClassVar[str]
+    api_route: ClassVar[str]  # regex on the api-v2 path the page fetches its list from
 
     def __init__(self, seeds: str | None = None, limit: Any = None, mode: Any = None,
                  **kwargs: Any) -> None:

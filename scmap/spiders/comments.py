@@ -7,4 +7,4 @@ class CommentsSpider(InteractionSpider):
     name = "comments"
     interaction = "comments"
     page_path = "comments"
-    api_route = r"/users/[^/]+/comments$"
+    api_route = r"^/users/[^/]+/comments$"

@@ -7,4 +7,4 @@ class FollowsSpider(InteractionSpider):
     name = "follows"
     interaction = "follows"
     page_path = "following"
-    api_route = r"/users/[^/]+/followings$"
+    api_route = r"^/users/[^/]+/followings$"

@@ -7,4 +7,4 @@ class LikesSpider(InteractionSpider):
     name = "likes"
     interaction = "likes"
     page_path = "likes"
-    api_route = r"/users/[^/]+/likes$"
+    api_route = r"^/users/[^/]+/likes$"

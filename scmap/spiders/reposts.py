@@ -7,4 +7,4 @@ class RepostsSpider(InteractionSpider):
     name = "reposts"
     interaction = "reposts"
     page_path = "reposts"
-    api_route = r"/stream/users/[^/]+/reposts$"
+    api_route = r"^/stream/users/[^/]+/reposts$"
