@@ -181,6 +181,7 @@ def build_map(options: MapOptions) -> dict:
                       "central": [names[i] for i in row.central]} for row in scenes.itertuples()],
         "quality": quality,
         "timings_seconds": timer.seconds,
+        "cpu_seconds": timer.cpu_seconds,
         "peak_rss_mib_after_stage": timer.peak_rss_mib,
         "outputs": {name: str(options.out / name) for name in
                     ("coords.parquet", "pca.png", "map.png", "map.html", "report.json")},

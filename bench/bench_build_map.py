@@ -1,5 +1,5 @@
 """Benchmark: python -m analysis.build_map on synthetic crawl output, against the article's
-dense method. Prints wall time per stage and peak RSS (each run in its own subprocess,
+dense method. Prints wall and CPU time per stage and peak RSS (each run in its own subprocess,
 peak RSS from os.wait4's rusage of exactly that child).
 
     .venv/bin/python bench/bench_build_map.py --scale article      # 2,250 accounts, ~122,000 columns
@@ -211,6 +211,7 @@ def main() -> int:
         figures[f"build_map {recipe}"] = {
             "wall_seconds": round(wall, 1), "cpu_seconds": round(LAST_CPU_SECONDS["value"], 1),
             "peak_rss_mib": round(peak), "stages_seconds": report["timings_seconds"],
+            "stages_cpu_seconds": report["cpu_seconds"],
             "matrix_steps": report["matrix_steps"], "quality": report["quality"],
             "map_html_bytes": (out / "map.html").stat().st_size}
         if args.page:

@@ -62,3 +62,22 @@ def test_components_are_capped_by_the_matrix_size() -> None:
 def test_too_few_rows_is_a_clear_error() -> None:
     with pytest.raises(MapBuildError, match="too few"):
         reduce_with_pca(random_shares(2, 100, seed=5), 50, seed=0)
+
+
+def test_float32_products_give_the_float64_coordinates_up_to_rounding() -> None:
+    """Large matrices take the randomized products in float32 (memory-bound: half the bytes);
+    the coordinates must stay those of float64 products (themselves checked against dense PCA
+    above)."""
+    from analysis.pca import _pca_randomized
+
+    rng = np.random.default_rng(4)
+    groups = rng.integers(0, 6, 3000)
+    planted = sp.csr_matrix((rng.random((6, 5000)) < 0.03).astype(float)[groups] * rng.random((3000, 5000)))
+    shares = planted + sp.random(3000, 5000, density=0.005, random_state=2, format="csr")
+    shares = sp.csr_matrix(shares / shares.sum(axis=1))
+    single, single_ratio = _pca_randomized(shares.copy(), 10, seed=0, float32_products=True)
+    double, double_ratio = _pca_randomized(shares.copy(), 10, seed=0, float32_products=False)
+    scale = np.abs(double).max(axis=0)
+    difference = np.minimum(np.abs(single - double).max(axis=0), np.abs(single + double).max(axis=0))  # signs: free
+    assert np.all(difference <= 1e-4 * scale)
+    assert np.allclose(single_ratio, double_ratio, rtol=1e-4)
