@@ -41,6 +41,9 @@ STATUS_FAILED = "failed"
 # Given back, neither a visit nor a failure (the site's bot wall challenged the page): the
 # frontier releases the claim, so the account is handed out again (later this run or the next).
 STATUS_REQUEUE = "requeue"
+# A refresh visit (scmap/refresh.py) found the account no longer there (404): it is kept with
+# its last visit and its old edges, not deleted from history.
+STATUS_GONE = "gone"
 ACCOUNT_STATUSES = (STATUS_DONE, STATUS_SKIPPED, STATUS_NOT_FOUND, STATUS_FAILED, STATUS_REQUEUE)
 
 # Spider argument -> the setting that gives its default (values in scmap/settings.py).

@@ -21,6 +21,7 @@ from typing import Any, Awaitable, Callable
 from urllib.parse import quote, urlencode
 
 from scmap.pacing import RequestBudget
+from scmap.refresh import Cutoff, newer_than
 from scmap.session.pool import SessionPage
 from scmap.soundcloud.collections import (
     CollectionError,
@@ -88,6 +89,7 @@ class ReaderConfig:
     max_retry_after: float = 120.0
     response_timeout: float = 20.0
     list_timeout: float = 900.0
+    cutoff: Cutoff | None = None  # a refresh visit: read only items newer than this (scmap.refresh)
 
 
 @dataclass
@@ -154,7 +156,11 @@ class SessionReader:
             if status != 200:
                 raise ListUnreadable(f"{config.interaction} of user {user_id}: HTTP {status} at {url}")
             read.pages += 1
-            read.items.extend(page.collection)
+            newer, reached_cutoff = newer_than(config.interaction, page.collection, config.cutoff)
+            read.items.extend(newer)
+            if reached_cutoff:  # the rest of the list was read by the previous visit
+                read.complete = True
+                return read
             if config.limit is not None and len(read.items) >= config.limit:
                 del read.items[config.limit:]
                 read.complete = True
