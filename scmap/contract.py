@@ -32,6 +32,9 @@ ACCOUNT_META_KEY = "frontier_account"  # on requests the frontier hands out (and
 # Also set by the frontier when edges gave them (session mode then skips /resolve); kept on retries.
 USER_ID_META_KEY = "frontier_user_id"
 FOLLOWERS_META_KEY = "frontier_followers_count"
+# A refresh visit (scmap/refresh.py): the newest list item the previous visit stored
+# (Cutoff.encode()); the session reader stops paging there. Kept on retries.
+REFRESH_CUTOFF_META_KEY = "frontier_refresh_cutoff"
 HANDS_OUT_ACCOUNTS = "hands_out_accounts"  # class attribute of a scheduler that adds the seeds
 
 STATUS_DONE = "done"

@@ -12,9 +12,9 @@ every known id kept per account in the frontier, for a list that is usually one 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
-from scmap.contract import STATUS_DONE
+from scmap.contract import STATUS_DONE, STATUS_GONE
 
 SECONDS_PER_DAY = 86_400.0
 DATED_INTERACTIONS = ("likes", "comments", "reposts")  # follows have no created_at
@@ -27,6 +27,16 @@ class Cutoff:
     created_at: str  # ISO 8601 as the site gives it (same format throughout: compares as text)
     object_id: int
 
+    def encode(self) -> str:
+        """As the frontier store keeps it (FrontierStore.record_visit) and requests carry it."""
+        return f"{self.created_at}|{self.object_id}"
+
+    @classmethod
+    def decode(cls, text: Any) -> Cutoff | None:
+        """None for "" (no cut-off: read the whole list) or anything unreadable."""
+        created_at, _, object_id = str(text or "").rpartition("|")
+        return cls(created_at, int(object_id)) if created_at and object_id.isdigit() else None
+
 
 def parse_refresh_days(value: Any) -> float | None:
     """`-a refresh=DAYS`: None when absent; a number of days >= 0 (0 = every visited account)."""
@@ -38,11 +48,24 @@ def parse_refresh_days(value: Any) -> float | None:
     return days
 
 
-def refresh_due(records: Iterable[Any], older_than: float) -> list[str]:
-    """Accounts whose `done` visit finished before `older_than` (epoch seconds), in hand-out
-    order. `records` are a store's `pick_records(spider)` (scmap.frontier.store.PickRecord)."""
-    return [r.permalink for r in records
-            if r.status == STATUS_DONE and r.finished_at is not None and r.finished_at < older_than]
+def refresh_due(records: Iterable[Any], visits: Mapping[str, Any], older_than: float) -> list[str]:
+    """Accounts visited `done` whose latest visit finished before `older_than` (epoch seconds),
+    in hand-out order; gone ones are not asked again. `records` = a store's
+    `pick_records(spider)`, `visits` = its `visits(spider)` (scmap.frontier.store)."""
+    due = []
+    for record in records:
+        visit = visits.get(record.permalink)
+        last = visit.finished_at if visit is not None else record.finished_at
+        if record.status == STATUS_DONE and last is not None and last < older_than \
+                and (visit is None or visit.status != STATUS_GONE):
+            due.append(record.permalink)
+    return due
+
+
+def cutoff_of_edges(edges: Iterable[Any]) -> Cutoff | None:
+    """The newest dated edge a visit stored (scmap.frontier.store.Edge: created_at, object_id)."""
+    keys = [Cutoff(e.created_at, e.object_id) for e in edges if e.created_at]
+    return max(keys) if keys else None
 
 
 def item_key(interaction: str, item: dict[str, Any]) -> Cutoff | None:
@@ -59,12 +82,6 @@ def item_key(interaction: str, item: dict[str, Any]) -> Cutoff | None:
     if isinstance(object_id, bool) or not isinstance(object_id, int):
         return None
     return Cutoff(created_at, object_id)
-
-
-def newest_cutoff(interaction: str, items: Iterable[dict[str, Any]]) -> Cutoff | None:
-    """The cut-off a visit leaves for the next refresh: its newest dated item."""
-    keys = [k for k in (item_key(interaction, item) for item in items) if k is not None]
-    return max(keys) if keys else None
 
 
 def newer_than(interaction: str, items: list[dict[str, Any]],

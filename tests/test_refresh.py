@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from scmap.frontier.store import PickRecord
+from scmap.frontier.store import Edge, PickRecord, Visit
 from scmap.preflight import BadInput, check_refresh
-from scmap.refresh import Cutoff, newer_than, newest_cutoff, parse_refresh_days, refresh_due
+from scmap.refresh import (
+    Cutoff, cutoff_of_edges, newer_than, parse_refresh_days, refresh_due)
 
 
 def like(day: int, track_id: int) -> dict:
@@ -39,18 +40,31 @@ def test_follows_are_read_whole_and_undated_items_kept():
     assert kept == [deleted] and reached
 
 
-def test_comment_cutoff_uses_the_track_id_and_the_newest_item_is_the_next_cutoff():
-    comments = [{"created_at": "2024-02-01T00:00:00Z", "kind": "comment", "id": 99, "track_id": 40},
-                {"created_at": "2024-03-01T00:00:00Z", "kind": "comment", "id": 98, "track": {"id": 41}}]
-    assert newest_cutoff("comments", comments) == Cutoff("2024-03-01T00:00:00Z", 41)
-    assert newest_cutoff("follows", [{"id": 1}]) is None
+def test_comment_items_are_placed_by_date_then_track_id_as_their_edges():
+    comments = [{"created_at": "2024-03-01T00:00:00Z", "kind": "comment", "id": 98, "track": {"id": 41}},
+                {"created_at": "2024-03-01T00:00:00Z", "kind": "comment", "id": 99, "track_id": 40}]
+    kept, reached = newer_than("comments", comments, Cutoff("2024-03-01T00:00:00Z", 40))
+    assert [c["id"] for c in kept] == [98] and reached
 
 
 def test_due_accounts_are_done_visits_older_than_the_limit_in_hand_out_order():
     records = [PickRecord(1, "old", "done", "n", 100.0), PickRecord(2, "new", "done", "n", 900.0),
                PickRecord(3, "missing", "not_found", "n", 50.0), PickRecord(4, "busy", "in_flight", "n", None),
                PickRecord(5, "older", "done", "n", 10.0)]
-    assert refresh_due(records, older_than=500.0) == ["old", "older"]
+    assert refresh_due(records, {}, older_than=500.0) == ["old", "older"]
+    visits = {"old": Visit("done", 600.0, ""), "older": Visit("gone", 10.0, ""), "new": Visit("done", 20.0, "")}
+    assert refresh_due(records, visits, older_than=500.0) == ["new"]  # refreshed since / gone
+
+
+def test_cutoff_round_trip_and_of_edges():
+    cutoff = Cutoff("2024-01-07T00:00:00Z", 3)
+    assert Cutoff.decode(cutoff.encode()) == cutoff
+    assert Cutoff.decode("") is None and Cutoff.decode("junk") is None and Cutoff.decode(None) is None
+    stored = [Edge("a", "likes", "1", created_at="2024-01-07T00:00:00Z", object_id=3),
+              Edge("b", "likes", "2", created_at="2024-01-07T00:00:00Z", object_id=9),
+              Edge("c", "likes", "3", created_at="2023-12-01T00:00:00Z", object_id=50)]
+    assert cutoff_of_edges(stored) == Cutoff("2024-01-07T00:00:00Z", 9)
+    assert cutoff_of_edges([Edge("d", "follows", "4")]) is None
 
 
 @pytest.mark.parametrize("value, days", [(None, None), ("0", 0.0), ("30", 30.0), ("1.5", 1.5)])

@@ -160,8 +160,7 @@ def test_a_refresh_read_stops_at_the_page_holding_the_previous_visits_newest_ite
         return {"status": 200, "text": json.dumps(body)}
 
     the_reader, _ = reader()
-    the_reader.config.cutoff = Cutoff("2024-01-08T00:00:00Z", 3)  # the last visit's newest: track 3
-    fake = session(answers)
-    read = run(the_reader.items(fake, 7, SessionRead()))
+    fake = session(answers)  # the last visit's newest item: track 3
+    read = run(the_reader.items(fake, 7, SessionRead(), cutoff=Cutoff("2024-01-08T00:00:00Z", 3)))
     assert [item["track"]["id"] for item in read.items] == [1, 2]
     assert read.complete and read.pages == 2 and len(fake.page.urls) == 2  # not the 5 a full read takes
