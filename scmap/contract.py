@@ -32,6 +32,9 @@ ACCOUNT_META_KEY = "frontier_account"  # on requests the frontier hands out (and
 # Also set by the frontier when edges gave them (session mode then skips /resolve); kept on retries.
 USER_ID_META_KEY = "frontier_user_id"
 FOLLOWERS_META_KEY = "frontier_followers_count"
+# A refresh visit (scmap/refresh.py): the newest list item the previous visit stored
+# (Cutoff.encode()); the session reader stops paging there. Kept on retries.
+REFRESH_CUTOFF_META_KEY = "frontier_refresh_cutoff"
 HANDS_OUT_ACCOUNTS = "hands_out_accounts"  # class attribute of a scheduler that adds the seeds
 
 STATUS_DONE = "done"
@@ -41,6 +44,9 @@ STATUS_FAILED = "failed"
 # Given back, neither a visit nor a failure (the site's bot wall challenged the page): the
 # frontier releases the claim, so the account is handed out again (later this run or the next).
 STATUS_REQUEUE = "requeue"
+# A refresh visit (scmap/refresh.py) found the account no longer there (404): it is kept with
+# its last visit and its old edges, not deleted from history.
+STATUS_GONE = "gone"
 ACCOUNT_STATUSES = (STATUS_DONE, STATUS_SKIPPED, STATUS_NOT_FOUND, STATUS_FAILED, STATUS_REQUEUE)
 
 # Spider argument -> the setting that gives its default (values in scmap/settings.py).

@@ -17,6 +17,7 @@ from scmap import contract
 from scmap.browser.contexts import BrowserSetupError, context_plan
 from scmap.contract import CRAWL_ERROR_STAT
 from scmap.frontier.store_url import open_store, unreachable_store_message
+from scmap.refresh import parse_refresh_days
 from scmap.soundcloud.permalinks import split_seeds
 from scmap.spiders.arguments import parse_limit, read_seeds
 from scmap.spiders.session_mode import parse_mode
@@ -49,6 +50,13 @@ def check_mode(value: Any) -> None:
         parse_mode(value)
     except ValueError:
         raise BadInput(f"bad mode {value!r}: give -a mode=session (the default) or -a mode=scroll") from None
+
+
+def check_refresh(value: Any) -> None:
+    try:
+        parse_refresh_days(value)
+    except (TypeError, ValueError):
+        raise BadInput(f"bad refresh {value!r}: give a number of days >= 0, e.g. -a refresh=30") from None
 
 
 def check_frontier_arguments(arguments: Mapping[str, Any], settings: Any) -> None:
@@ -112,6 +120,7 @@ def check_crawl(arguments: Mapping[str, Any], settings: Any, spider_count: int =
     check_seeds(arguments.get("seeds"))
     check_limit(arguments.get("limit"))
     check_mode(arguments.get("mode"))
+    check_refresh(arguments.get("refresh"))
     check_frontier_arguments(arguments, settings)
     check_output_dir(settings)
     check_browser_setup(settings, spider_count)

@@ -405,6 +405,18 @@ end
 return out
 """
 
+# ARGV: P, spider, permalink, status, cutoff or '' (keep the stored one). Hash field = JSON
+# [status, finished_at, cutoff].
+RECORD_VISIT = r"""
+local key, permalink, cutoff = sk(ARGV[2], 'visits'), ARGV[3], ARGV[5]
+if cutoff == '' then
+  local old = redis.call('HGET', key, permalink)
+  if old then cutoff = cjson.decode(old)[3] end
+end
+redis.call('HSET', key, permalink, cjson.encode({ARGV[4], now(), cutoff}))
+return 1
+"""
+
 
 def script(body: str) -> str:
     return PRELUDE + body

@@ -21,7 +21,7 @@ from redis.retry import Retry
 from scmap.frontier import redis_scripts
 from scmap.frontier.ordering import CrawlRules, Decision
 from scmap.frontier.owner import owner_is_dead_here
-from scmap.frontier.store import TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, PickRecord, QueueEntry
+from scmap.frontier.store import TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, PickRecord, QueueEntry, Visit
 from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_redis_url
 
 logger = logging.getLogger("scmap.frontier")
@@ -54,7 +54,7 @@ class RedisFrontierStore:
             name: self._redis.register_script(redis_scripts.script(getattr(redis_scripts, name)))
             for name in ("ADD_DISCOVERED", "CLAIM_NEXT", "RENEW_LEASES", "MARK_DONE",
                          "MARK_SKIPPED", "MARK_FAILED", "COUNTS", "TOP_OF_QUEUE",
-                         "IN_FLIGHT_ELSEWHERE", "RELEASE_PICK")}
+                         "IN_FLIGHT_ELSEWHERE", "RELEASE_PICK", "RECORD_VISIT")}
         self._known_dead: set[str] = set()
         self._unanswered_claims: dict[str, str] = {}  # spider -> token of a claim whose answer was lost
         self._redis.ping()  # fail at open (wrong host / password), not at the first claim
@@ -207,6 +207,14 @@ class RedisFrontierStore:
         return sorted((PickRecord(int(seq), permalink, statuses[seq], holders.get(seq) or finishers.get(seq) or None,
                                   float(finished_at[seq]) if seq in finished_at else None)
                        for seq, permalink in permalinks.items()), key=lambda record: record.seq)
+
+    def record_visit(self, spider: str, permalink: str, status: str, cutoff: str) -> None:
+        self._run("RECORD_VISIT", spider, permalink, status, cutoff)
+
+    def visits(self, spider: str) -> dict[str, Visit]:
+        return {permalink: Visit(str(status), float(finished_at), str(cutoff))
+                for permalink, (status, finished_at, cutoff) in
+                ((p, json.loads(v)) for p, v in self._redis.hgetall(self._spider_key(spider, "visits")).items())}
 
     def live_nodes(self, spider: str) -> dict[str, int]:
         pipe = self._redis.pipeline(transaction=True)

@@ -42,6 +42,7 @@ from scmap.frontier.progress import report_progress
 from scmap.frontier.store import ClaimResult, Edge, FrontierStore
 from scmap.frontier.store_url import (  # a Redis URL may carry a password: log it masked
     mask_store_url, open_store, unreachable_store_message)
+from scmap.refresh import SECONDS_PER_DAY, Cutoff, cutoff_of_edges, parse_refresh_days, refresh_due
 
 logger = logging.getLogger("scmap.frontier")
 
@@ -66,6 +67,7 @@ class AccountInFlight:
     finish: dict[str, Any] | None = None
     items_out: int = 0  # items of this account that left the pipeline (scraped, dropped, error)
     items_expected: int = 0  # from account_done: the finish waits until items_out reaches it
+    refresh: bool = False  # a refresh visit (scmap/refresh.py): not a pick of the store
 
 
 class FrontierScheduler(BaseScheduler):
@@ -104,6 +106,9 @@ class FrontierScheduler(BaseScheduler):
         self.spider: Spider | None = None
         self.store: FrontierStore | None = None
         self.rules: CrawlRules | None = None
+        # -a refresh=DAYS: accounts due again, handed out before any new pick, and their cut-offs
+        self.refresh_queue: deque[str] = deque()
+        self.refresh_cutoffs: dict[str, str] = {}
         self._loops: list[Any] = []
 
     @classmethod
@@ -139,9 +144,26 @@ class FrontierScheduler(BaseScheduler):
                 self.store = None
             return
         logger.info("frontier %s: store %s, node %s, %s", spider.name, self.masked_url, self.owner, self.rules)
+        self._plan_refresh(parse_refresh_days(getattr(spider, "refresh", None)))
         self._start_loop(self._renew_leases, max(1.0, self.lease_seconds / 3))
         if self.log_interval > 0:
             self._start_loop(self._report, self.log_interval)
+
+    def _plan_refresh(self, days: float | None) -> None:
+        """A refresh run re-visits, in their original visit order, the accounts whose latest
+        visit is older than `days`, reading only what is newer than that visit's cut-off. The
+        list is taken once here, by this process: run a refresh on one node."""
+        if days is None:
+            return
+        assert self.store is not None and self.spider is not None
+        name = self.spider.name
+        visits = self.store.visits(name)
+        due = refresh_due(self.store.pick_records(name), visits, time.time() - days * SECONDS_PER_DAY)
+        self.refresh_queue.extend(due)
+        self.refresh_cutoffs = {p: visits[p].cutoff for p in due if p in visits and visits[p].cutoff}
+        self.stats.set_value("frontier/refresh_due", len(due))
+        logger.info("frontier %s: refresh of accounts last visited over %g days ago: %d due (%d with a cut-off)",
+                    name, days, len(due), len(self.refresh_cutoffs))
 
     def _start_loop(self, function: Any, interval: float) -> None:
         loop = create_looping_call(function)
@@ -191,10 +213,14 @@ class FrontierScheduler(BaseScheduler):
 
     def _next_account_request(self) -> Request | None:
         """Claim the next account and build its request, or None (nothing to claim now)."""
-        if self.exhausted or not self.store_changed:
+        if self.exhausted:
             return None
         assert self.store is not None and self.spider is not None and self.rules is not None
         if len(self.accounts) >= self.rules.accounts_in_flight:
+            return None
+        if self.refresh_queue:
+            return self._refresh_request()
+        if not self.store_changed:
             return None
         if self.waiting_for and time.monotonic() < self.next_poll:
             return None
@@ -219,18 +245,35 @@ class FrontierScheduler(BaseScheduler):
             self.stats.inc_value("frontier/accounts_handed_out_again")
             logger.info("frontier %s: handing out %s again (pick %d, given back or its holder died)",
                         self.spider.name, claim.permalink, claim.seq)
+        return self._request_for(claim.permalink)
+
+    def _refresh_request(self) -> Request | None:
+        """The next account due for a refresh visit, with its cut-off (contract)."""
+        permalink = self.refresh_queue.popleft()
+        if permalink in self.accounts:
+            return None
+        self.accounts[permalink] = AccountInFlight(edges={}, refresh=True)
+        self.stats.inc_value("frontier/refresh_handed_out")
+        request = self._request_for(permalink)
+        if request is not None and permalink in self.refresh_cutoffs:
+            request.meta[contract.REFRESH_CUTOFF_META_KEY] = self.refresh_cutoffs[permalink]
+        return request
+
+    def _request_for(self, permalink: str) -> Request | None:
+        """The spider's request for an account just handed out (in self.accounts)."""
+        assert self.store is not None and self.spider is not None
         try:
-            request = self.spider.request_for_account(claim.permalink)
+            request = self.spider.request_for_account(permalink)
         except Exception:
             logger.exception("frontier %s: no request for %r; finishing it as failed",
-                             self.spider.name, claim.permalink)
-            self.accounts[claim.permalink].finish = {"status": contract.STATUS_FAILED}
+                             self.spider.name, permalink)
+            self.accounts[permalink].finish = {"status": contract.STATUS_FAILED}
             self._settle_finishes()  # recorded now, or once the store answers again
             return None
-        request.meta.setdefault(contract.ACCOUNT_META_KEY, claim.permalink)
+        request.meta.setdefault(contract.ACCOUNT_META_KEY, permalink)
         # The numeric id (and followers count) seen in edges: session mode reads /users/{id}
         # instead of /resolve, and asks for the user and the list's first page at once.
-        known = self.store.account(claim.permalink) if hasattr(self.store, "account") else None
+        known = self.store.account(permalink) if hasattr(self.store, "account") else None
         if known and known.get("user_id") is not None:
             request.meta.setdefault(contract.USER_ID_META_KEY, int(known["user_id"]))
             if known.get("followers_count") is not None:
@@ -363,10 +406,15 @@ class FrontierScheduler(BaseScheduler):
         finish = account.finish or {}
         status, followers = finish.get("status"), finish.get("followers_count")
         name = self.spider.name
+        if account.refresh:
+            self._write_refresh_finish(permalink, account, status)
+            return
         if status == contract.STATUS_DONE and is_below_threshold(followers, self.rules.min_followers):
             status = contract.STATUS_SKIPPED  # the spider read the list anyway; it is not a visit
         if status == contract.STATUS_DONE:
             self.store.mark_done(name, permalink, account.edges.values(), finish.get("user_id"), followers)
+            # For a later refresh (a separate step: if lost, that refresh reads the whole list).
+            self.store.record_visit(name, permalink, status, _encoded(cutoff_of_edges(account.edges.values())))
         elif status == contract.STATUS_SKIPPED:
             reason = f"profile followers_count {followers} < {self.rules.min_followers}"
             self.store.mark_skipped(name, permalink, followers, reason, self.rules)
@@ -376,6 +424,22 @@ class FrontierScheduler(BaseScheduler):
         else:
             self.store.mark_failed(name, permalink, status)
         self.stats.inc_value(f"frontier/accounts_{status}")
+
+    def _write_refresh_finish(self, permalink: str, account: AccountInFlight, status: Any) -> None:
+        """A refresh visit is recorded as a visit only (scores, caps and picks untouched):
+        read (done, or skipped: under the threshold now) -> its new finish time and cut-off; not
+        found -> gone, its history kept; failed or given back -> due again next refresh."""
+        assert self.store is not None and self.spider is not None
+        name = self.spider.name
+        if status in (contract.STATUS_DONE, contract.STATUS_SKIPPED):
+            newest = cutoff_of_edges(account.edges.values())
+            self.store.record_visit(name, permalink, contract.STATUS_DONE, _encoded(newest))
+        elif status == contract.STATUS_NOT_FOUND:
+            self.store.record_visit(name, permalink, contract.STATUS_GONE, "")
+            logger.info("frontier %s: %s is gone (not found on refresh); its history is kept", name, permalink)
+            status = contract.STATUS_GONE
+        self.stats.inc_value(f"frontier/refresh_{status}")
+        self.stats.inc_value("frontier/refresh_edges", len(account.edges))
 
     # --- periodic work ---
 
@@ -449,6 +513,10 @@ class FrontierScheduler(BaseScheduler):
                 report_progress(self.store, self.spider.name, self.rules, self.stats, final=final)
             except self.transient_errors as error:
                 self.outage.failed(error, self.masked_url)
+
+
+def _encoded(cutoff: Cutoff | None) -> str:
+    return cutoff.encode() if cutoff is not None else ""
 
 
 def _tag_of(response: Any) -> Any:

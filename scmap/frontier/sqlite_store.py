@@ -17,7 +17,7 @@ from typing import Iterable, Iterator, Sequence
 from scmap.frontier.ordering import CrawlRules, Decision, applied_needed, contribution, decide
 from scmap.frontier.owner import owner_is_dead_here
 from scmap.frontier.store import (
-    DONE, IN_FLIGHT, SKIPPED, TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, PickRecord, QueueEntry)
+    DONE, IN_FLIGHT, SKIPPED, TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, PickRecord, QueueEntry, Visit)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -57,6 +57,14 @@ CREATE TABLE IF NOT EXISTS nodes (           -- scheduler processes taking picks
     window_size INTEGER NOT NULL,             -- its accounts_in_flight
     lease_until REAL NOT NULL,                -- renewed by its claims and lease renewals
     PRIMARY KEY (spider, owner)
+);
+CREATE TABLE IF NOT EXISTS visits (          -- latest visit of an account, for refresh crawls
+    spider TEXT NOT NULL,
+    permalink TEXT NOT NULL,
+    status TEXT NOT NULL,                     -- done, or gone
+    finished_at REAL NOT NULL,
+    cutoff TEXT NOT NULL DEFAULT '',          -- newest list item stored (scmap.refresh.Cutoff)
+    PRIMARY KEY (spider, permalink)
 );
 CREATE TABLE IF NOT EXISTS spiders (
     spider TEXT PRIMARY KEY,
@@ -368,6 +376,19 @@ class SqliteFrontierStore:
         return [PickRecord(*row) for row in self._db.execute(
             "SELECT seq, permalink, status, owner, finished_at FROM claims WHERE spider = ? ORDER BY seq",
             (spider,))]
+
+    def record_visit(self, spider: str, permalink: str, status: str, cutoff: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT INTO visits (spider, permalink, status, finished_at, cutoff) VALUES (?, ?, ?, ?, ?)"
+                       " ON CONFLICT (spider, permalink) DO UPDATE SET status = excluded.status,"
+                       " finished_at = excluded.finished_at,"
+                       " cutoff = CASE WHEN excluded.cutoff = '' THEN cutoff ELSE excluded.cutoff END",
+                       (spider, permalink, status, time.time(), cutoff))
+
+    def visits(self, spider: str) -> dict[str, Visit]:
+        return {permalink: Visit(status, finished_at, cutoff) for permalink, status, finished_at, cutoff in
+                self._db.execute("SELECT permalink, status, finished_at, cutoff FROM visits WHERE spider = ?",
+                                 (spider,))}
 
     def live_nodes(self, spider: str) -> dict[str, int]:
         return dict(self._db.execute(

@@ -83,6 +83,15 @@ class PickRecord:
     finished_at: float | None  # epoch seconds (the store's clock)
 
 
+@dataclass(frozen=True)
+class Visit:
+    """An account's latest visit as refresh crawls see it (scmap/refresh.py)."""
+
+    status: str  # done, or contract.STATUS_GONE (a refresh found it no longer there)
+    finished_at: float  # epoch seconds (the store's clock)
+    cutoff: str  # the newest list item it stored, scmap.refresh.Cutoff.encode(); "" if none
+
+
 class FrontierStore(Protocol):
     # Errors that mean "the store is unreachable for now" (Redis down or restarting): the
     # scheduler pauses and retries them (outage.py). Empty for an embedded store.
@@ -139,6 +148,14 @@ class FrontierStore(Protocol):
 
     def pick_records(self, spider: str) -> list[PickRecord]:
         """Every pick of `spider` in hand-out order, with its holder and finish time."""
+
+    def record_visit(self, spider: str, permalink: str, status: str, cutoff: str) -> None:
+        """Note a visit's finish (now) for refresh crawls: `done` or `gone`. An empty `cutoff`
+        keeps the one stored before (a refresh that found nothing new). Scores, caps and picks
+        are untouched: a refresh visit is not a new visit."""
+
+    def visits(self, spider: str) -> dict[str, Visit]:
+        """Every account of `spider` with a recorded visit -> its latest one."""
 
     def live_nodes(self, spider: str) -> dict[str, int]:
         """Nodes (owners) taking `spider`'s picks whose lease has not run out -> their window."""

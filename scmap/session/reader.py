@@ -21,6 +21,7 @@ from typing import Any, Awaitable, Callable
 from urllib.parse import quote, urlencode
 
 from scmap.pacing import RequestBudget
+from scmap.refresh import Cutoff, newer_than
 from scmap.session.pool import SessionPage
 from scmap.soundcloud.collections import (
     CollectionError,
@@ -137,8 +138,10 @@ class SessionReader:
             raise ListUnreadable(f"user {permalink}: not a user object ({type(user).__name__})")
         return user
 
-    async def items(self, session: SessionPage, user_id: int, read: SessionRead) -> SessionRead:
-        """The most recent `limit` items of the list, following next_href."""
+    async def items(self, session: SessionPage, user_id: int, read: SessionRead,
+                    cutoff: Cutoff | None = None) -> SessionRead:
+        """The most recent `limit` items of the list, following next_href; with a `cutoff` (a
+        refresh visit, scmap/refresh.py) only those newer than it, stopping at the page holding it."""
         config = self.config
         size = config.page_size if config.limit is None else max(1, min(config.page_size, config.limit))
         path = LIST_PATHS[config.interaction].format(id=int(user_id))
@@ -154,7 +157,11 @@ class SessionReader:
             if status != 200:
                 raise ListUnreadable(f"{config.interaction} of user {user_id}: HTTP {status} at {url}")
             read.pages += 1
-            read.items.extend(page.collection)
+            newer, reached_cutoff = newer_than(config.interaction, page.collection, cutoff)
+            read.items.extend(newer)
+            if reached_cutoff:  # the rest of the list was read by the previous visit
+                read.complete = True
+                return read
             if config.limit is not None and len(read.items) >= config.limit:
                 del read.items[config.limit:]
                 read.complete = True

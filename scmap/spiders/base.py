@@ -20,6 +20,7 @@ from scmap.contract import (
     ACCOUNT_META_KEY,
     CRAWL_ERROR_STAT,
     FOLLOWERS_META_KEY,
+    REFRESH_CUTOFF_META_KEY,
     USER_ID_META_KEY,
     STATUS_DONE,
     STATUS_FAILED,
@@ -285,7 +286,7 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
             again = self.session_request if request.meta.get("scmap_mode") == "session" else self.scroll_request
             retry = again(permalink, attempt=attempt + 1)
             # Keep the frontier's tags of the account (scmap.contract) on the new request.
-            for key in (ACCOUNT_META_KEY, USER_ID_META_KEY, FOLLOWERS_META_KEY):
+            for key in (ACCOUNT_META_KEY, USER_ID_META_KEY, FOLLOWERS_META_KEY, REFRESH_CUTOFF_META_KEY):
                 if key in request.meta:
                     retry.meta[key] = request.meta[key]
             return retry

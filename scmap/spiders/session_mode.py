@@ -33,11 +33,13 @@ from scmap.session.reader import (
 )
 from scmap.contract import (
     FOLLOWERS_META_KEY,
+    REFRESH_CUTOFF_META_KEY,
     STATUS_NOT_FOUND,
     STATUS_REQUEUE,
     STATUS_SKIPPED,
     USER_ID_META_KEY,
 )
+from scmap.refresh import Cutoff
 from scmap.soundcloud.edges import Source, edges_from_items
 from scmap.spiders import challenge_guard
 from scmap.spiders.list_config import ListResult
@@ -129,7 +131,8 @@ class SessionModeMixin:
             async with self.session_lists:
                 user, skipped = await self._read_in_session(
                     permalink, response.meta.get(USER_ID_META_KEY),
-                    response.meta.get(FOLLOWERS_META_KEY), read)
+                    response.meta.get(FOLLOWERS_META_KEY), read,
+                    Cutoff.decode(response.meta.get(REFRESH_CUTOFF_META_KEY, "")))
         except AccountNotFound:
             self.logger.warning("Account not found (api-v2 404): %s", permalink)
             self._stat("not_found")
@@ -175,7 +178,7 @@ class SessionModeMixin:
         self._account_done(permalink, source.id, user.get("followers_count"), status, items=1 + len(edges))
 
     async def _read_in_session(self, permalink: str, user_id: Any, known_followers: Any,
-                               read: SessionRead) -> tuple[dict[str, Any], bool]:
+                               read: SessionRead, cutoff: Cutoff | None = None) -> tuple[dict[str, Any], bool]:
         """(user, skipped); a refused client_id opens a new session page once.
 
         With the id known and the followers count known to pass the skip (both from edges the
@@ -192,7 +195,7 @@ class SessionModeMixin:
                     if at_once:
                         user, listed = await asyncio.gather(
                             reader.user(session, permalink, user_id, read),
-                            reader.items(session, user_id, read), return_exceptions=True)
+                            reader.items(session, user_id, read, cutoff), return_exceptions=True)
                         for outcome in (user, listed):  # the user's fate first (not found...)
                             if isinstance(outcome, BaseException):
                                 raise outcome
@@ -200,7 +203,7 @@ class SessionModeMixin:
                     user = await reader.user(session, permalink, user_id, read)
                     if self._too_small(user):
                         return user, True
-                    await reader.items(session, user["id"], read)
+                    await reader.items(session, user["id"], read, cutoff)
                     return user, False
                 except ClientIdRefused:
                     self._stat("session/client_id_refused")

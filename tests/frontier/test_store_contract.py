@@ -194,3 +194,25 @@ def test_every_store_applies_the_one_skip_rule(frontier_store, min_followers):
     assert sorted(handed_out) == sorted(allowed)
     assert store.counts(SPIDER, rules).below_threshold == len(FOLLOWER_COUNTS) - len(allowed)
     assert (min_followers == 250) == ("just-under" not in handed_out)  # the rule really cut here
+
+
+def test_visits_keep_the_latest_finish_status_and_cutoff(frontier_store):
+    """Refresh crawls (scmap/refresh.py): the last visit of each account, kept apart from the picks."""
+    store = frontier_store
+    store.add_discovered(["s"])
+    rules = CrawlRules(bfs_accounts=1, max_accounts=10, accounts_in_flight=1)
+    store.claim_next(SPIDER, ME, rules, 60)
+    store.mark_done(SPIDER, "s", edges(("a", "likes")), None, 500)
+    before = time.time()
+    store.record_visit(SPIDER, "s", "done", "2024-01-02T00:00:00Z|7")
+    first = store.visits(SPIDER)["s"]
+    assert (first.status, first.cutoff) == ("done", "2024-01-02T00:00:00Z|7")
+    assert before - 1 <= first.finished_at <= time.time() + 1
+    time.sleep(0.01)
+    store.record_visit(SPIDER, "s", "done", "")  # nothing new read: the cut-off stays
+    again = store.visits(SPIDER)["s"]
+    assert again.cutoff == first.cutoff and again.finished_at > first.finished_at
+    store.record_visit(SPIDER, "s", "gone", "")
+    assert store.visits(SPIDER)["s"].status == "gone" and store.visits("other") == {}
+    counts = store.counts(SPIDER, rules)  # not a new visit: picks and counts untouched
+    assert counts.visited == 1 and store.visited_order(SPIDER) == ["s"]

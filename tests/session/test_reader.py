@@ -146,3 +146,21 @@ def test_empty_page_pointing_at_itself_is_asked_again_a_bounded_number_of_times(
     the_reader, sleeps = reader(retries=2)
     read = run(the_reader.items(session(stuck), 7, SessionRead()))
     assert read.stalled and read.retries["no_progress"] == 3 and len(sleeps) == 2
+
+
+def test_a_refresh_read_stops_at_the_page_holding_the_previous_visits_newest_item():
+    from scmap.refresh import Cutoff
+
+    def answers(url, _n):  # likes 1..10, one a day, newest first: track i liked on day 11 - i
+        offset = int(parse_qs(urlsplit(url).query).get("offset", ["0"])[0])
+        ids = [offset + 1, offset + 2]
+        body = json.loads(page_body(ids, offset + 2 if offset + 2 < 10 else None))
+        for item in body["collection"]:
+            item["created_at"] = f"2024-01-{11 - item['track']['id']:02d}T00:00:00Z"
+        return {"status": 200, "text": json.dumps(body)}
+
+    the_reader, _ = reader()
+    fake = session(answers)  # the last visit's newest item: track 3
+    read = run(the_reader.items(fake, 7, SessionRead(), cutoff=Cutoff("2024-01-08T00:00:00Z", 3)))
+    assert [item["track"]["id"] for item in read.items] == [1, 2]
+    assert read.complete and read.pages == 2 and len(fake.page.urls) == 2  # not the 5 a full read takes

@@ -1,0 +1,108 @@
+"""End to end: a refresh crawl (-a refresh=0) through real Chromium against the sandbox after
+the world advanced (new likes for some accounts, one account deleted): it reads only the new
+likes (far fewer api requests than a full read), loses nothing, and records the deleted
+account as gone while its old edges stay in the Parquet."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scmap.frontier.sqlite_store import SqliteFrontierStore
+from scmap.sandbox.runner import generate_world_dir, run_sandbox
+from scmap.sandbox.world import load_world
+from tests.frontier.test_frontier_e2e import INTERACTION, crawl_command, edge_set, finish, start
+
+MAX_ACCOUNTS = 7
+PAGE_SIZE = 5  # a full read of LIMIT (20) likes takes 4 pages; a refresh 1
+NEW_LIKES = 3
+
+
+def api_requests(sandbox) -> int:
+    with urllib.request.urlopen(f"{sandbox.web_url}/__sandbox/stats", timeout=10) as answer:
+        return int(json.load(answer)["counts"].get("api_requests", 0))
+
+
+def command(seeds, out: Path, sandbox, *extra: str) -> list[str]:
+    return crawl_command(seeds, out, sandbox) + ["-s", f"SCMAP_API_PAGE_SIZE={PAGE_SIZE}", *extra]
+
+
+def advance(world_dir: Path, out_dir: Path, grow: list[int], delete: int) -> tuple[Path, set[tuple[int, int]]]:
+    """The world later: NEW_LIKES newer likes for each account of `grow`, `delete` removed."""
+    world = load_world(world_dir)
+    rows = world.interactions
+    latest = rows["created_at"].max()
+    tracks = world.tracks[(~world.tracks["deleted"]) & (world.tracks["user_id"] != delete)]
+    tracks = tracks[tracks["sharing"] == "public"]
+    added, planted = [], set()
+    for n, src in enumerate(grow):
+        liked = set(rows.loc[(rows["src_id"] == src) & (rows["interaction"] == "likes"), "object_id"])
+        fresh = tracks[~tracks["id"].isin(liked) & (tracks["user_id"] != src)].head(NEW_LIKES)
+        for i, (track_id, owner) in enumerate(zip(fresh["id"], fresh["user_id"])):
+            added.append({"src_id": src, "dst_id": int(owner), "interaction": "likes", "object_kind": "track",
+                          "object_id": int(track_id), "created_at": latest + pd.Timedelta(days=1 + n, hours=i),
+                          "comment_id": pd.NA, "body": None, "listed": True})
+            planted.add((src, int(track_id)))
+    rows = pd.concat([rows, pd.DataFrame(added).astype(rows.dtypes.to_dict())], ignore_index=True)
+    gone_objects = set(world.tracks.loc[world.tracks["user_id"] == delete, "id"])
+    rows = rows[(rows["src_id"] != delete) & (rows["dst_id"] != delete) & ~rows["object_id"].isin(gone_objects)]
+    world.interactions = rows.reset_index(drop=True)
+    world.users = world.users[world.users["id"] != delete].reset_index(drop=True)
+    world.tracks = world.tracks[world.tracks["user_id"] != delete].reset_index(drop=True)
+    world.playlists = world.playlists[world.playlists["user_id"] != delete].reset_index(drop=True)
+    world.write(out_dir)
+    return out_dir, planted
+
+
+@pytest.mark.timeout(900)
+def test_refresh_reads_only_new_likes_keeps_history_and_marks_deleted_accounts_gone(tmp_path_factory, tmp_path):
+    world_dir = generate_world_dir(tmp_path_factory.mktemp("refresh-world") / "world", seed=7, accounts=120)
+    world = load_world(world_dir)
+    counts = world.interactions[world.interactions["interaction"] == "likes"].groupby("src_id").size()
+    users = world.users.set_index("permalink")
+    big = users[(users["followers_count"] >= 250)].copy()
+    big["likes"] = big["id"].map(counts).fillna(0)
+    seeds = list(big.sort_values(["likes"], ascending=False).index[:3])
+    out = tmp_path / "crawl"
+    with run_sandbox(world_dir) as before:
+        finish(start(command(seeds, out, before), tmp_path / "first.log"), tmp_path / "first.log")
+    first_edges = edge_set(out)
+    store = SqliteFrontierStore(out / "frontier.sqlite")
+    visited = store.visited_order(INTERACTION)
+    store.close()
+    assert len(visited) == MAX_ACCOUNTS
+    user_id = dict(zip(world.users["permalink"], world.users["id"].astype(int)))
+    grow = [user_id[p] for p in visited[:2]]
+    gone = visited[-1]
+    later_dir, planted = advance(world_dir, tmp_path / "later", grow, user_id[gone])
+    assert len(planted) == 2 * NEW_LIKES
+
+    with run_sandbox(later_dir) as later:
+        start_count = api_requests(later)
+        log = finish(start(command(seeds, out, later, "-a", "refresh=0"), tmp_path / "refresh.log"),
+                     tmp_path / "refresh.log")
+        refresh_requests = api_requests(later) - start_count
+        full_out = tmp_path / "full"
+        start_count = api_requests(later)
+        finish(start(command(seeds, full_out, later), tmp_path / "full.log"), tmp_path / "full.log")
+        full_requests = api_requests(later) - start_count
+
+    after = edge_set(out)
+    new = after - first_edges
+    assert first_edges <= after  # nothing lost: the gone account's old edges included
+    assert {(src, object_id) for src, _, _, _, object_id, _ in new} == planted  # only the new likes
+    assert any(src == user_id[gone] for src, *_ in after)
+    store = SqliteFrontierStore(out / "frontier.sqlite")
+    visits = store.visits(INTERACTION)
+    assert store.visited_order(INTERACTION) == visited  # a refresh is not a new visit
+    store.close()
+    assert visits[gone].status == "gone"
+    assert all(visits[p].status == "done" for p in visited if p != gone)
+    assert "'frontier/refresh_due': 7" in log and "'frontier/refresh_gone': 1" in log
+    print(f"api requests: refresh of {MAX_ACCOUNTS} accounts {refresh_requests}, "
+          f"full crawl of {MAX_ACCOUNTS} accounts {full_requests} ({refresh_requests / full_requests:.2f}x)")
+    assert refresh_requests * 2 < full_requests
