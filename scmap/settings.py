@@ -98,8 +98,6 @@ FRONTIER_LOG_INTERVAL = 60  # s between progress lines
 FRONTIER_LEASE_SECONDS = 300  # a claim not renewed for this long is handed out again
 FRONTIER_STORE_OUTAGE_SECONDS = 60  # Redis unreachable mid-crawl: pause this long, then stop (resumable)
 FRONTIER_SILENT_ACCOUNT_SECONDS = 10
-# Finished accounts are recorded (their edges flushed to Parquet first) in batches this far apart.
-FRONTIER_SETTLE_SECONDS = 1.0
 
 # --- console ---------------------------------------------------------------------------------
 # One line per spider on stdout (the demo turns it on; Scrapy's log then goes to LOG_FILE).

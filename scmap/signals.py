@@ -13,8 +13,8 @@ handed-out account, after the account's last item has been yielded.
 
 account_done = object()
 
-# Sent by the frontier (send_catch_log, synchronous) with `spider`, `permalinks` (a list), right
-# before it records those accounts as finished. A writer buffering items (the Parquet pipeline) must make
+# Sent by the frontier (send_catch_log, synchronous) with `spider`, `permalink`, right before it
+# records that account as finished. A writer buffering items (the Parquet pipeline) must make
 # everything it holds durable before returning: once recorded, the account is never crawled
 # again, so edges still in memory would be lost by a kill -9. If a receiver fails, the frontier
 # retries later and does not record the account.

@@ -94,8 +94,6 @@ class FrontierScheduler(BaseScheduler):
         self.masked_url = ""
         self.waiting_for = 0  # > 0: waiting for that many picks of other spiders
         self.next_poll = 0.0  # time.monotonic() of the next look at the store while waiting
-        self.settle_seconds = float(contract.setting(self.settings, "FRONTIER_SETTLE_SECONDS"))
-        self.last_settle = 0.0  # time.monotonic() of the last batch of recorded finishes
         self.requests: deque[Request] = deque()
         self.accounts: dict[str, AccountInFlight] = {}
         self.exhausted = False  # the store said FINISHED for this spider
@@ -364,25 +362,17 @@ class FrontierScheduler(BaseScheduler):
             raise CloseSpider(self.close_reason)
 
     def _settle_finishes(self, force: bool = False) -> None:
-        """Record every finished account whose items have all left the pipeline, in one batch:
-        one persist_account_edges (one flush of the writer, one part file per buffer) covers the
-        whole batch. Batches are at least FRONTIER_SETTLE_SECONDS apart (one file per account
-        would leave thousands of tiny Parquet files for the analysis to open)."""
         ready = [p for p, a in self.accounts.items() if a.finish is not None]
         if not ready or not (force or self.outage.may_call()):
             return
-        now = time.monotonic()
-        if not force and now - self.last_settle < self.settle_seconds:
-            return
-        batch = [p for p in ready if force or self.accounts[p].items_out >= self.accounts[p].items_expected]
-        if not batch:
-            return
-        self.last_settle = now
-        if not force and not self._persist_edges(batch):
-            return  # retried at the next tick; recording them now could lose their edges
-        for permalink in batch:
+        for permalink in ready:
+            account = self.accounts[permalink]
+            if not force and account.items_out < account.items_expected:
+                continue
+            if not force and not self._persist_edges(permalink):
+                continue  # retried at the next tick; recording it now could lose its edges
             try:
-                self._write_finish(permalink, self.accounts[permalink])
+                self._write_finish(permalink, account)
             except self.transient_errors as error:  # kept: recorded once the store answers
                 self.outage.failed(error, self.masked_url)
                 return
@@ -390,15 +380,15 @@ class FrontierScheduler(BaseScheduler):
             del self.accounts[permalink]
             self.store_changed = True
 
-    def _persist_edges(self, permalinks: list[str]) -> bool:
-        """Ask the item writer to put these accounts' buffered edges on disk first."""
+    def _persist_edges(self, permalink: str) -> bool:
+        """Ask the item writer to put this account's buffered edges on disk first."""
         results = self.crawler.signals.send_catch_log(
-            signal=scmap_signals.persist_account_edges, spider=self.spider, permalinks=permalinks)
+            signal=scmap_signals.persist_account_edges, spider=self.spider, permalink=permalink)
         failures = [result for _, result in results if isinstance(result, Failure)]
         if failures:
             self.stats.inc_value("frontier/persist_failures")
             logger.error("frontier: edges of %s could not be persisted (%s); not recorded yet",
-                         ", ".join(permalinks), failures[0].getErrorMessage())
+                         permalink, failures[0].getErrorMessage())
         return not failures
 
     def _write_finish(self, permalink: str, account: AccountInFlight) -> None:

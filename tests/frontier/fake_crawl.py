@@ -134,7 +134,7 @@ class JsonLinesEdgeWriter:
         self.buffer.append(json.dumps(dict(item)) + "\n")
         return item
 
-    def persist(self, spider: Any = None, permalinks: list[str] | None = None) -> None:
+    def persist(self, spider: Any = None, permalink: str | None = None) -> None:
         if getattr(self, "failures_left", 0) > 0:
             self.failures_left -= 1
             raise OSError("No space left on device (simulated)")

@@ -297,7 +297,7 @@ def test_the_frontier_signal_puts_every_buffered_row_on_disk(tmp_path: Path) -> 
         pipeline.process_item(make_edge(i, "likes" if i % 2 else "follows"))
     assert not part_files(tmp_path)  # under the batch size: still in memory
     results = crawler.signals.send_catch_log(
-        signal=persist_account_edges, spider=crawler.spider, permalinks=["src-0"])
+        signal=persist_account_edges, spider=crawler.spider, permalink="src-0")
     assert not [r for _, r in results if isinstance(r, Failure)]
     assert read_edges(tmp_path).num_rows == 5
 
@@ -309,7 +309,7 @@ def test_the_frontier_hears_when_buffered_rows_cannot_be_persisted(tmp_path: Pat
     (tmp_path / "edges").write_text("a file where the directory should be")
     pipeline.process_item(make_edge(0))
     results = crawler.signals.send_catch_log(
-        signal=persist_account_edges, spider=crawler.spider, permalinks=["src-0"])
+        signal=persist_account_edges, spider=crawler.spider, permalink="src-0")
     assert [r for _, r in results if isinstance(r, Failure)]  # the frontier holds the record back
 
 
