@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import subprocess
 import sys
 import time
 import zlib
@@ -190,9 +191,7 @@ def write_config(directory: Path, world: dict[str, Any], spider_args: dict[str, 
     return config_path
 
 
-def start_crawl(config_path: Path) -> "subprocess.Popen[str]":
-    import subprocess
-
+def start_crawl(config_path: Path) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "tests.frontier.fake_crawl", str(config_path)],
                             cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
