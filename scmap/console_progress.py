@@ -17,6 +17,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
+from scmap.setting_values import float_setting
+
 BAR_WIDTH = 20
 
 
@@ -83,7 +85,7 @@ class ConsoleProgress:
             raise NotConfigured
         global _BOARD
         if _BOARD is None:
-            _BOARD = ProgressBoard(interval=settings.getfloat("SCMAP_CONSOLE_PROGRESS_INTERVAL", 2.0))
+            _BOARD = ProgressBoard(interval=float_setting(settings, "SCMAP_CONSOLE_PROGRESS_INTERVAL"))
         return cls(crawler, _BOARD)
 
     def spider_opened(self, spider: Any) -> None:

@@ -24,8 +24,8 @@ from typing import Any, Mapping
 
 from scrapy.utils.misc import load_object
 
-from scmap import settings as project_settings
 from scmap.frontier.ordering import CrawlRules, is_below_threshold  # noqa: F401  (the skip rule)
+from scmap.setting_values import default, setting  # noqa: F401  (contract.setting: callers read defaults here)
 
 CRAWL_ERROR_STAT = "scmap/error"  # stat: one plain line saying why the crawl failed (exit 1)
 ACCOUNT_META_KEY = "frontier_account"  # on requests the frontier hands out (and their retries)
@@ -59,13 +59,6 @@ FRONTIER_ARGUMENTS: Mapping[str, str] = {
     "frontier_url": "FRONTIER_URL",
 }
 _INTEGER_ARGUMENTS = ("bfs_accounts", "max_accounts", "min_followers", "accounts_in_flight")
-
-
-def setting(settings: Any, name: str) -> Any:
-    """A setting's value; the project default (scmap/settings.py) when `settings` lacks it
-    (a crawl run with a bare Settings(), as tests and other projects do)."""
-    value = settings.get(name) if settings is not None else None
-    return getattr(project_settings, name, None) if value is None else value
 
 
 def scheduler_hands_out_accounts(settings: Any) -> bool:
@@ -107,7 +100,7 @@ def crawl_rules(spider: Any, settings: Any) -> CrawlRules:
     """The frontier's rules for `spider`. Raises ValueError (TypeError) for malformed values."""
     integers = {name: int(argument(spider, name, settings)) for name in _INTEGER_ARGUMENTS}
     configured = parse_weights(settings.get("FRONTIER_WEIGHTS") if settings is not None else None,
-                               project_settings.FRONTIER_WEIGHTS)
+                               default("FRONTIER_WEIGHTS"))
     return CrawlRules(weights=parse_weights(getattr(spider, "weights", None), configured), **integers)
 
 

@@ -20,7 +20,7 @@ class ItemLogFormatter(LogFormatter):
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "ItemLogFormatter":
-        level = crawler.settings.get("LOG_LEVEL", "DEBUG")
+        level = crawler.settings.get("LOG_LEVEL")  # Scrapy always has one (its default: DEBUG)
         number = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
         return cls(log_items=not isinstance(number, int) or number <= logging.DEBUG)
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from scmap import settings as project_settings
+from scmap.setting_values import float_setting
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +120,9 @@ _PROCESS_BUDGET: RequestBudget | None = None
 
 def budget_from_settings(settings: Any) -> RequestBudget:
     return RequestBudget(
-        rate=settings.getfloat("SCMAP_REQUESTS_PER_SECOND", DEFAULT_REQUESTS_PER_SECOND),
-        jitter=settings.getfloat("SCMAP_REQUEST_JITTER", DEFAULT_JITTER),
-        max_pause=settings.getfloat("SCMAP_MAX_RETRY_AFTER", 120.0))
+        rate=float_setting(settings, "SCMAP_REQUESTS_PER_SECOND"),
+        jitter=float_setting(settings, "SCMAP_REQUEST_JITTER"),
+        max_pause=float_setting(settings, "SCMAP_MAX_RETRY_AFTER"))
 
 
 def process_budget(settings: Any) -> RequestBudget:

@@ -55,6 +55,7 @@ SCMAP_LIST_TIMEOUT = 900.0  # s, cap on reading one account's list
 # Items per api-v2 page asked on the page's first list request (the web client asks 10-24, the
 # API serves up to 200; next_href keeps it). Fewer, larger requests. 0 = leave the page alone.
 SCMAP_API_PAGE_SIZE = 200
+SCMAP_IGNORE_API_CAPTURE = False  # tests only: read every list from the DOM (docs/real-site.md)
 
 # --- session mode (scmap.session, docs/session-mode.md): the default -a mode=session ---------
 # Lists are read through api-v2 from one live page per browser context; -a mode=scroll renders
@@ -68,6 +69,10 @@ SCMAP_REQUEST_JITTER = 0.5  # each gap drawn in [0.5, 1.5] x 1/rate
 # Nodes sharing one address: one budget for the whole crawl, kept in FRONTIER_URL's Redis
 # (scmap/frontier/shared_budget.py). Off: each node paces itself (its own address).
 SCMAP_SHARED_REQUEST_BUDGET = False
+
+# --- the bot wall (scmap.spiders.challenge_guard, docs/real-site.md) -------------------------
+SCMAP_CHALLENGE_PAUSE = 60.0  # s new pages wait after a challenge, times the challenges in a row (<= 10 min)
+SCMAP_CHALLENGES_BEFORE_STOP = 3  # challenges in a row, then one plain message and the crawl stops
 
 # --- politeness ---------------------------------------------------------------------------
 CONCURRENT_REQUESTS = 4
@@ -97,7 +102,8 @@ FRONTIER_URL = os.environ.get("FRONTIER_URL")  # None: <OUTPUT_DIR>/frontier.sql
 FRONTIER_LOG_INTERVAL = 60  # s between progress lines
 FRONTIER_LEASE_SECONDS = 300  # a claim not renewed for this long is handed out again
 FRONTIER_STORE_OUTAGE_SECONDS = 60  # Redis unreachable mid-crawl: pause this long, then stop (resumable)
-FRONTIER_SILENT_ACCOUNT_SECONDS = 10
+FRONTIER_SILENT_ACCOUNT_SECONDS = 10  # engine idle this long with an account unfinished: its signal was lost
+FRONTIER_WAIT_POLL_SECONDS = 2.0  # frontier empty, other spiders' visits in flight: ask again this often
 
 # --- console ---------------------------------------------------------------------------------
 # One line per spider on stdout (the demo turns it on; Scrapy's log then goes to LOG_FILE).
@@ -107,6 +113,9 @@ SCMAP_CONSOLE_PROGRESS_INTERVAL = 2.0
 
 # --- output -------------------------------------------------------------------------------
 ITEM_PIPELINES = {"scmap.pipelines.parquet_writer.ParquetWriterPipeline": 300}
+PARQUET_BATCH_SIZE = 2000  # rows buffered per partition, then written as one part file
+PARQUET_FLUSH_SECONDS = 30.0  # or when its oldest row is this old (bounds what a kill -9 loses); 0 = off
+PARQUET_COMPRESSION = "zstd"
 OUTPUT_DIR = os.environ.get("SCMAP_OUTPUT_DIR", "output")
 
 LOG_LEVEL = "INFO"

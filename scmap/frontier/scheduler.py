@@ -43,6 +43,7 @@ from scmap.frontier.store import ClaimResult, Edge, FrontierStore
 from scmap.frontier.store_url import (  # a Redis URL may carry a password: log it masked
     mask_store_url, open_store, unreachable_store_message)
 from scmap.refresh import SECONDS_PER_DAY, Cutoff, cutoff_of_edges, parse_refresh_days, refresh_due
+from scmap.setting_values import float_setting
 
 logger = logging.getLogger("scmap.frontier")
 
@@ -78,18 +79,18 @@ class FrontierScheduler(BaseScheduler):
         self.settings = crawler.settings
         self.stats = crawler.stats
         self.owner = make_owner()
-        self.lease_seconds = self.settings.getfloat("FRONTIER_LEASE_SECONDS", 300.0)
-        self.log_interval = self.settings.getfloat("FRONTIER_LOG_INTERVAL", 60.0)
+        self.lease_seconds = float_setting(self.settings, "FRONTIER_LEASE_SECONDS")
+        self.log_interval = float_setting(self.settings, "FRONTIER_LOG_INTERVAL")
         # Engine idle this long while an account has no account_done: that signal is lost.
-        self.silent_account_seconds = self.settings.getfloat("FRONTIER_SILENT_ACCOUNT_SECONDS", 10.0)
+        self.silent_account_seconds = float_setting(self.settings, "FRONTIER_SILENT_ACCOUNT_SECONDS")
         # Frontier empty while other spiders sharing the store still have picks whose edges may
         # add accounts: ask the store again this often instead of closing.
-        self.wait_poll_seconds = self.settings.getfloat("FRONTIER_WAIT_POLL_SECONDS", 2.0)
+        self.wait_poll_seconds = float_setting(self.settings, "FRONTIER_WAIT_POLL_SECONDS")
         # Another spider's visit whose edges are not applied yet counts this long after its finish
         # (its spider applies them at its next claim; a spider stopped without that is not waited for).
         self.unapplied_grace_seconds = min(self.lease_seconds, 30.0)
         # Redis unreachable mid-crawl: pause and retry this long, then stop (outage.py).
-        self.outage = StoreOutage(self.settings.getfloat("FRONTIER_STORE_OUTAGE_SECONDS", 60.0))
+        self.outage = StoreOutage(float_setting(self.settings, "FRONTIER_STORE_OUTAGE_SECONDS"))
         self.transient_errors: tuple[type[BaseException], ...] = ()
         self.masked_url = ""
         self.waiting_for = 0  # > 0: waiting for that many picks of other spiders

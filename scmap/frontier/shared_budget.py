@@ -30,6 +30,7 @@ import redis.asyncio
 
 from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_redis_url
 from scmap.pacing import DEFAULT_JITTER, DEFAULT_REQUESTS_PER_SECOND, BudgetStats, RequestBudget
+from scmap.setting_values import float_setting
 
 logger = logging.getLogger("scmap.frontier")
 
@@ -162,6 +163,6 @@ class SharedRequestBudget(RequestBudget):
 def shared_budget_from_settings(settings: Any, url: str) -> SharedRequestBudget:
     """The crawl-wide budget on the frontier's Redis (`url`), at the process budget's rate
     settings (SCMAP_REQUESTS_PER_SECOND, SCMAP_REQUEST_JITTER, SCMAP_MAX_RETRY_AFTER)."""
-    return SharedRequestBudget(url, rate=settings.getfloat("SCMAP_REQUESTS_PER_SECOND", DEFAULT_REQUESTS_PER_SECOND),
-                               jitter=settings.getfloat("SCMAP_REQUEST_JITTER", DEFAULT_JITTER),
-                               max_pause=settings.getfloat("SCMAP_MAX_RETRY_AFTER", 120.0))
+    return SharedRequestBudget(url, rate=float_setting(settings, "SCMAP_REQUESTS_PER_SECOND"),
+                               jitter=float_setting(settings, "SCMAP_REQUEST_JITTER"),
+                               max_pause=float_setting(settings, "SCMAP_MAX_RETRY_AFTER"))

@@ -23,8 +23,8 @@ Bad input: an identity-key field that cannot be typed rejects the row to the `re
 file (`parquet/bad_rows`); an optional value that cannot be typed (for example an unparsable
 `created_at`) is stored as null and logged (`parquet/nulled_values`). Nothing raises.
 
-Settings: OUTPUT_DIR ("output"), PARQUET_BATCH_SIZE (2000), PARQUET_FLUSH_SECONDS (30; 0
-turns time-based flushing off), PARQUET_COMPRESSION ("zstd"), CRAWL_ID (see crawl_id.py).
+Settings (defaults in scmap/settings.py): OUTPUT_DIR, PARQUET_BATCH_SIZE, PARQUET_FLUSH_SECONDS
+(0 turns time-based flushing off), PARQUET_COMPRESSION, CRAWL_ID (see crawl_id.py).
 Stats: parquet/edges_written, parquet/accounts_written, parquet/files_written,
 parquet/bad_rows, parquet/nulled_values, parquet/write_errors.
 """
@@ -48,6 +48,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from scmap.items import AccountItem, EdgeItem
 from scmap.pipelines.crawl_id import default_crawl_id, safe_crawl_id
+from scmap.setting_values import default, float_setting, int_setting, setting
 from scmap.signals import persist_account_edges
 from scmap.pipelines.edge_schema import (
     ACCOUNT_SCHEMA,
@@ -107,10 +108,10 @@ class ParquetWriterPipeline:
         output_dir: str | os.PathLike[str],
         stats: StatsCollector,
         spider_name: str,
-        batch_size: int = 2000,
-        flush_seconds: float = 30.0,
+        batch_size: int = default("PARQUET_BATCH_SIZE"),
+        flush_seconds: float = default("PARQUET_FLUSH_SECONDS"),
         crawl_id: str | None = None,
-        compression: str = "zstd",
+        compression: str = default("PARQUET_COMPRESSION"),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not pa.Codec.is_available(compression):
@@ -135,13 +136,13 @@ class ParquetWriterPipeline:
     def from_crawler(cls, crawler: Crawler) -> ParquetWriterPipeline:
         settings = crawler.settings
         pipeline = cls(
-            output_dir=settings.get("OUTPUT_DIR", "output"),
+            output_dir=setting(settings, "OUTPUT_DIR"),
             stats=crawler.stats,
             spider_name=crawler.spidercls.name or "crawl",
-            batch_size=settings.getint("PARQUET_BATCH_SIZE", 2000),
-            flush_seconds=settings.getfloat("PARQUET_FLUSH_SECONDS", 30.0),
+            batch_size=int_setting(settings, "PARQUET_BATCH_SIZE"),
+            flush_seconds=float_setting(settings, "PARQUET_FLUSH_SECONDS"),
             crawl_id=settings.get("CRAWL_ID") or None,
-            compression=settings.get("PARQUET_COMPRESSION", "zstd"),
+            compression=setting(settings, "PARQUET_COMPRESSION"),
         )
         crawler.signals.connect(pipeline.persist_buffers, signal=persist_account_edges)
         pipeline.crawler = crawler

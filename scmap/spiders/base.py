@@ -33,6 +33,7 @@ from scmap.contract import (
 from scmap.browser.contexts import BrowserSetupError, ContextPlan, context_plan
 from scmap.items import AccountItem, EdgeItem
 from scmap.signals import account_done
+from scmap.setting_values import bool_setting, float_setting, int_setting
 from scmap.soundcloud.challenge import CHALLENGE_STATUSES
 from scmap.soundcloud.dom_edges import DomRead, edges_from_dom
 from scmap.soundcloud.edges import Source, edges_from_items
@@ -104,19 +105,19 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
             spider.context_plan, spider.browser_setup_error = context_plan(settings), None
         except BrowserSetupError as error:
             spider.context_plan, spider.browser_setup_error = ContextPlan(), str(error)
-        spider.contexts = ContextRotation(spider.name, settings.getint("SCMAP_ACCOUNTS_PER_CONTEXT", 20),
+        spider.contexts = ContextRotation(spider.name, int_setting(settings, "SCMAP_ACCOUNTS_PER_CONTEXT"),
                                           rotate=spider.context_plan.rotate)
-        spider.cookie_banner_wait = settings.getfloat("SCMAP_COOKIE_BANNER_WAIT", 3.0)
+        spider.cookie_banner_wait = float_setting(settings, "SCMAP_COOKIE_BANNER_WAIT")
         spider.skip_below_followers = skip_threshold(optional_int(getattr(spider, "min_followers", None)),
                                                      settings)
         spider.list_settings = {
-            "scroll_trigger_timeout": settings.getfloat("SCMAP_SCROLL_TRIGGER_TIMEOUT", 4.0),
-            "response_timeout": settings.getfloat("SCMAP_RESPONSE_TIMEOUT", 20.0),
-            "api_retries": settings.getint("SCMAP_API_RETRIES", 5),
-            "max_retry_after": settings.getfloat("SCMAP_MAX_RETRY_AFTER", 120.0),
-            "list_timeout": settings.getfloat("SCMAP_LIST_TIMEOUT", 900.0),
-            "api_page_size": settings.getint("SCMAP_API_PAGE_SIZE", 200) or None,
-            "ignore_capture": settings.getbool("SCMAP_IGNORE_API_CAPTURE", False),
+            "scroll_trigger_timeout": float_setting(settings, "SCMAP_SCROLL_TRIGGER_TIMEOUT"),
+            "response_timeout": float_setting(settings, "SCMAP_RESPONSE_TIMEOUT"),
+            "api_retries": int_setting(settings, "SCMAP_API_RETRIES"),
+            "max_retry_after": float_setting(settings, "SCMAP_MAX_RETRY_AFTER"),
+            "list_timeout": float_setting(settings, "SCMAP_LIST_TIMEOUT"),
+            "api_page_size": int_setting(settings, "SCMAP_API_PAGE_SIZE") or None,
+            "ignore_capture": bool_setting(settings, "SCMAP_IGNORE_API_CAPTURE"),
         }
         spider.setup_session_mode(crawler)
         return spider

@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 from scmap.soundcloud.challenge import CHALLENGE_STATUSES, Challenge, recognise_challenge
 from scmap.contract import CRAWL_ERROR_STAT
+from scmap.setting_values import default, float_setting, int_setting
 from scmap.spiders import api_capture
 from scmap.spiders.list_config import CONFIG_META_KEY
 
@@ -32,8 +33,8 @@ logger = logging.getLogger(__name__)
 
 STOP_REASON = "bot_wall"  # the spiders' close reason when the guard stops the crawl
 WATCH_META_KEY = "scmap_challenge_watch"
-DEFAULT_PAUSE_SECONDS = 60.0
-DEFAULT_CHALLENGES_BEFORE_STOP = 3
+DEFAULT_PAUSE_SECONDS: float = default("SCMAP_CHALLENGE_PAUSE")
+DEFAULT_CHALLENGES_BEFORE_STOP: int = default("SCMAP_CHALLENGES_BEFORE_STOP")
 MAX_PAUSE_SECONDS = 600.0
 
 STOP_MESSAGE = (
@@ -94,9 +95,8 @@ def process_guard(settings: Any) -> ChallengeGuard:
     global _process_guard
     if _process_guard is None:
         _process_guard = ChallengeGuard(
-            pause_seconds=settings.getfloat("SCMAP_CHALLENGE_PAUSE", DEFAULT_PAUSE_SECONDS),
-            challenges_before_stop=max(1, settings.getint("SCMAP_CHALLENGES_BEFORE_STOP",
-                                                          DEFAULT_CHALLENGES_BEFORE_STOP)))
+            pause_seconds=float_setting(settings, "SCMAP_CHALLENGE_PAUSE"),
+            challenges_before_stop=max(1, int_setting(settings, "SCMAP_CHALLENGES_BEFORE_STOP")))
     return _process_guard
 
 

@@ -40,6 +40,7 @@ from scmap.contract import (
     USER_ID_META_KEY,
 )
 from scmap.refresh import Cutoff
+from scmap.setting_values import default, float_setting, int_setting
 from scmap.soundcloud.edges import Source, edges_from_items
 from scmap.spiders import challenge_guard
 from scmap.spiders.list_config import ListResult
@@ -88,20 +89,20 @@ class SessionModeMixin:
 
         self.session_pool = pool_for_process(
             self.web_url, launch_options=settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") or launch_options(),
-            lists_per_context=max(1, settings.getint("SCMAP_SESSION_LISTS_PER_CONTEXT", 200)),
-            cookie_banner_wait=settings.getfloat("SCMAP_COOKIE_BANNER_WAIT", 3.0),
-            navigation_timeout=settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", 30_000) / 1000,
+            lists_per_context=max(1, int_setting(settings, "SCMAP_SESSION_LISTS_PER_CONTEXT")),
+            cookie_banner_wait=float_setting(settings, "SCMAP_COOKIE_BANNER_WAIT"),
+            navigation_timeout=float_setting(settings, "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT") / 1000,
             context_kwargs=dict(plan.kwargs) if plan is not None else {})
         self.session_pool.attach()
         self.session_reader = SessionReader(ReaderConfig(
             api_url=self.api_url, web_url=self.web_url, interaction=self.interaction, limit=self.limit,
-            page_size=settings.getint("SCMAP_API_PAGE_SIZE", 200) or 200,
+            page_size=int_setting(settings, "SCMAP_API_PAGE_SIZE") or default("SCMAP_API_PAGE_SIZE"),
             api_retries=self.list_settings["api_retries"],
             max_retry_after=self.list_settings["max_retry_after"],
             response_timeout=self.list_settings["response_timeout"],
             list_timeout=self.list_settings["list_timeout"]), self.request_budget,
             gate=self._may_call_the_site)
-        self.session_lists = asyncio.Semaphore(max(1, settings.getint("SCMAP_SESSION_LISTS_IN_FLIGHT", 16)))
+        self.session_lists = asyncio.Semaphore(max(1, int_setting(settings, "SCMAP_SESSION_LISTS_IN_FLIGHT")))
         crawler.signals.connect(self._close_session_pool, signal=signals.spider_closed)
 
     async def _may_call_the_site(self) -> bool:
