@@ -158,11 +158,9 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
 
     def scroll_request(self, permalink: str, attempt: int = 1) -> scrapy.Request:
         """Render the account's list page and read the page's own api-v2 traffic."""
-        context, first_in_context = self.contexts.next_account()
+        context = self.contexts.next_account()
         config = ListConfig(api_url=self.api_url, route=self.api_route, limit=self.limit,
                             **self.list_settings)
-        # A new context has no consent cookie yet: its first page waits for the banner.
-        config.cookie_banner_wait = self.cookie_banner_wait if first_in_context else 0.0
         return scrapy.Request(
             f"{self.web_url}/{permalink}/{self.page_path}",
             callback=self.parse_list,
@@ -227,7 +225,13 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
                 config = ListConfig.from_meta(response.meta[CONFIG_META_KEY])
                 if capture is None:  # the init callback failed: nothing was recorded
                     capture = new_capture(config)
+                context_name = response.meta.get("playwright_context")
+                # Decided now, not when the request was made: an earlier page may have answered it.
+                waits = self.contexts.waits_for_banner(context_name)
+                config.cookie_banner_wait = self.cookie_banner_wait if waits else 0.0
                 result = await read_list(page, capture, config)
+                if waits:
+                    self.contexts.banner_answered(context_name, result.cookie_banner_accepted)
                 challenge = challenge_guard.challenge_of(response, after_list=True)
                 if challenge is not None:  # challenge_guard hook: an api-v2 call was challenged
                     self._challenged(permalink, challenge, "the list")
