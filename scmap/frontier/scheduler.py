@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
 from collections import deque
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from scrapy import Request, Spider, signals
