@@ -41,14 +41,16 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import create_looping_call
 
 from scmap.items import AccountItem, EdgeItem
+from scmap.pipelines.compaction import CompactionResult, compact_files
 from scmap.pipelines.crawl_id import default_crawl_id, safe_crawl_id
-from scmap.setting_values import default, float_setting, int_setting, setting
+from scmap.pipelines.crawl_lock import CrawlIdLock
+from scmap.pipelines.part_files import write_part_file
+from scmap.setting_values import bool_setting, default, float_setting, int_setting, setting
 from scmap.signals import persist_account_edges
 from scmap.pipelines.edge_schema import (
     ACCOUNT_SCHEMA,
@@ -113,6 +115,8 @@ class ParquetWriterPipeline:
         crawl_id: str | None = None,
         compression: str = default("PARQUET_COMPRESSION"),
         clock: Callable[[], float] = time.monotonic,
+        compact_on_close: bool = default("PARQUET_COMPACT_ON_CLOSE"),
+        compact_max_rows: int = default("PARQUET_COMPACT_MAX_ROWS"),
     ) -> None:
         if not pa.Codec.is_available(compression):
             # Fail at start-up, not at the first flush with a crawl's worth of rows buffered.
@@ -125,7 +129,11 @@ class ParquetWriterPipeline:
         self.configured_crawl_id = crawl_id
         self.compression = compression
         self.clock = clock
+        self.compact_on_close = compact_on_close
+        self.compact_max_rows = max(1, compact_max_rows)
         self.crawl_id = ""
+        self.lock: CrawlIdLock | None = None
+        self.written: dict[Path, list[Path]] = {}  # partition directory -> part files this crawl wrote
         self.buffers: dict[str, PartitionBuffer] = {}  # by partition path under output_dir
         self.scraped_at_cache = (0, "")  # (unix second, its ISO text): one strftime per second
         self.next_sequence = 0
@@ -143,6 +151,8 @@ class ParquetWriterPipeline:
             flush_seconds=float_setting(settings, "PARQUET_FLUSH_SECONDS"),
             crawl_id=settings.get("CRAWL_ID") or None,
             compression=setting(settings, "PARQUET_COMPRESSION"),
+            compact_on_close=bool_setting(settings, "PARQUET_COMPACT_ON_CLOSE"),
+            compact_max_rows=int_setting(settings, "PARQUET_COMPACT_MAX_ROWS"),
         )
         crawler.signals.connect(pipeline.persist_buffers, signal=persist_account_edges)
         pipeline.crawler = crawler
@@ -155,6 +165,7 @@ class ParquetWriterPipeline:
             spider = self.crawler.spider if self.crawler is not None else None
             self.crawl_id = default_crawl_id(self.spider_name, scrapyd_job=getattr(spider, "_job", None))
         logger.info("Parquet output: %s (crawl id %s)", self.output_dir, self.crawl_id)
+        self._take_lock()
         self._start_flush_timer()
 
     def process_item(self, item: Any) -> Any:
@@ -174,6 +185,29 @@ class ParquetWriterPipeline:
                 for values in buffer.rows():
                     self._reject(buffer.rows_kind, "could not write Parquet at close", values)
                 buffer.clear()
+        if self.compact_on_close:
+            self.compact_written_files()
+        if self.lock is not None:
+            self.lock.release()
+
+    def compact_written_files(self) -> CompactionResult:
+        """Merge the part files this crawl wrote, per partition (scmap/pipelines/compaction.py).
+        Never raises: every row is on disk already, compaction only makes reading cheaper."""
+        total = CompactionResult()
+        for directory, paths in self.written.items():
+            try:
+                result = compact_files(paths, self.crawl_id, self.compact_max_rows, self.compression)
+            except Exception as error:  # noqa: BLE001 - the small files are still there, all of them
+                logger.error("Could not compact the part files in %s: %s", directory, error)
+                self.stats.inc_value("parquet/compaction_errors")
+                continue
+            total.add(result)
+            paths[:] = [path for path in paths if path.exists()]  # what is left to merge
+        self.stats.inc_value("parquet/files_compacted", total.files_merged)
+        self.stats.inc_value("parquet/compacted_files_written", total.files_written)
+        if total.files_merged:
+            logger.info("Compacted %d part files into %d (%d rows)", total.files_merged, total.files_written, total.rows)
+        return total
 
     def persist_buffers(self, **_signal_kwargs: Any) -> None:
         """The frontier is about to record an account as finished: everything buffered goes to
@@ -192,6 +226,22 @@ class ParquetWriterPipeline:
             expired = buffer.oldest_row_at is not None and now - buffer.oldest_row_at >= self.flush_seconds
             if expired and now >= buffer.retry_at:
                 self._flush(buffer)
+
+    def _take_lock(self) -> None:
+        """Hold this crawl id's lock while crawling: `python -m scmap.compact` leaves a crawl id
+        alone while its lock is held (scmap/pipelines/crawl_lock.py)."""
+        lock = CrawlIdLock(self.output_dir, self.crawl_id)
+        try:
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+            taken = lock.acquire()
+        except OSError as error:
+            logger.warning("Could not take the writer lock %s (%s): scmap.compact cannot see this crawl", lock.path, error)
+            return
+        if not taken:
+            # Two live crawls given one CRAWL_ID by hand: each still merges only its own files.
+            logger.warning("Another process writes crawl id %s (it holds %s)", self.crawl_id, lock.path)
+            return
+        self.lock = lock
 
     def _start_flush_timer(self) -> None:
         if self.flush_seconds <= 0:
@@ -246,6 +296,7 @@ class ParquetWriterPipeline:
         try:
             buffer.directory.mkdir(parents=True, exist_ok=True)
             path = write_part_file(buffer.to_table(), self._next_part_path(buffer.directory), self.compression)
+            self.written.setdefault(buffer.directory, []).append(path)
         except Exception as error:  # noqa: BLE001 - whatever the cause, keep the rows and the crawl
             logger.error("Could not write %d rows to %s: %s", len(buffer), buffer.directory, error)
             self.stats.inc_value("parquet/write_errors")
@@ -285,31 +336,3 @@ class ParquetWriterPipeline:
                 handle.write(json.dumps(record, ensure_ascii=True, default=str) + "\n")
         except (OSError, ValueError) as error:
             logger.error("Could not keep the rejected row in %s: %s", path, error)
-
-
-def write_part_file(table: pa.Table, path: Path, compression: str = "zstd") -> Path:
-    """Write `table` to `path` atomically: hidden temp file in the same directory, fsync, rename."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        with temporary.open("wb") as handle:
-            pq.write_table(table, handle, compression=compression)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)  # makes the rename itself survive a power loss
-    return path
-
-
-def _fsync_directory(directory: Path) -> None:
-    # The file is already in place: a failure here must not make the caller write it again.
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-    except OSError as error:
-        logger.warning("Could not fsync directory %s: %s", directory, error)
