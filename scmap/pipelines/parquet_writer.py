@@ -4,6 +4,7 @@ Layout (docs/architecture.md, "Parquet output")::
 
     <OUTPUT_DIR>/edges/interaction=<type>/part-<crawl_id>-<seq>.parquet
     <OUTPUT_DIR>/accounts/part-<crawl_id>-<seq>.parquet
+    <OUTPUT_DIR>/.../part-<crawl_id>-c<seq>.parquet       merged on close (compaction.py)
     <OUTPUT_DIR>/rejected/rejected-<crawl_id>.jsonl   items that could not be typed
 
 Rows are buffered per partition and written when a buffer holds PARQUET_BATCH_SIZE rows,
@@ -12,9 +13,19 @@ on close. Each file is written under a hidden name (`.part-...tmp`, which pyarro
 skip), fsynced, then renamed into place: a reader never sees half a file, and a crash
 leaves only complete files (plus at most one stale hidden temp file).
 
-Why deduplication happens on read, not here: part files are never rewritten, so a crash
-cannot damage what is already on disk, and several crawls (each with its own crawl id, hence
-its own file names) can write into the same directories at once without locks. A re-run or
+The frontier's `persist_account_edges` signal (sent before it records an account as finished)
+writes every buffer at once, so while crawling each finished account adds one small file per
+partition. On close the writer merges the files it wrote in this crawl (never another crawl
+id's) into `part-<crawl_id>-c<seq>.parquet` files of at most PARQUET_COMPACT_MAX_ROWS rows,
+each renamed into place before its small files are deleted: a crash leaves at worst duplicate
+rows, never a lost one (compaction.py). While open it holds its crawl id's lock
+(crawl_lock.py), so `python -m scmap.compact`, which merges what killed crawls left, leaves a
+live crawl's files alone.
+
+Why deduplication happens on read, not here: a part file is never changed once in place
+(compaction writes new files, then deletes), so a crash cannot damage what is on disk, and
+several crawls (each with its own crawl id, hence its own file names) can write into the
+same directories at once without locks. A re-run or
 an overlapping crawl just adds duplicate rows; the reader drops them by the edge identity
 `(src_id, dst_id, interaction, object_kind, object_id, created_at)`. Deduplicating here would
 need the whole dataset in memory and still miss other processes' rows.
@@ -24,9 +35,11 @@ file (`parquet/bad_rows`); an optional value that cannot be typed (for example a
 `created_at`) is stored as null and logged (`parquet/nulled_values`). Nothing raises.
 
 Settings (defaults in scmap/settings.py): OUTPUT_DIR, PARQUET_BATCH_SIZE, PARQUET_FLUSH_SECONDS
-(0 turns time-based flushing off), PARQUET_COMPRESSION, CRAWL_ID (see crawl_id.py).
+(0 turns time-based flushing off), PARQUET_COMPRESSION, CRAWL_ID (see crawl_id.py),
+PARQUET_COMPACT_ON_CLOSE, PARQUET_COMPACT_MAX_ROWS.
 Stats: parquet/edges_written, parquet/accounts_written, parquet/files_written,
-parquet/bad_rows, parquet/nulled_values, parquet/write_errors.
+parquet/bad_rows, parquet/nulled_values, parquet/write_errors, parquet/files_compacted,
+parquet/compacted_files_written, parquet/compaction_errors.
 """
 
 from __future__ import annotations
