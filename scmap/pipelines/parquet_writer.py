@@ -44,11 +44,12 @@ parquet/compacted_files_written, parquet/compaction_errors.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -189,7 +190,11 @@ class ParquetWriterPipeline:
         self.flush_expired()
         return item
 
-    def close_spider(self) -> None:
+    def close_spider(self) -> Coroutine[Any, Any, None] | None:
+        """Write what is buffered, then merge this crawl's part files. In a running crawl the
+        merge runs in a worker thread (returned as a coroutine Scrapy awaits): at 100,000
+        accounts it reads 100,000 files, and the other spiders of the process keep crawling
+        meanwhile. Driven by hand (no event loop), everything is done before returning."""
         if self.flush_timer is not None and self.flush_timer.running:
             self.flush_timer.stop()
         for buffer in self.buffers.values():
@@ -198,18 +203,35 @@ class ParquetWriterPipeline:
                 for values in buffer.rows():
                     self._reject(buffer.rows_kind, "could not write Parquet at close", values)
                 buffer.clear()
-        if self.compact_on_close:
+        if not self.compact_on_close:
+            self._release_lock()
+            return None
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
             self.compact_written_files()
+            self._release_lock()
+            return None
+        return self._compact_in_thread()
+
+    async def _compact_in_thread(self) -> None:
+        try:
+            await asyncio.to_thread(self.compact_written_files)
+        finally:
+            self._release_lock()
+
+    def _release_lock(self) -> None:
         if self.lock is not None:
             self.lock.release()
+            self.lock = None
 
     def compact_written_files(self) -> CompactionResult:
         """Merge the part files this crawl wrote, per partition (scmap/pipelines/compaction.py).
         Never raises: every row is on disk already, compaction only makes reading cheaper."""
         total = CompactionResult()
-        for directory, paths in self.written.items():
+        for directory, paths in list(self.written.items()):
             try:
-                result = compact_files(paths, self.crawl_id, self.compact_max_rows, self.compression)
+                result = compact_files(list(paths), self.crawl_id, self.compact_max_rows, self.compression)
             except Exception as error:  # noqa: BLE001 - the small files are still there, all of them
                 logger.error("Could not compact the part files in %s: %s", directory, error)
                 self.stats.inc_value("parquet/compaction_errors")

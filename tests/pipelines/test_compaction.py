@@ -5,6 +5,7 @@ which the analysis readers drop."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -78,6 +79,31 @@ def test_close_merges_the_crawls_files_with_rows_and_schema_exact(tmp_path: Path
     assert stat(pipeline, "parquet/files_compacted") == 3 * ACCOUNTS
     assert stat(pipeline, "parquet/compacted_files_written") == 3
     assert not [p for p in tmp_path.rglob(".*") if p.is_file()]  # no temp file, the lock is gone
+
+
+def test_in_a_running_crawl_the_merge_runs_off_the_event_loop(tmp_path: Path) -> None:
+    pipeline = make_pipeline(tmp_path, PARQUET_FLUSH_SECONDS=0)
+    crawl_accounts(pipeline, accounts=100)
+    lock = pipeline.lock.path
+
+    async def close_while_the_loop_ticks() -> int:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.001)
+
+        ticker = asyncio.create_task(tick())
+        closing = pipeline.close_spider()
+        assert closing is not None and lock.exists()  # Scrapy awaits it; the crawl id is still held
+        await closing
+        ticker.cancel()
+        return ticks
+
+    assert asyncio.run(close_while_the_loop_ticks()) > 5  # the loop kept running while files merged
+    assert len(part_files(tmp_path)) == 3 and not lock.exists()
 
 
 def test_merged_files_hold_at_most_max_rows(tmp_path: Path) -> None:
