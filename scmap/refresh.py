@@ -2,7 +2,11 @@
 
 A refresh visit re-reads an account visited `done` more than DAYS ago and keeps only the
 interactions newer than the newest one the previous visit stored (its cut-off): the lists are
-newest first, so paging stops at the first page holding an item at or older than the cut-off.
+newest first, so paging (session mode) or scrolling (scroll mode) stops at the first page
+holding an item at or older than the cut-off.
+
+The accounts due are a refresh round kept in the frontier store (FrontierStore.begin_refresh,
+claim_refresh): every node of a refresh run claims them from there, so N nodes share one round.
 
 Follows carry no date: they are re-read whole (the list is capped by `limit` like any other)
 and analysis dedupes the repeated edges; stopping at the first known followed id would need
@@ -51,7 +55,9 @@ def parse_refresh_days(value: Any) -> float | None:
 def refresh_due(records: Iterable[Any], visits: Mapping[str, Any], older_than: float) -> list[str]:
     """Accounts visited `done` whose latest visit finished before `older_than` (epoch seconds),
     in hand-out order; gone ones are not asked again. `records` = a store's
-    `pick_records(spider)`, `visits` = its `visits(spider)` (scmap.frontier.store)."""
+    `pick_records(spider)`, `visits` = its `visits(spider)` (scmap.frontier.store). The one
+    rule: a new refresh round holds these (the Redis store re-states it in Lua;
+    tests/frontier/test_store_contract.py holds both stores to it)."""
     due = []
     for record in records:
         visit = visits.get(record.permalink)

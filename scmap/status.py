@@ -2,8 +2,10 @@
 frontier store (SQLite file or Redis), whatever node or process is crawling.
 
 Per spider: phase, visited / skipped / not found / failed, in flight, queue size, top of the
-queue, rate over the last minutes and an estimate of the time left; per node (a scheduler
-process, `host:pid`): its window, accounts in flight and visits. Read-only: it changes nothing.
+queue, rate over the last minutes and an estimate of the time left, and its latest refresh
+round (-a refresh=DAYS): due, refreshed, gone, failed, in flight, left; per node (a scheduler
+process, `host:pid`): its window, accounts in flight and visits, and its part of the refresh
+round. Read-only: it changes nothing.
 The crawl rules are not stored, so the caps come from the settings (or the options).
 """
 
@@ -13,14 +15,16 @@ import argparse
 import sys
 import time
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 from dataclasses import dataclass
 from typing import Sequence, TextIO
 
 from scmap import contract
+from scmap.contract import STATUS_FAILED, STATUS_GONE
 from scmap import settings as project_settings
 from scmap.frontier.ordering import CrawlRules
-from scmap.frontier.store import DONE, IN_FLIGHT, FrontierStore, PickRecord
+from scmap.frontier.store import DONE, IN_FLIGHT, REFRESH_DUE, FrontierStore, PickRecord, RefreshRound
 from scmap.frontier.store_url import is_redis_url, mask_store_url, open_store, unreachable_store_message
 
 TOP_SHOWN = 5
@@ -81,15 +85,37 @@ def spider_report(store: FrontierStore, spider: str, rules: CrawlRules, now: flo
                       f" over the last {rate.minutes:.1f} min")
         + f"; time left: {time_left(counts.visited, rules, rate)}",
     ]
+    refresh = store.refresh_round(spider)
+    if refresh is not None:
+        lines.append(refresh_line(refresh))
     windows = {node_name(owner): window for owner, window in store.live_nodes(spider).items()}
     visits = Counter(node_name(r.holder) for r in records if r.status == DONE)
     in_flight = Counter(node_name(r.holder) for r in records if r.status == IN_FLIGHT)
-    for node in sorted(set(windows) | set(visits) | set(in_flight)):
+    refreshing = {node_name(r.holder) for r in refresh.records if r.holder} if refresh is not None else set()
+    for node in sorted(set(windows) | set(visits) | set(in_flight) | refreshing):
         state = f"window {windows[node]}" if node in windows else "gone"
-        lines.append(f"  node {node}: {state}, in flight {in_flight[node]}, visited {visits[node]}")
+        line = f"  node {node}: {state}, in flight {in_flight[node]}, visited {visits[node]}"
+        if refresh is not None:
+            line += "; refresh: " + refresh_counts(refresh, node)
+        lines.append(line)
     shown = ", ".join(f"{e.permalink} ({e.score:g})" if phase == 2 else e.permalink for e in top)
     lines.append(f"  next: {shown or '-'}")
     return lines
+
+
+def refresh_counts(refresh: RefreshRound, node: str | None = None) -> str:
+    """Refreshed / gone / failed / in flight of a round, of one node's part when `node` is given."""
+    mine = [r for r in refresh.records if node is None or node_name(r.holder) == node]
+    count = Counter(r.status for r in mine)
+    return (f"refreshed {count[DONE]}, gone {count[STATUS_GONE]}, failed {count[STATUS_FAILED]},"
+            f" in flight {count[IN_FLIGHT]}")
+
+
+def refresh_line(refresh: RefreshRound) -> str:
+    older_than = datetime.fromtimestamp(refresh.older_than, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (f"  refresh round {refresh.number} ({'complete' if refresh.complete else 'open'},"
+            f" accounts last visited before {older_than}): due {len(refresh.records)}, {refresh_counts(refresh)},"
+            f" left {refresh.count(REFRESH_DUE)}")
 
 
 def report(store: FrontierStore, rules: CrawlRules, spiders: Sequence[str] | None = None,

@@ -25,6 +25,13 @@ Keys, under P = "{prefix}" (the braces keep one crawl in one Redis Cluster slot)
   S:finished            hash seq -> finish time of a done pick whose edges are not applied yet
   S:finished_at, S:by   hashes seq -> finish time / holder of every finished pick (progress)
   S:nodes, S:node_lease hashes owner -> window / lease end of the nodes taking this spider's picks
+  S:visits              hash permalink -> JSON [status, finished_at, cutoff] (latest visit, refresh)
+  S:refresh             hash: number, started_at, older_than of the latest refresh round
+  S:refresh_all         zset permalink -> position (pick seq) of every account of that round
+  S:refresh_due, S:refresh_in_flight   zsets (same scores) of those still to hand out / in flight
+  S:refresh_status      hash permalink -> due, in_flight, done, gone, failed
+  S:refresh_owner       hash permalink -> holder (kept after the finish: who re-visited it)
+  S:refresh_lease, S:refresh_finished_at  hashes permalink -> lease end (in flight) / finish time
 """
 
 from __future__ import annotations
@@ -190,6 +197,35 @@ local function apply_pick(spider, seq, weights, min_followers)
   return true
 end
 
+-- `owner` is a live node with its window; dead nodes are forgotten. Returns W, the live windows' sum.
+local function register_node(spider, owner, window_size, t, lease_seconds, dead)
+  redis.call('HSET', sk(spider, 'nodes'), owner, window_size)
+  redis.call('HSET', sk(spider, 'node_lease'), owner, tostring(t + lease_seconds))
+  local window = 0
+  local nodes = redis.call('HGETALL', sk(spider, 'nodes'))
+  for i = 1, #nodes, 2 do
+    local node = nodes[i]
+    local lease = tonumber(redis.call('HGET', sk(spider, 'node_lease'), node) or '0')
+    if node ~= owner and (lease < t or dead[node]) then
+      redis.call('HDEL', sk(spider, 'nodes'), node)
+      redis.call('HDEL', sk(spider, 'node_lease'), node)
+    else
+      window = window + tonumber(nodes[i + 1])
+    end
+  end
+  return window
+end
+
+-- The latest visit of an account: JSON [status, finished_at, cutoff]; cutoff '' keeps the stored one.
+local function record_visit(spider, permalink, status, cutoff)
+  local key = sk(spider, 'visits')
+  if cutoff == '' then
+    local old = redis.call('HGET', key, permalink)
+    if old then cutoff = cjson.decode(old)[3] end
+  end
+  redis.call('HSET', key, permalink, cjson.encode({status, now(), cutoff}))
+end
+
 -- Finishes an in-flight pick; its seq, or nil if it was not in flight.
 local function finish(spider, permalink, status)
   local seq = redis.call('HGET', sk(spider, 'seq_of'), permalink)
@@ -230,21 +266,7 @@ end
 redis.call('SADD', k('spiders'), spider)
 local t = now()
 
--- This node is live with its window; dead nodes are forgotten; W = the live windows' sum.
-redis.call('HSET', sk(spider, 'nodes'), owner, in_flight_rule)
-redis.call('HSET', sk(spider, 'node_lease'), owner, tostring(t + lease_seconds))
-local window = 0
-local nodes = redis.call('HGETALL', sk(spider, 'nodes'))
-for i = 1, #nodes, 2 do
-  local node = nodes[i]
-  local lease = tonumber(redis.call('HGET', sk(spider, 'node_lease'), node) or '0')
-  if node ~= owner and (lease < t or dead[node]) then
-    redis.call('HDEL', sk(spider, 'nodes'), node)
-    redis.call('HDEL', sk(spider, 'node_lease'), node)
-  else
-    window = window + tonumber(nodes[i + 1])
-  end
-end
+local window = register_node(spider, owner, in_flight_rule, t, lease_seconds, dead)
 local held = 0
 for _, holder in ipairs(redis.call('HVALS', sk(spider, 'owner'))) do
   if holder == owner then held = held + 1 end
@@ -312,6 +334,12 @@ local renewed = 0
 for _, seq in ipairs(redis.call('ZRANGE', sk(spider, 'in_flight'), 0, -1)) do
   if redis.call('HGET', sk(spider, 'owner'), seq) == owner then
     redis.call('HSET', sk(spider, 'lease'), seq, tostring(lease_until))
+    renewed = renewed + 1
+  end
+end
+for _, permalink in ipairs(redis.call('ZRANGE', sk(spider, 'refresh_in_flight'), 0, -1)) do
+  if redis.call('HGET', sk(spider, 'refresh_owner'), permalink) == owner then
+    redis.call('HSET', sk(spider, 'refresh_lease'), permalink, tostring(lease_until))
     renewed = renewed + 1
   end
 end
@@ -408,12 +436,109 @@ return out
 # ARGV: P, spider, permalink, status, cutoff or '' (keep the stored one). Hash field = JSON
 # [status, finished_at, cutoff].
 RECORD_VISIT = r"""
-local key, permalink, cutoff = sk(ARGV[2], 'visits'), ARGV[3], ARGV[5]
-if cutoff == '' then
-  local old = redis.call('HGET', key, permalink)
-  if old then cutoff = cjson.decode(old)[3] end
+record_visit(ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+return 1
+"""
+
+# Refresh rounds (FrontierStore.begin_refresh ...): the S:refresh* keys of the module docstring.
+
+# ARGV: P, spider, min_age_seconds. Returns {round number, joined 0/1}. A new round lists the
+# accounts scmap.refresh.refresh_due names: picks `done` whose latest visit (else the pick's
+# finish) is older than now - min_age, not gone; in pick order.
+BEGIN_REFRESH = r"""
+local spider = ARGV[2]
+local function rk(name) return sk(spider, name) end
+if redis.call('ZCARD', rk('refresh_due')) + redis.call('ZCARD', rk('refresh_in_flight')) > 0 then
+  return {tonumber(redis.call('HGET', rk('refresh'), 'number')), 1}
 end
-redis.call('HSET', key, permalink, cjson.encode({ARGV[4], now(), cutoff}))
+for _, name in ipairs({'refresh_all', 'refresh_due', 'refresh_in_flight', 'refresh_status', 'refresh_owner',
+                       'refresh_lease', 'refresh_finished_at'}) do
+  redis.call('DEL', rk(name))
+end
+local t = now()
+local older_than = t - tonumber(ARGV[3])
+local number = redis.call('HINCRBY', rk('refresh'), 'number', 1)
+redis.call('HSET', rk('refresh'), 'started_at', tostring(t), 'older_than', tostring(older_than))
+local statuses = redis.call('HGETALL', rk('status'))
+for i = 1, #statuses, 2 do
+  local seq = statuses[i]
+  if statuses[i + 1] == 'done' then
+    local permalink = redis.call('HGET', rk('permalink'), seq)
+    local last = redis.call('HGET', rk('finished_at'), seq)
+    local gone = false
+    local visit = redis.call('HGET', rk('visits'), permalink)
+    if visit then
+      local decoded = cjson.decode(visit)
+      last, gone = decoded[2], decoded[1] == 'gone'
+    end
+    if (not gone) and last and tonumber(last) < older_than then
+      redis.call('ZADD', rk('refresh_all'), seq, permalink)
+      redis.call('ZADD', rk('refresh_due'), seq, permalink)
+      redis.call('HSET', rk('refresh_status'), permalink, 'due')
+    end
+  end
+end
+return {number, 0}
+"""
+
+# ARGV: P, spider, owner, lease_seconds, this node's window, dead holders JSON, call token.
+# Returns {permalink or false, cutoff, reclaimed 0/1, complete 0/1}; the token as in CLAIM_NEXT.
+CLAIM_REFRESH = r"""
+local spider, owner, lease_seconds = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local function rk(name) return sk(spider, name) end
+local dead = {}
+for _, holder in ipairs(cjson.decode(ARGV[6])) do dead[holder] = true end
+local token_key = rk('refresh_token:' .. ARGV[7])
+local answered = redis.call('GET', token_key)
+if answered then return cjson.decode(answered) end
+local t = now()
+register_node(spider, owner, tonumber(ARGV[5]), t, lease_seconds, dead)
+local function hand_out(permalink, reclaimed)
+  redis.call('ZREM', rk('refresh_due'), permalink)
+  redis.call('ZADD', rk('refresh_in_flight'), redis.call('ZSCORE', rk('refresh_all'), permalink), permalink)
+  redis.call('HSET', rk('refresh_status'), permalink, 'in_flight')
+  redis.call('HSET', rk('refresh_owner'), permalink, owner)
+  redis.call('HSET', rk('refresh_lease'), permalink, tostring(t + lease_seconds))
+  local cutoff = ''
+  local visit = redis.call('HGET', rk('visits'), permalink)
+  if visit then cutoff = cjson.decode(visit)[3] end
+  local answer = {permalink, cutoff, reclaimed, 0}
+  redis.call('SET', token_key, cjson.encode(answer), 'EX', 3600)
+  return answer
+end
+for _, permalink in ipairs(redis.call('ZRANGE', rk('refresh_in_flight'), 0, -1)) do
+  local holder = redis.call('HGET', rk('refresh_owner'), permalink)
+  if holder ~= owner then
+    local lease = tonumber(redis.call('HGET', rk('refresh_lease'), permalink) or '0')
+    if (not holder) or lease < t or dead[holder] then return hand_out(permalink, 1) end
+  end
+end
+local next_due = redis.call('ZRANGE', rk('refresh_due'), 0, 0)[1]
+if next_due then return hand_out(next_due, 0) end
+local complete = 0
+if redis.call('ZCARD', rk('refresh_in_flight')) == 0 then complete = 1 end
+return {false, '', 0, complete}
+"""
+
+# ARGV: P, spider, permalink, status (done, gone, failed), cutoff. Returns 1, or 0 if not in flight.
+FINISH_REFRESH = r"""
+local spider, permalink, status = ARGV[2], ARGV[3], ARGV[4]
+local function rk(name) return sk(spider, name) end
+if redis.call('HGET', rk('refresh_status'), permalink) ~= 'in_flight' then return 0 end
+redis.call('HSET', rk('refresh_status'), permalink, status)
+redis.call('HSET', rk('refresh_finished_at'), permalink, tostring(now()))
+redis.call('HDEL', rk('refresh_lease'), permalink)  -- the owner stays: who re-visited it
+redis.call('ZREM', rk('refresh_in_flight'), permalink)
+if status ~= 'failed' then record_visit(spider, permalink, status, ARGV[5]) end
+return 1
+"""
+
+# ARGV: P, spider, permalink. Returns 1, or 0 if it was not in flight.
+RELEASE_REFRESH = r"""
+local spider, permalink = ARGV[2], ARGV[3]
+if redis.call('HGET', sk(spider, 'refresh_status'), permalink) ~= 'in_flight' then return 0 end
+redis.call('HDEL', sk(spider, 'refresh_owner'), permalink)
+redis.call('HSET', sk(spider, 'refresh_lease'), permalink, '0')
 return 1
 """
 

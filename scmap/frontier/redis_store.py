@@ -21,7 +21,9 @@ from redis.retry import Retry
 from scmap.frontier import redis_scripts
 from scmap.frontier.ordering import CrawlRules, Decision
 from scmap.frontier.owner import owner_is_dead_here
-from scmap.frontier.store import TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, PickRecord, QueueEntry, Visit
+from scmap.frontier.store import (
+    REFRESH_FINISHES, TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, PickRecord, QueueEntry, RefreshClaim,
+    RefreshRecord, RefreshRound, Visit)
 from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_redis_url
 
 logger = logging.getLogger("scmap.frontier")
@@ -54,9 +56,11 @@ class RedisFrontierStore:
             name: self._redis.register_script(redis_scripts.script(getattr(redis_scripts, name)))
             for name in ("ADD_DISCOVERED", "CLAIM_NEXT", "RENEW_LEASES", "MARK_DONE",
                          "MARK_SKIPPED", "MARK_FAILED", "COUNTS", "TOP_OF_QUEUE",
-                         "IN_FLIGHT_ELSEWHERE", "RELEASE_PICK", "RECORD_VISIT")}
+                         "IN_FLIGHT_ELSEWHERE", "RELEASE_PICK", "RECORD_VISIT",
+                         "BEGIN_REFRESH", "CLAIM_REFRESH", "FINISH_REFRESH", "RELEASE_REFRESH")}
         self._known_dead: set[str] = set()
         self._unanswered_claims: dict[str, str] = {}  # spider -> token of a claim whose answer was lost
+        self._unanswered_refresh_claims: dict[str, str] = {}  # the same for claim_refresh
         self._redis.ping()  # fail at open (wrong host / password), not at the first claim
 
     def __repr__(self) -> str:
@@ -80,10 +84,11 @@ class RedisFrontierStore:
 
     # --- picks ---
 
-    def _dead_holders(self, spider: str, owner: str) -> list[str]:
-        """Holders of in-flight picks and nodes known to be dead processes of this machine."""
+    def _dead_holders(self, spider: str, owner: str, holders_of: str = "owner") -> list[str]:
+        """Holders of in-flight picks (`holders_of`: the hash of their holders) and nodes known
+        to be dead processes of this machine."""
         pipe = self._redis.pipeline(transaction=False)  # one round trip
-        pipe.hvals(self._spider_key(spider, "owner"))
+        pipe.hvals(self._spider_key(spider, holders_of))
         pipe.hkeys(self._spider_key(spider, "nodes"))
         holders, nodes = pipe.execute()
         holders = (set(holders) | set(nodes)) - {owner}
@@ -215,6 +220,46 @@ class RedisFrontierStore:
         return {permalink: Visit(str(status), float(finished_at), str(cutoff))
                 for permalink, (status, finished_at, cutoff) in
                 ((p, json.loads(v)) for p, v in self._redis.hgetall(self._spider_key(spider, "visits")).items())}
+
+    # --- refresh rounds ---
+
+    def begin_refresh(self, spider: str, rules: CrawlRules, min_age_seconds: float) -> tuple[RefreshRound, bool]:
+        _, joined = self._run("BEGIN_REFRESH", spider, repr(float(min_age_seconds)))
+        round_ = self.refresh_round(spider)
+        assert round_ is not None
+        return round_, bool(joined)
+
+    def claim_refresh(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float) -> RefreshClaim:
+        token = self._unanswered_refresh_claims.pop(spider, None) or uuid.uuid4().hex  # as claim_next
+        try:
+            permalink, cutoff, reclaimed, complete = self._run(
+                "CLAIM_REFRESH", spider, owner, repr(float(lease_seconds)), rules.accounts_in_flight,
+                json.dumps(self._dead_holders(spider, owner, "refresh_owner")), token)
+        except self.transient_errors:
+            self._unanswered_refresh_claims[spider] = token
+            raise
+        return RefreshClaim(permalink or None, str(cutoff or ""), bool(reclaimed), bool(complete))
+
+    def finish_refresh(self, spider: str, permalink: str, status: str, cutoff: str) -> bool:
+        if status not in REFRESH_FINISHES:
+            raise ValueError(f"finish_refresh takes {REFRESH_FINISHES}, not {status!r}")
+        return bool(self._run("FINISH_REFRESH", spider, permalink, status, cutoff))
+
+    def release_refresh(self, spider: str, permalink: str) -> bool:
+        return bool(self._run("RELEASE_REFRESH", spider, permalink))
+
+    def refresh_round(self, spider: str) -> RefreshRound | None:
+        pipe = self._redis.pipeline(transaction=True)  # one consistent snapshot
+        pipe.hgetall(self._spider_key(spider, "refresh"))
+        pipe.zrange(self._spider_key(spider, "refresh_all"), 0, -1)
+        for name in ("refresh_status", "refresh_owner", "refresh_finished_at"):
+            pipe.hgetall(self._spider_key(spider, name))
+        meta, permalinks, statuses, holders, finished_at = pipe.execute()
+        if not meta:
+            return None
+        records = tuple(RefreshRecord(p, statuses[p], holders.get(p) or None,
+                                      float(finished_at[p]) if p in finished_at else None) for p in permalinks)
+        return RefreshRound(int(meta["number"]), float(meta["started_at"]), float(meta["older_than"]), records)
 
     def live_nodes(self, spider: str) -> dict[str, int]:
         pipe = self._redis.pipeline(transaction=True)

@@ -23,6 +23,7 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from scrapy import Request, Spider, signals
@@ -39,10 +40,10 @@ from scmap.frontier.ordering import CrawlRules, Decision, is_below_threshold
 from scmap.frontier.outage import StoreOutage
 from scmap.frontier.owner import make_owner
 from scmap.frontier.progress import report_progress
-from scmap.frontier.store import ClaimResult, Edge, FrontierStore
+from scmap.frontier.store import IN_FLIGHT, REFRESH_DUE, ClaimResult, Edge, FrontierStore, RefreshClaim
 from scmap.frontier.store_url import (  # a Redis URL may carry a password: log it masked
     mask_store_url, open_store, unreachable_store_message)
-from scmap.refresh import SECONDS_PER_DAY, Cutoff, cutoff_of_edges, parse_refresh_days, refresh_due
+from scmap.refresh import SECONDS_PER_DAY, Cutoff, cutoff_of_edges, parse_refresh_days
 from scmap.setting_values import float_setting
 
 logger = logging.getLogger("scmap.frontier")
@@ -105,9 +106,9 @@ class FrontierScheduler(BaseScheduler):
         self.spider: Spider | None = None
         self.store: FrontierStore | None = None
         self.rules: CrawlRules | None = None
-        # -a refresh=DAYS: accounts due again, handed out before any new pick, and their cut-offs
-        self.refresh_queue: deque[str] = deque()
-        self.refresh_cutoffs: dict[str, str] = {}
+        # -a refresh=DAYS: this node takes part in its spider's open refresh round (the store's),
+        # whose accounts it claims before any new pick until the round is complete.
+        self.refresh_open = False
         self._loops: list[Any] = []
 
     @classmethod
@@ -151,18 +152,23 @@ class FrontierScheduler(BaseScheduler):
     def _plan_refresh(self, days: float | None) -> None:
         """A refresh run re-visits, in their original visit order, the accounts whose latest
         visit is older than `days`, reading only what is newer than that visit's cut-off. The
-        list is taken once here, by this process: run a refresh on one node."""
+        store keeps the round: nodes starting while it is open join it and share its accounts
+        (each handed out once, with a lease), and a round cut short is finished by the next run."""
         if days is None:
             return
-        assert self.store is not None and self.spider is not None
+        assert self.store is not None and self.spider is not None and self.rules is not None
         name = self.spider.name
-        visits = self.store.visits(name)
-        due = refresh_due(self.store.pick_records(name), visits, time.time() - days * SECONDS_PER_DAY)
-        self.refresh_queue.extend(due)
-        self.refresh_cutoffs = {p: visits[p].cutoff for p in due if p in visits and visits[p].cutoff}
-        self.stats.set_value("frontier/refresh_due", len(due))
-        logger.info("frontier %s: refresh of accounts last visited over %g days ago: %d due (%d with a cut-off)",
-                    name, days, len(due), len(self.refresh_cutoffs))
+        round_, joined = self.store.begin_refresh(name, self.rules, days * SECONDS_PER_DAY)
+        self.refresh_open = not round_.complete
+        left = round_.count(REFRESH_DUE, IN_FLIGHT)
+        self.stats.set_value("frontier/refresh_round", round_.number)
+        self.stats.set_value("frontier/refresh_due", len(round_.records))
+        if joined:
+            logger.info("frontier %s: joining refresh round %d (accounts last visited before %s): %d due, %d left",
+                        name, round_.number, _utc(round_.older_than), len(round_.records), left)
+        else:
+            logger.info("frontier %s: refresh round %d of accounts last visited over %g days ago: %d due",
+                        name, round_.number, days, len(round_.records))
 
     def _start_loop(self, function: Any, interval: float) -> None:
         loop = create_looping_call(function)
@@ -217,8 +223,6 @@ class FrontierScheduler(BaseScheduler):
         assert self.store is not None and self.spider is not None and self.rules is not None
         if len(self.accounts) >= self.rules.accounts_in_flight:
             return None
-        if self.refresh_queue:
-            return self._refresh_request()
         if not self.store_changed:
             return None
         if self.waiting_for and time.monotonic() < self.next_poll:
@@ -226,6 +230,11 @@ class FrontierScheduler(BaseScheduler):
         if not self.outage.may_call():
             return None
         try:
+            if self.refresh_open:  # the round's accounts come before any new pick
+                refresh = self._claim_refresh()
+                if refresh.permalink is not None:
+                    self.outage.answered()
+                    return self._refresh_request(refresh)
             claim = self._claim()
         except self.transient_errors as error:
             self.outage.failed(error, self.masked_url)
@@ -233,7 +242,8 @@ class FrontierScheduler(BaseScheduler):
         self.outage.answered()
         if claim.permalink is None:
             self.store_changed = False  # ask again after a finish or the next tick
-            if claim.decision is Decision.FINISHED and not self.accounts:
+            # An open round keeps the node: other nodes' refresh picks return if they die.
+            if claim.decision is Decision.FINISHED and not self.accounts and not self.refresh_open:
                 self.exhausted = True
                 logger.info("frontier %s: finished (visited cap reached, or frontier empty and no other"
                             " spider has accounts in flight)", self.spider.name)
@@ -246,16 +256,28 @@ class FrontierScheduler(BaseScheduler):
                         self.spider.name, claim.permalink, claim.seq)
         return self._request_for(claim.permalink)
 
-    def _refresh_request(self) -> Request | None:
-        """The next account due for a refresh visit, with its cut-off (contract)."""
-        permalink = self.refresh_queue.popleft()
-        if permalink in self.accounts:
-            return None
+    def _claim_refresh(self) -> RefreshClaim:
+        """The round's next account for this node; notes when the round is complete."""
+        assert self.store is not None and self.spider is not None and self.rules is not None
+        refresh = self.store.claim_refresh(self.spider.name, self.owner, self.rules, self.lease_seconds)
+        if refresh.complete:
+            self.refresh_open = False
+            logger.info("frontier %s: refresh round complete", self.spider.name)
+        return refresh
+
+    def _refresh_request(self, refresh: RefreshClaim) -> Request | None:
+        """The request of an account claimed for a refresh visit, with its cut-off (contract)."""
+        assert refresh.permalink is not None and self.spider is not None
+        permalink = refresh.permalink
         self.accounts[permalink] = AccountInFlight(edges={}, refresh=True)
         self.stats.inc_value("frontier/refresh_handed_out")
+        if refresh.reclaimed:
+            self.stats.inc_value("frontier/refresh_handed_out_again")
+            logger.info("frontier %s: handing out %s again for the refresh (given back or its holder died)",
+                        self.spider.name, permalink)
         request = self._request_for(permalink)
-        if request is not None and permalink in self.refresh_cutoffs:
-            request.meta[contract.REFRESH_CUTOFF_META_KEY] = self.refresh_cutoffs[permalink]
+        if request is not None and refresh.cutoff:
+            request.meta[contract.REFRESH_CUTOFF_META_KEY] = refresh.cutoff
         return request
 
     def _request_for(self, permalink: str) -> Request | None:
@@ -419,16 +441,21 @@ class FrontierScheduler(BaseScheduler):
     def _write_refresh_finish(self, permalink: str, account: AccountInFlight, status: Any) -> None:
         """A refresh visit is recorded as a visit only (scores, caps and picks untouched):
         read (done, or skipped: under the threshold now) -> its new finish time and cut-off; not
-        found -> gone, its history kept; failed or given back -> due again next refresh."""
+        found -> gone, its history kept; failed -> due again next round; given back -> handed
+        out again in this round."""
         assert self.store is not None and self.spider is not None
         name = self.spider.name
         if status in (contract.STATUS_DONE, contract.STATUS_SKIPPED):
             newest = cutoff_of_edges(account.edges.values())
-            self.store.record_visit(name, permalink, contract.STATUS_DONE, _encoded(newest))
+            self.store.finish_refresh(name, permalink, contract.STATUS_DONE, _encoded(newest))
         elif status == contract.STATUS_NOT_FOUND:
-            self.store.record_visit(name, permalink, contract.STATUS_GONE, "")
+            self.store.finish_refresh(name, permalink, contract.STATUS_GONE, "")
             logger.info("frontier %s: %s is gone (not found on refresh); its history is kept", name, permalink)
             status = contract.STATUS_GONE
+        elif status == contract.STATUS_REQUEUE:
+            self.store.release_refresh(name, permalink)
+        else:
+            self.store.finish_refresh(name, permalink, contract.STATUS_FAILED, "")
         self.stats.inc_value(f"frontier/refresh_{status}")
         self.stats.inc_value("frontier/refresh_edges", len(account.edges))
 
@@ -504,6 +531,10 @@ class FrontierScheduler(BaseScheduler):
                 report_progress(self.store, self.spider.name, self.rules, self.stats, final=final)
             except self.transient_errors as error:
                 self.outage.failed(error, self.masked_url)
+
+
+def _utc(epoch_seconds: float) -> str:
+    return datetime.fromtimestamp(epoch_seconds, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _encoded(cutoff: Cutoff | None) -> str:

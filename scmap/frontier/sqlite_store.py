@@ -14,10 +14,13 @@ from pathlib import Path
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Sequence
 
+from scmap.contract import STATUS_FAILED
 from scmap.frontier.ordering import CrawlRules, Decision, applied_needed, contribution, decide
 from scmap.frontier.owner import owner_is_dead_here
 from scmap.frontier.store import (
-    DONE, IN_FLIGHT, SKIPPED, TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts, PickRecord, QueueEntry, Visit)
+    DONE, IN_FLIGHT, REFRESH_DUE, REFRESH_FINISHES, SKIPPED, TERMINAL_FAILURES, ClaimResult, Edge, FrontierCounts,
+    PickRecord, QueueEntry, RefreshClaim, RefreshRecord, RefreshRound, Visit)
+from scmap.refresh import refresh_due
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -64,6 +67,22 @@ CREATE TABLE IF NOT EXISTS visits (          -- latest visit of an account, for 
     status TEXT NOT NULL,                     -- done, or gone
     finished_at REAL NOT NULL,
     cutoff TEXT NOT NULL DEFAULT '',          -- newest list item stored (scmap.refresh.Cutoff)
+    PRIMARY KEY (spider, permalink)
+);
+CREATE TABLE IF NOT EXISTS refresh_rounds (  -- each spider's latest refresh round
+    spider TEXT PRIMARY KEY,
+    number INTEGER NOT NULL,
+    started_at REAL NOT NULL,
+    older_than REAL NOT NULL                  -- visits finished before this were due
+);
+CREATE TABLE IF NOT EXISTS refresh_picks (   -- the accounts of that round
+    spider TEXT NOT NULL,
+    permalink TEXT NOT NULL,
+    position INTEGER NOT NULL,                -- hand-out order: the pick's seq
+    status TEXT NOT NULL,                     -- due, in_flight, done, gone, failed
+    owner TEXT,
+    lease_until REAL,
+    finished_at REAL,
     PRIMARY KEY (spider, permalink)
 );
 CREATE TABLE IF NOT EXISTS spiders (
@@ -256,16 +275,17 @@ class SqliteFrontierStore:
         with self._transaction() as db:
             db.execute("UPDATE nodes SET lease_until = ? WHERE spider = ? AND owner = ?",
                        (time.time() + lease_seconds, spider, owner))
-            return db.execute(
-                "UPDATE claims SET lease_until = ? WHERE spider = ? AND owner = ? AND status = ?",
+            return sum(db.execute(
+                f"UPDATE {table} SET lease_until = ? WHERE spider = ? AND owner = ? AND status = ?",
                 (time.time() + lease_seconds, spider, owner, IN_FLIGHT)).rowcount
+                for table in ("claims", "refresh_picks"))
 
     def release(self, spider: str, owner: str) -> int:
         with self._transaction() as db:
             db.execute("DELETE FROM nodes WHERE spider = ? AND owner = ?", (spider, owner))
-            return db.execute(
-                "UPDATE claims SET lease_until = 0 WHERE spider = ? AND owner = ? AND status = ?",
-                (spider, owner, IN_FLIGHT)).rowcount
+            return sum(db.execute(
+                f"UPDATE {table} SET lease_until = 0 WHERE spider = ? AND owner = ? AND status = ?",
+                (spider, owner, IN_FLIGHT)).rowcount for table in ("claims", "refresh_picks"))
 
     def release_pick(self, spider: str, permalink: str) -> bool:
         with self._transaction() as db:
@@ -379,16 +399,103 @@ class SqliteFrontierStore:
 
     def record_visit(self, spider: str, permalink: str, status: str, cutoff: str) -> None:
         with self._transaction() as db:
-            db.execute("INSERT INTO visits (spider, permalink, status, finished_at, cutoff) VALUES (?, ?, ?, ?, ?)"
-                       " ON CONFLICT (spider, permalink) DO UPDATE SET status = excluded.status,"
-                       " finished_at = excluded.finished_at,"
-                       " cutoff = CASE WHEN excluded.cutoff = '' THEN cutoff ELSE excluded.cutoff END",
-                       (spider, permalink, status, time.time(), cutoff))
+            self._record_visit(db, spider, permalink, status, cutoff)
 
     def visits(self, spider: str) -> dict[str, Visit]:
+        return self._visits(self._db, spider)
+
+    @staticmethod
+    def _visits(db: sqlite3.Connection, spider: str) -> dict[str, Visit]:
         return {permalink: Visit(status, finished_at, cutoff) for permalink, status, finished_at, cutoff in
-                self._db.execute("SELECT permalink, status, finished_at, cutoff FROM visits WHERE spider = ?",
-                                 (spider,))}
+                db.execute("SELECT permalink, status, finished_at, cutoff FROM visits WHERE spider = ?", (spider,))}
+
+    @staticmethod
+    def _record_visit(db: sqlite3.Connection, spider: str, permalink: str, status: str, cutoff: str) -> None:
+        db.execute("INSERT INTO visits (spider, permalink, status, finished_at, cutoff) VALUES (?, ?, ?, ?, ?)"
+                   " ON CONFLICT (spider, permalink) DO UPDATE SET status = excluded.status,"
+                   " finished_at = excluded.finished_at,"
+                   " cutoff = CASE WHEN excluded.cutoff = '' THEN cutoff ELSE excluded.cutoff END",
+                   (spider, permalink, status, time.time(), cutoff))
+
+    # --- refresh rounds ---
+
+    def begin_refresh(self, spider: str, rules: CrawlRules, min_age_seconds: float) -> tuple[RefreshRound, bool]:
+        with self._transaction() as db:
+            open_picks = db.execute("SELECT COUNT(*) FROM refresh_picks WHERE spider = ? AND status IN (?, ?)",
+                                    (spider, REFRESH_DUE, IN_FLIGHT)).fetchone()[0]
+            if not open_picks:
+                now = time.time()
+                number = 1 + (db.execute("SELECT COALESCE(MAX(number), 0) FROM refresh_rounds WHERE spider = ?",
+                                         (spider,)).fetchone()[0])
+                db.execute("INSERT OR REPLACE INTO refresh_rounds (spider, number, started_at, older_than)"
+                           " VALUES (?, ?, ?, ?)", (spider, number, now, now - min_age_seconds))
+                db.execute("DELETE FROM refresh_picks WHERE spider = ?", (spider,))
+                records = [PickRecord(*row) for row in db.execute(
+                    "SELECT seq, permalink, status, owner, finished_at FROM claims WHERE spider = ? ORDER BY seq",
+                    (spider,))]
+                seq_of = {record.permalink: record.seq for record in records}
+                due = refresh_due(records, self._visits(db, spider), now - min_age_seconds)
+                db.executemany("INSERT INTO refresh_picks (spider, permalink, position, status) VALUES (?, ?, ?, ?)",
+                               ((spider, permalink, seq_of[permalink], REFRESH_DUE) for permalink in due))
+        round_ = self.refresh_round(spider)
+        assert round_ is not None
+        return round_, bool(open_picks)
+
+    def claim_refresh(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float) -> RefreshClaim:
+        now = time.time()
+        with self._transaction() as db:
+            self._register_node(db, spider, owner, rules.accounts_in_flight, now, lease_seconds)
+            for permalink, holder, holder_lease in db.execute(
+                    "SELECT permalink, owner, lease_until FROM refresh_picks WHERE spider = ? AND status = ?"
+                    " ORDER BY position", (spider, IN_FLIGHT)).fetchall():
+                if holder != owner and ((holder_lease or 0) < now or owner_is_dead_here(holder)):
+                    return self._hand_out_refresh(db, spider, permalink, owner, now + lease_seconds, reclaimed=True)
+            row = db.execute("SELECT permalink FROM refresh_picks WHERE spider = ? AND status = ?"
+                             " ORDER BY position LIMIT 1", (spider, REFRESH_DUE)).fetchone()
+            if row is not None:
+                return self._hand_out_refresh(db, spider, row[0], owner, now + lease_seconds, reclaimed=False)
+            in_flight = db.execute("SELECT COUNT(*) FROM refresh_picks WHERE spider = ? AND status = ?",
+                                   (spider, IN_FLIGHT)).fetchone()[0]
+            return RefreshClaim(complete=in_flight == 0)
+
+    @staticmethod
+    def _hand_out_refresh(db: sqlite3.Connection, spider: str, permalink: str, owner: str, lease_until: float,
+                          reclaimed: bool) -> RefreshClaim:
+        db.execute("UPDATE refresh_picks SET status = ?, owner = ?, lease_until = ? WHERE spider = ? AND permalink = ?",
+                   (IN_FLIGHT, owner, lease_until, spider, permalink))
+        row = db.execute("SELECT cutoff FROM visits WHERE spider = ? AND permalink = ?", (spider, permalink)).fetchone()
+        return RefreshClaim(permalink, row[0] if row else "", reclaimed=reclaimed)
+
+    def finish_refresh(self, spider: str, permalink: str, status: str, cutoff: str) -> bool:
+        if status not in REFRESH_FINISHES:
+            raise ValueError(f"finish_refresh takes {REFRESH_FINISHES}, not {status!r}")
+        with self._transaction() as db:
+            if db.execute("UPDATE refresh_picks SET status = ?, finished_at = ?, lease_until = NULL"  # owner kept
+                          " WHERE spider = ? AND permalink = ? AND status = ?",
+                          (status, time.time(), spider, permalink, IN_FLIGHT)).rowcount != 1:
+                return False
+            if status != STATUS_FAILED:
+                self._record_visit(db, spider, permalink, status, cutoff)
+            return True
+
+    def release_refresh(self, spider: str, permalink: str) -> bool:
+        with self._transaction() as db:
+            return db.execute(
+                "UPDATE refresh_picks SET owner = NULL, lease_until = 0 WHERE spider = ? AND permalink = ? AND status = ?",
+                (spider, permalink, IN_FLIGHT)).rowcount == 1
+
+    def refresh_round(self, spider: str) -> RefreshRound | None:
+        db = self._db
+        db.execute("BEGIN")  # one consistent snapshot
+        try:
+            row = db.execute("SELECT number, started_at, older_than FROM refresh_rounds WHERE spider = ?",
+                             (spider,)).fetchone()
+            records = tuple(RefreshRecord(*r) for r in db.execute(
+                "SELECT permalink, status, owner, finished_at FROM refresh_picks WHERE spider = ? ORDER BY position",
+                (spider,)))
+        finally:
+            db.execute("COMMIT")
+        return None if row is None else RefreshRound(int(row[0]), float(row[1]), float(row[2]), records)
 
     def live_nodes(self, spider: str) -> dict[str, int]:
         return dict(self._db.execute(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Protocol, Sequence
 
-from scmap.contract import STATUS_DONE, STATUS_FAILED, STATUS_NOT_FOUND, STATUS_SKIPPED
+from scmap.contract import STATUS_DONE, STATUS_FAILED, STATUS_GONE, STATUS_NOT_FOUND, STATUS_SKIPPED
 from scmap.frontier.ordering import CrawlRules, Decision
 
 # A pick's status in a store: in flight, or one of the contract's account statuses.
@@ -92,6 +92,49 @@ class Visit:
     cutoff: str  # the newest list item it stored, scmap.refresh.Cutoff.encode(); "" if none
 
 
+# A refresh pick's status in its round: still to hand out, in flight, or how it ended (`done`,
+# contract.STATUS_GONE, or `failed`: due again in the next round).
+REFRESH_DUE = "due"
+REFRESH_FINISHES = (STATUS_DONE, STATUS_GONE, STATUS_FAILED)  # what finish_refresh takes
+
+
+@dataclass(frozen=True)
+class RefreshClaim:
+    """Answer of claim_refresh: an account to re-visit (with its cut-off), or none now."""
+
+    permalink: str | None = None
+    cutoff: str = ""  # Visit.cutoff of the account: read only what is newer
+    reclaimed: bool = False  # handed out again: given back, or its holder died
+    complete: bool = False  # nothing left to hand out and nothing in flight: the round is over
+
+
+@dataclass(frozen=True)
+class RefreshRecord:
+    """One account of a refresh round as progress reports see it (scmap.status)."""
+
+    permalink: str
+    status: str  # REFRESH_DUE, IN_FLIGHT, or one of REFRESH_FINISHES
+    holder: str | None  # in flight: who holds it; finished: who finished it
+    finished_at: float | None
+
+
+@dataclass(frozen=True)
+class RefreshRound:
+    """A spider's latest refresh round: the accounts due when it began, in hand-out order."""
+
+    number: int  # 1, 2, ... per spider
+    started_at: float  # epoch seconds (the store's clock)
+    older_than: float  # accounts whose latest visit finished before this were due
+    records: tuple[RefreshRecord, ...]
+
+    def count(self, *statuses: str) -> int:
+        return sum(record.status in statuses for record in self.records)
+
+    @property
+    def complete(self) -> bool:
+        return self.count(REFRESH_DUE, IN_FLIGHT) == 0
+
+
 class FrontierStore(Protocol):
     # Errors that mean "the store is unreachable for now" (Redis down or restarting): the
     # scheduler pauses and retries them (outage.py). Empty for an embedded store.
@@ -105,7 +148,7 @@ class FrontierStore(Protocol):
         due edges and claim the next account by the rules (ordering.py)."""
 
     def renew_leases(self, spider: str, owner: str, lease_seconds: float) -> int:
-        """Extend the leases of `owner`'s in-flight picks; returns how many."""
+        """Extend the leases of `owner`'s in-flight picks and refresh picks; returns how many."""
 
     def mark_done(self, spider: str, permalink: str, edges: Iterable[Edge],
                   user_id: int | None, followers_count: int | None) -> bool:
@@ -121,7 +164,8 @@ class FrontierStore(Protocol):
         """Finish a pick as `not_found` or `failed` (it contributes nothing)."""
 
     def release(self, spider: str, owner: str) -> int:
-        """Make `owner`'s in-flight picks immediately reclaimable (graceful shutdown)."""
+        """Make `owner`'s in-flight picks and refresh picks immediately reclaimable (graceful
+        shutdown); returns how many."""
 
     def release_pick(self, spider: str, permalink: str) -> bool:
         """Give one in-flight pick back (contract.STATUS_REQUEUE): no holder, lease expired, so
@@ -156,6 +200,32 @@ class FrontierStore(Protocol):
 
     def visits(self, spider: str) -> dict[str, Visit]:
         """Every account of `spider` with a recorded visit -> its latest one."""
+
+    # Refresh rounds (-a refresh=DAYS, docs/frontier.md): the accounts due are written into the
+    # store once, when a round begins, and handed out with leases like picks, so the nodes of
+    # one round share them, each account once, and a round cut short is finished by the next run.
+
+    def begin_refresh(self, spider: str, rules: CrawlRules, min_age_seconds: float) -> tuple[RefreshRound, bool]:
+        """Atomically: the spider's round still open (an account due or in flight), joined as it
+        is; else a new round of the accounts due now (scmap.refresh.refresh_due, with
+        older_than = the store's clock - `min_age_seconds`). Returns (round, joined)."""
+
+    def claim_refresh(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float) -> RefreshClaim:
+        """Atomically: hand out again a refresh pick whose holder died, was released or whose
+        lease expired; else the round's next due account. Registers `owner` as a live node (its
+        window rules.accounts_in_flight), as claim_next does."""
+
+    def finish_refresh(self, spider: str, permalink: str, status: str, cutoff: str) -> bool:
+        """End an in-flight refresh pick: `done` / `gone` also record the visit (record_visit,
+        in the same step); `failed` leaves the visit as it was (due again next round).
+        False if it was not in flight (finished already: ignored)."""
+
+    def release_refresh(self, spider: str, permalink: str) -> bool:
+        """Give one refresh pick back (contract.STATUS_REQUEUE): the next claim_refresh of any
+        owner hands it out again. False if it was not in flight."""
+
+    def refresh_round(self, spider: str) -> RefreshRound | None:
+        """The spider's latest refresh round (open or complete), None if it never had one."""
 
     def live_nodes(self, spider: str) -> dict[str, int]:
         """Nodes (owners) taking `spider`'s picks whose lease has not run out -> their window."""

@@ -88,15 +88,11 @@ class ApiV2:
 
     def routes(self) -> list[web.RouteDef]:
         lists = "likes|track_likes|playlist_likes|comments|followings|followers"
-        # `--moved-lists PREFIX` (a fault): the list endpoints live under /api-v2/PREFIX/...
-        # (where the site's own bundle calls them) and their old paths answer 404.
-        moved = self.faults.config.moved_lists
-        base = f"/api-v2/{moved.strip('/')}" if moved else "/api-v2"
         return [
             web.get("/api-v2/resolve", self.resolve),
             web.get("/api-v2/users/{user_ref}", self.user),
-            web.get(base + "/users/{user_ref}/{list_name:" + lists + "}", self.user_list),
-            web.get(base + "/stream/users/{user_ref}/reposts", self.reposts),
+            web.get("/api-v2/users/{user_ref}/{list_name:" + lists + "}", self.user_list),
+            web.get("/api-v2/stream/users/{user_ref}/reposts", self.reposts),
             web.get("/api-v2/{tail:.*}", self.not_found),
         ]
 

@@ -37,7 +37,6 @@ class FaultConfig:
     empty_page_rate: float = 0.0  # share of list pages served empty with a next_href
     stall_after: int | None = None  # list page stall_after+1 (1-based) never answers in time
     stall_seconds: float = 600.0
-    moved_lists: str | None = None  # list endpoints moved under /api-v2/<this>/ (old paths 404)
 
 
 def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,8 +50,6 @@ def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--empty-page-rate", type=float, default=0.0, help="share of list pages served empty (next_href kept)")
     group.add_argument("--stall-after", type=int, default=None, help="list pages after the Nth hang")
     group.add_argument("--stall-seconds", type=float, default=600.0, help="how long a stalled request hangs")
-    group.add_argument("--moved-lists", default=None, metavar="PREFIX",
-                       help="serve the list endpoints under /api-v2/PREFIX/ (old paths 404), as if the site moved them")
 
 
 def fault_config_from_args(args: argparse.Namespace) -> FaultConfig:
@@ -61,7 +58,7 @@ def fault_config_from_args(args: argparse.Namespace) -> FaultConfig:
         rate_window=args.rate_window,
         error_rate=args.error_rate, truncate_rate=args.truncate_rate,
         empty_page_rate=args.empty_page_rate, stall_after=args.stall_after,
-        stall_seconds=args.stall_seconds, moved_lists=args.moved_lists,
+        stall_seconds=args.stall_seconds,
     )
 
 

@@ -50,13 +50,10 @@ def derive_client_id(seed: int) -> str:
     return "".join(chars)
 
 
-def build_frontend(client_seed: int, list_prefix: str | None = None) -> Frontend:
-    """`list_prefix`: the site moved its list endpoints under /api-v2/<prefix> (fault --moved-lists)."""
+def build_frontend(client_seed: int) -> Frontend:
     client_id = derive_client_id(client_seed)
     app_version = str(1_760_000_000 + stable_number("app-version", client_seed) % 20_000_000)
     source = (STATIC_DIR / "app.js").read_text(encoding="utf-8").replace("__CLIENT_ID__", client_id)
-    if list_prefix:
-        source = source.replace('api_path:"/api-v2"', f'api_path:"/api-v2/{list_prefix.strip("/")}"')
     bundle = source.encode()
     css = (STATIC_DIR / "app.css").read_bytes()
     return Frontend(

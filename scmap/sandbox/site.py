@@ -173,7 +173,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     port = sock.getsockname()[1]
     urls = SiteUrls(web_url=f"http://127.0.0.1:{port}", api_url=f"http://127.0.0.1:{port}/api-v2")
-    frontend = build_frontend(args.client_seed, list_prefix=args.moved_lists)
+    frontend = build_frontend(args.client_seed)
     faults = FaultInjector(fault_config_from_args(args))
     bot_wall = BotWall(bot_wall_config_from_args(args), faults.stats)  # off unless --bot-wall (or POSTed)
     app = create_app(index, urls, frontend, faults, bot_wall, Drift(args.drift))

@@ -10,6 +10,7 @@ item, then send `account_done`. Every fault becomes a log line, a stat, and an a
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any, AsyncIterator, ClassVar
 from urllib.parse import urlsplit
 
@@ -32,6 +33,7 @@ from scmap.contract import (
 )
 from scmap.browser.contexts import BrowserSetupError, ContextPlan, context_plan
 from scmap.items import AccountItem, EdgeItem
+from scmap.refresh import Cutoff, newer_than
 from scmap.signals import account_done
 from scmap.setting_values import bool_setting, float_setting, int_setting
 from scmap.soundcloud.challenge import CHALLENGE_STATUSES
@@ -44,7 +46,7 @@ from scmap.spiders.arguments import DEFAULT_LIMIT, optional_int, parse_limit, re
 from scmap.spiders.contexts import ContextRotation
 from scmap.spiders.dom_fallback import read_dom
 from scmap.spiders.list_config import CAPTURE_META_KEY, CONFIG_META_KEY, ListConfig, ListResult
-from scmap.spiders.list_page import read_list
+from scmap.spiders.list_page import KeepNewer, read_list
 from scmap.spiders.session_mode import DEFAULT_MODE, SessionModeMixin, parse_mode, session_slot_settings
 
 __all__ = ["InteractionSpider", "DEFAULT_LIMIT", "parse_limit", "skip_threshold"]
@@ -158,11 +160,9 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
 
     def scroll_request(self, permalink: str, attempt: int = 1) -> scrapy.Request:
         """Render the account's list page and read the page's own api-v2 traffic."""
-        context, first_in_context = self.contexts.next_account()
+        context = self.contexts.next_account()
         config = ListConfig(api_url=self.api_url, route=self.api_route, limit=self.limit,
                             **self.list_settings)
-        # A new context has no consent cookie yet: its first page waits for the banner.
-        config.cookie_banner_wait = self.cookie_banner_wait if first_in_context else 0.0
         return scrapy.Request(
             f"{self.web_url}/{permalink}/{self.page_path}",
             callback=self.parse_list,
@@ -227,7 +227,13 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
                 config = ListConfig.from_meta(response.meta[CONFIG_META_KEY])
                 if capture is None:  # the init callback failed: nothing was recorded
                     capture = new_capture(config)
-                result = await read_list(page, capture, config)
+                context_name = response.meta.get("playwright_context")
+                # Decided now, not when the request was made: an earlier page may have answered it.
+                waits = self.contexts.waits_for_banner(context_name)
+                config.cookie_banner_wait = self.cookie_banner_wait if waits else 0.0
+                result = await read_list(page, capture, config, self._keep_newer(response.meta))
+                if waits:
+                    self.contexts.banner_answered(context_name, result.cookie_banner_accepted)
                 challenge = challenge_guard.challenge_of(response, after_list=True)
                 if challenge is not None:  # challenge_guard hook: an api-v2 call was challenged
                     self._challenged(permalink, challenge, "the list")
@@ -297,6 +303,11 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         return None
 
     # --- helpers ------------------------------------------------------------------------------
+    def _keep_newer(self, meta: Any) -> KeepNewer | None:
+        """A refresh visit (the frontier's cut-off on the request): keep only the newer items."""
+        cutoff = Cutoff.decode(meta.get(REFRESH_CUTOFF_META_KEY, ""))
+        return None if cutoff is None else partial(newer_than, self.interaction, cutoff=cutoff)
+
     def _too_small(self, user: dict[str, Any]) -> bool:
         """The profile's followers_count is under the skip threshold (see skip_threshold)."""
         return is_below_threshold(user.get("followers_count"), getattr(self, "skip_below_followers", None))

@@ -23,7 +23,7 @@ class ListConfig:
     max_retry_after: float = 120.0
     list_timeout: float = 900.0
     api_page_size: int | None = 200  # asked of the site on the page's first request; None = as the page asks
-    cookie_banner_wait: float = 0.0  # s to wait for the banner (a context's first page only)
+    cookie_banner_wait: float = 0.0  # s to wait for the banner (until its context accepted it: contexts.py)
     ignore_capture: bool = False  # tests only (SCMAP_IGNORE_API_CAPTURE): force the DOM fallback
 
     def to_meta(self) -> dict[str, Any]:

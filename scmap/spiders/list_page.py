@@ -7,6 +7,10 @@ previous response has arrived (no fixed sleeps). When the page's own fetching br
 from the last good `next_href` ourselves, with `fetch()` inside the same page: same browser,
 cookies and TLS as the site's own calls, and we can honour Retry-After and retry, which the
 page's script does not. The DOM is read only when no JSON at all was captured.
+
+On a refresh visit (scmap/refresh.py) the reader is given `keep_newer`: the list is newest
+first, so scrolling stops at the first page holding an item the previous visit stored, and
+only the newer items are kept, as session mode does.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import Any, Callable
+
+# items -> (the items newer than the previous visit's cut-off, whether they reached it)
+KeepNewer = Callable[[list[dict[str, Any]]], tuple[list[dict[str, Any]], bool]]
 
 from scmap.soundcloud.collections import CollectionPage, page_key
 from scmap.spiders.api_capture import ApiCapture
@@ -82,18 +89,21 @@ def _next_page_failed(capture: ApiCapture) -> bool:
                 and page_key(next_url) == page_key(capture.last_failed_url))
 
 
-def _enough(capture: ApiCapture, limit: int | None) -> bool:
+def _enough(capture: ApiCapture, limit: int | None, keep_newer: KeepNewer | None = None) -> bool:
+    """The list is complete, `limit` items are read, or (a refresh) a page reached the cut-off."""
     pages, complete = capture.ordered()
-    return complete or (limit is not None and sum(len(p.collection) for p in pages) >= limit)
+    if complete or (limit is not None and sum(len(p.collection) for p in pages) >= limit):
+        return True
+    return keep_newer is not None and any(keep_newer(p.collection)[1] for p in pages)
 
 
 async def scroll_list(page: Any, capture: ApiCapture, config: ListConfig, result: ListResult,
-                      deadline: float) -> str:
+                      deadline: float, keep_newer: KeepNewer | None = None) -> str:
     """Let the page load its list by scrolling; returns why it stopped:
     "done", "stalled", "no_fetch" or "api_error" (the last three are taken over)."""
     await _wait_for_responses(capture, config.response_timeout)
     idle_scrolls = 0
-    while not _enough(capture, config.limit):
+    while not _enough(capture, config.limit, keep_newer):
         if time.monotonic() > deadline:
             return "stalled"
         if capture.inflight:
@@ -120,14 +130,14 @@ async def scroll_list(page: Any, capture: ApiCapture, config: ListConfig, result
 
 
 async def fetch_rest(page: Any, capture: ApiCapture, config: ListConfig, result: ListResult,
-                     deadline: float) -> None:
+                     deadline: float, keep_newer: KeepNewer | None = None) -> None:
     """Continue the list from its last good page with in-page fetch(), retrying faults."""
     try:
         await page.evaluate(MUTE_PAGE_LOADER_JS, config.api_url)
     except Exception as error:  # not fatal: we only fetch politely ourselves
         logger.debug("could not mute the page's loader: %r", error)
     same_place = 0
-    while not _enough(capture, config.limit):
+    while not _enough(capture, config.limit, keep_newer):
         url = capture.next_url()
         if url is None:
             return
@@ -193,26 +203,31 @@ def _retry_after(header: Any, attempt: int, cap: float) -> float:
     return max(0.5, min(seconds, cap))
 
 
-async def read_list(page: Any, capture: ApiCapture, config: ListConfig) -> ListResult:
-    """Read an account's list from its rendered page: scroll, then take over when needed."""
+async def read_list(page: Any, capture: ApiCapture, config: ListConfig,
+                    keep_newer: KeepNewer | None = None) -> ListResult:
+    """Read an account's list from its rendered page: scroll, then take over when needed; on a
+    refresh visit (`keep_newer`) only up to the previous visit's cut-off."""
     result = ListResult(items=[], complete=False, source="api")
     deadline = time.monotonic() + config.list_timeout
     if await accept_cookies(page, wait=config.cookie_banner_wait):
         result.cookie_banner_accepted = True
-    stop = await scroll_list(page, capture, config, result, deadline)
+    stop = await scroll_list(page, capture, config, result, deadline, keep_newer)
     if stop != "done" and (capture.pages or capture.last_failed_url or capture.requests_seen):
         result.takeover = True
         logger.info("taking over list fetching (%s) at %s", stop, capture.next_url())
-        await fetch_rest(page, capture, config, result, deadline)
+        await fetch_rest(page, capture, config, result, deadline, keep_newer)
     pages, complete = capture.ordered()
     if not complete:
         # A browser that died mid-list looks like a stall; this raises for a dead page so the
         # spider retries the list in a fresh one instead of keeping a truncated list.
         await page.evaluate("() => 1")
     items = [item for p in pages for item in p.collection]
+    reached = False
+    if keep_newer is not None:  # the rest of the list was read by the previous visit
+        items, reached = keep_newer(items)
     limited = config.limit is not None and len(items) >= config.limit
     result.items = items[: config.limit] if config.limit is not None else items
-    result.complete = complete or limited
+    result.complete = complete or limited or reached
     result.stalled = result.stalled or (stop == "stalled" and not result.complete)
     result.api_failures = list(capture.failures)
     if not pages and not capture.requests_seen:

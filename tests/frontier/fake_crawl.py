@@ -65,13 +65,15 @@ class FakeAccountsSpider(scrapy.Spider):
     custom_settings: dict[str, Any] = {}
 
     def __init__(self, world_path: str, min_followers: int = 250, page_delay: float = 0.0,
-                 spider_skips: bool = True, *args: Any, **kwargs: Any) -> None:
+                 spider_skips: bool = True, requests_log: str = "", *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.world = json.loads(Path(world_path).read_text())
         self.min_followers = int(min_followers)
         self.page_delay = float(page_delay)
         self.spider_skips = spider_skips  # False: read small accounts' lists, report them done
         self.requested: list[str] = []
+        # One line per account request: which accounts a node visited, how often.
+        self.requests_log = open(requests_log, "a", encoding="utf-8") if requests_log else None
 
     async def start(self) -> AsyncIterator[Any]:
         # Like the real spiders (scmap.contract): the frontier adds the seeds, start() yields none.
@@ -82,6 +84,9 @@ class FakeAccountsSpider(scrapy.Spider):
         if permalink in self.world.get("unrequestable", []):
             raise ValueError(f"cannot build a request for {permalink!r}")
         self.requested.append(permalink)
+        if self.requests_log is not None:
+            self.requests_log.write(permalink + "\n")
+            self.requests_log.flush()
         return scrapy.Request(f"data:,{permalink}/page1", callback=self.parse_page,
                               cb_kwargs={"permalink": permalink, "page": 1}, dont_filter=True)
 

@@ -68,3 +68,27 @@ def test_no_frontier_is_one_line_and_exit_2(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"scmap: error: no frontier at {tmp_path / 'none.sqlite'}: crawl first, or pass --frontier URL"]
+
+
+def test_the_report_shows_the_refresh_round_per_spider_and_node(frontier_store, frontier_store_url):
+    """-a refresh=DAYS: due, refreshed, gone, failed, in flight and left, for the spider and each node."""
+    a_crawl_under_way(frontier_store)  # s1, s2 visited by node A, s3 by node B
+    round_, _ = frontier_store.begin_refresh("likes", RULES, 0)
+    assert [r.permalink for r in round_.records] == ["s1", "s2", "s3"]
+    for owner, expected in ((NODE_B, "s1"), (NODE_A, "s2"), (NODE_A, "s3")):
+        assert frontier_store.claim_refresh("likes", owner, RULES, 600).permalink == expected
+    assert frontier_store.finish_refresh("likes", "s1", "done", "")
+    assert frontier_store.finish_refresh("likes", "s2", "gone", "")
+    lines = status.report(frontier_store, RULES)
+    refresh = [line for line in lines if line.startswith("  refresh round")]
+    assert len(refresh) == 1 and refresh[0].startswith("  refresh round 1 (open, accounts last visited before 20")
+    assert refresh[0].endswith(": due 3, refreshed 1, gone 1, failed 0, in flight 1, left 0")
+    assert "  node host-a:11: window 2, in flight 1, visited 2; refresh: refreshed 0, gone 1, failed 0, in flight 1" \
+        in lines
+    assert "  node host-b:22: window 2, in flight 1, visited 1; refresh: refreshed 1, gone 0, failed 0, in flight 0" \
+        in lines
+    assert frontier_store.finish_refresh("likes", "s3", "failed", "")
+    out = io.StringIO()
+    assert status.main(["--frontier", frontier_store_url("frontier")], out=out) == 0
+    assert "  refresh round 1 (complete," in out.getvalue()
+    assert ": due 3, refreshed 1, gone 1, failed 1, in flight 0, left 0" in out.getvalue()

@@ -216,3 +216,147 @@ def test_visits_keep_the_latest_finish_status_and_cutoff(frontier_store):
     assert store.visits(SPIDER)["s"].status == "gone" and store.visits("other") == {}
     counts = store.counts(SPIDER, rules)  # not a new visit: picks and counts untouched
     assert counts.visited == 1 and store.visited_order(SPIDER) == ["s"]
+
+
+# --- refresh rounds (-a refresh=DAYS): the due accounts handed out through the store ---
+
+REFRESH_RULES = CrawlRules(bfs_accounts=10, max_accounts=10, accounts_in_flight=4)
+NODE_A, NODE_B = "refresh-node-a:1:x", "refresh-node-b:2:y"
+
+
+def visited(store, *permalinks: str) -> None:
+    """Picks visited `done` in this order, each with its visit recorded as the scheduler does."""
+    store.add_discovered(list(permalinks))
+    for permalink in permalinks:
+        assert store.claim_next(SPIDER, ME, REFRESH_RULES, 60).permalink == permalink
+        assert store.mark_done(SPIDER, permalink, [], None, 1000)
+        store.record_visit(SPIDER, permalink, "done", f"2024-01-01T00:00:00Z|{len(permalink)}")
+
+
+def claim_all(store, owner: str) -> list[str]:
+    claimed = []
+    while (claim := store.claim_refresh(SPIDER, owner, REFRESH_RULES, 60)).permalink is not None:
+        claimed.append(claim.permalink)
+    return claimed
+
+
+def test_a_refresh_round_holds_the_accounts_due_by_the_one_rule(frontier_store):
+    """begin_refresh lists what scmap.refresh.refresh_due names (the stores index that rule):
+    `done` picks whose latest visit is older than the limit, not gone, in pick order."""
+    from scmap.refresh import refresh_due
+
+    store = frontier_store
+    visited(store, "old1", "recent", "gone1", "old2")
+    store.add_discovered(["missing", "busy"])
+    assert store.claim_next(SPIDER, ME, REFRESH_RULES, 60).permalink == "missing"
+    assert store.mark_failed(SPIDER, "missing", "not_found")
+    assert store.claim_next(SPIDER, ME, REFRESH_RULES, 60).permalink == "busy"
+    store.record_visit(SPIDER, "gone1", "gone", "")
+    time.sleep(0.6)
+    store.record_visit(SPIDER, "recent", "done", "")  # visited again since
+    assert store.refresh_round(SPIDER) is None
+    round_, joined = store.begin_refresh(SPIDER, REFRESH_RULES, 0.4)
+    assert not joined and round_.number == 1 and not round_.complete
+    assert [r.permalink for r in round_.records] == ["old1", "old2"]
+    assert [r.permalink for r in round_.records] == refresh_due(
+        store.pick_records(SPIDER), store.visits(SPIDER), round_.older_than)
+    assert {r.status for r in round_.records} == {"due"}
+    assert round_.started_at - 0.4 == pytest.approx(round_.older_than)
+
+
+def test_nodes_share_a_refresh_round_each_account_once(frontier_store):
+    store = frontier_store
+    visited(store, "a", "bb", "ccc", "dddd", "eeeee")
+    store.begin_refresh(SPIDER, REFRESH_RULES, 0)
+    first = store.claim_refresh(SPIDER, NODE_A, REFRESH_RULES, 60)
+    assert (first.permalink, first.cutoff, first.reclaimed, first.complete) == \
+        ("a", "2024-01-01T00:00:00Z|1", False, False)
+    second = store.claim_refresh(SPIDER, NODE_B, REFRESH_RULES, 60)
+    assert (second.permalink, second.cutoff) == ("bb", "2024-01-01T00:00:00Z|2")
+    rest = claim_all(store, NODE_A)
+    assert rest == ["ccc", "dddd", "eeeee"]
+    idle = store.claim_refresh(SPIDER, NODE_B, REFRESH_RULES, 60)  # the rest is in flight with A
+    assert idle.permalink is None and not idle.complete
+    assert store.live_nodes(SPIDER).keys() >= {NODE_A, NODE_B}  # registered like claim_next
+    for permalink in ["a", *rest]:
+        assert store.finish_refresh(SPIDER, permalink, "done", "")
+    assert not store.claim_refresh(SPIDER, NODE_A, REFRESH_RULES, 60).complete  # bb still in flight
+    assert store.finish_refresh(SPIDER, "bb", "done", "2024-02-01T00:00:00Z|9")
+    assert not store.finish_refresh(SPIDER, "bb", "done", "")  # finished already: ignored
+    assert store.claim_refresh(SPIDER, NODE_B, REFRESH_RULES, 60).complete
+    round_ = store.refresh_round(SPIDER)
+    assert round_.complete and round_.count("done") == 5
+    assert {r.permalink: r.holder for r in round_.records} == {
+        "a": NODE_A, "bb": NODE_B, "ccc": NODE_A, "dddd": NODE_A, "eeeee": NODE_A}
+    assert all(r.finished_at is not None for r in round_.records)
+    visits = store.visits(SPIDER)
+    assert visits["bb"].cutoff == "2024-02-01T00:00:00Z|9" and visits["a"].cutoff == "2024-01-01T00:00:00Z|1"
+    counts = store.counts(SPIDER, REFRESH_RULES)  # a refresh visit is not a new visit
+    assert counts.visited == 5 and counts.in_flight == 0 and store.visited_order(SPIDER) == ["a", "bb", "ccc", "dddd", "eeeee"]
+
+
+def test_a_dead_holders_refresh_picks_go_to_others_after_the_lease(frontier_store):
+    store = frontier_store
+    visited(store, "s1", "s2", "s3")
+    store.begin_refresh(SPIDER, REFRESH_RULES, 0)
+    assert store.claim_refresh(SPIDER, "other-machine:42:gone", REFRESH_RULES, 1.0).permalink == "s1"
+    assert store.claim_refresh(SPIDER, NODE_A, REFRESH_RULES, 600).permalink == "s2"
+    assert store.claim_refresh(SPIDER, NODE_A, REFRESH_RULES, 600).permalink == "s3"
+    assert store.claim_refresh(SPIDER, NODE_A, REFRESH_RULES, 600).permalink is None  # s1's lease is live
+    time.sleep(1.3)
+    again = store.claim_refresh(SPIDER, NODE_A, REFRESH_RULES, 600)
+    assert (again.permalink, again.reclaimed, again.cutoff) == ("s1", True, "2024-01-01T00:00:00Z|2")
+    assert store.renew_leases(SPIDER, "other-machine:42:gone", 60) == 0  # no longer its pick
+    assert store.renew_leases(SPIDER, NODE_A, 600) == 3
+    # Given back (bot wall: contract.STATUS_REQUEUE), or its node stopping: handed out again at once.
+    assert store.release_refresh(SPIDER, "s2") and not store.release_refresh(SPIDER, "nope")
+    assert store.claim_refresh(SPIDER, NODE_B, REFRESH_RULES, 600).permalink == "s2"
+    assert store.release(SPIDER, NODE_A) == 2
+    assert sorted(claim_all(store, NODE_B)) == ["s1", "s3"]
+
+
+def test_a_refresh_round_cut_short_is_finished_by_the_next_run_then_a_new_one_begins(frontier_store):
+    """A run stopped mid-round leaves it open: the next begin_refresh joins it (whatever its own
+    limit) and only what is still due is handed out. Once complete, the next begin starts a
+    new round: failed visits are due again, visits just made are not, gone accounts never."""
+    store = frontier_store
+    visited(store, "a", "b", "c", "d", "e")
+    time.sleep(0.6)
+    first, joined = store.begin_refresh(SPIDER, REFRESH_RULES, 0.5)
+    assert not joined and len(first.records) == 5
+    assert claim_all(store, NODE_A) == ["a", "b", "c", "d", "e"]
+    assert store.finish_refresh(SPIDER, "a", "done", "")
+    assert store.finish_refresh(SPIDER, "b", "failed", "")
+    assert store.finish_refresh(SPIDER, "c", "gone", "")
+    assert store.release(SPIDER, NODE_A) == 2  # node A stops with d and e in flight
+    before = store.visits(SPIDER)
+    assert before["c"].status == "gone"
+    resumed, joined = store.begin_refresh(SPIDER, REFRESH_RULES, 1e9)
+    assert joined and resumed.number == 1 and resumed.older_than == first.older_than
+    assert (resumed.count("done"), resumed.count("failed"), resumed.count("gone"), resumed.count("in_flight")) == \
+        (1, 1, 1, 2)
+    assert sorted(claim_all(store, NODE_B)) == ["d", "e"]
+    for permalink in ("d", "e"):
+        assert store.finish_refresh(SPIDER, permalink, "done", "")
+    assert store.refresh_round(SPIDER).complete
+    second, joined = store.begin_refresh(SPIDER, REFRESH_RULES, 0.5)
+    assert not joined and second.number == 2
+    assert [r.permalink for r in second.records] == ["b"]  # failed: due again; the others were just visited
+
+
+def test_finish_refresh_records_the_visit_in_the_same_step(frontier_store):
+    store = frontier_store
+    visited(store, "s1", "s22", "s333")
+    old = store.visits(SPIDER)
+    store.begin_refresh(SPIDER, REFRESH_RULES, 0)
+    claim_all(store, NODE_A)
+    with pytest.raises(ValueError):
+        store.finish_refresh(SPIDER, "s1", "skipped", "")
+    assert store.finish_refresh(SPIDER, "s1", "done", "2025-01-01T00:00:00Z|5")
+    assert store.finish_refresh(SPIDER, "s22", "gone", "")
+    assert store.finish_refresh(SPIDER, "s333", "failed", "")
+    visits = store.visits(SPIDER)
+    assert (visits["s1"].status, visits["s1"].cutoff) == ("done", "2025-01-01T00:00:00Z|5")
+    assert visits["s1"].finished_at > old["s1"].finished_at
+    assert (visits["s22"].status, visits["s22"].cutoff) == ("gone", old["s22"].cutoff)
+    assert visits["s333"] == old["s333"]  # a failed refresh visit is not a visit

@@ -214,3 +214,27 @@ def test_page_that_dies_raises_for_a_retry():
 
     with pytest.raises(PageGone):
         asyncio.run(scenario())
+
+
+def test_a_refresh_visit_stops_scrolling_at_the_cutoff_and_keeps_the_newer_items():
+    """scmap/refresh.py: the list is newest first; the page holding the previous visit's newest
+    item ends the read (no further scrolls or fetches), and only the items before it are kept."""
+    from functools import partial
+
+    from scmap.refresh import Cutoff, newer_than
+
+    dated = [{"kind": "like", "created_at": f"2024-01-{28 - i:02d}T00:00:00Z", "track": {"id": i}} for i in range(15)]
+    server = FakeServer(dated, page_size=3)
+    cfg = config(None)
+    capture = new_capture(cfg)
+    page = FakePage(server, capture)
+
+    async def refresh_read():
+        await page._load()
+        return await read_list(page, capture, cfg, partial(newer_than, "likes", cutoff=Cutoff(dated[4]["created_at"], 4)))
+
+    result = asyncio.run(refresh_read())
+    assert ids(result) == [0, 1, 2, 3] and result.complete and not result.stalled
+    assert page.loads == 2  # pages 1 and 2 (holding item 4): the other three are never asked for
+    full, full_page = asyncio.run(read(FakeServer(dated, page_size=3), None))
+    assert ids(full) == list(range(15)) and full_page.loads == 5

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from scmap.sandbox.drift import LIST_ROUTE_MOVED
+from scmap.sandbox.runner import run_sandbox
+
 from .crawl import run_crawl, sandbox_counts
 from .test_e2e import assert_exact_lists, permalink_of
 
@@ -40,15 +43,16 @@ def test_429_storm_pauses_every_page_and_loses_nothing(truth, fault_sandbox, tmp
 
 
 @pytest.mark.timeout(300)
-def test_moved_list_endpoint_falls_back_to_the_rendered_page(truth, fault_sandbox, tmp_path):
-    """The list endpoints move (the site's own bundle follows them): session mode cannot read
-    them, hands each account to the scroll path, whose page calls a route it does not know
-    either, so its DOM fallback reads the rendered list and resolves it: still the exact edges."""
+def test_moved_list_endpoint_falls_back_to_the_rendered_page(truth, spider_world, tmp_path):
+    """The list endpoints move (`--drift list-route-moved`; the site's own bundle follows them):
+    session mode cannot read them, hands each account to the scroll path, whose page calls a
+    route it does not know either, so its DOM fallback reads the rendered list and resolves it:
+    still the exact edges."""
     followings = truth.interactions[truth.interactions["listed"] & (truth.interactions["interaction"] == "follows")]
     sizes = followings.groupby("src_id").size().sort_values(ascending=False)
     user_ids = sorted(int(user_id) for user_id in sizes.index[:3])
     seeds = [permalink_of(truth, user_id) for user_id in user_ids]
-    with fault_sandbox({"moved_lists": "v9"}) as site:
+    with run_sandbox(spider_world, extra_args=["--drift", LIST_ROUTE_MOVED]) as site:
         result = run_crawl("follows", site, seeds, tmp_path, limit=20, mode="session")
     assert result.returncode == 0, result.log[-3000:]
     assert result.stat("scmap/follows/session/fallbacks") == len(user_ids)
