@@ -169,7 +169,7 @@ def test_kill_between_rename_and_deletes_loses_nothing(tmp_path: Path) -> None:
     """kill -9 of a real process right after the merged file is in place and one small file is
     gone: the readers see what they saw before; `scmap.compact` then finishes the job."""
     script = tmp_path / "crawl.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(textwrap.dedent("""
         import os, shutil, signal
         from pathlib import Path
         from scmap.pipelines import compaction
