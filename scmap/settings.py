@@ -116,6 +116,13 @@ ITEM_PIPELINES = {"scmap.pipelines.parquet_writer.ParquetWriterPipeline": 300}
 PARQUET_BATCH_SIZE = 2000  # rows buffered per partition, then written as one part file
 PARQUET_FLUSH_SECONDS = 30.0  # or when its oldest row is this old (bounds what a kill -9 loses); 0 = off
 PARQUET_COMPRESSION = "zstd"
+# On close the writer merges the part files it wrote (one per finished account and partition)
+# into files of at most this many rows; `python -m scmap.compact` does it for killed crawls.
+PARQUET_COMPACT_ON_CLOSE = True
+PARQUET_COMPACT_MAX_ROWS = 500_000
+# scmap.compact leaves a crawl id alone while its writer lock is held, or its newest file is younger
+# than this (a writer whose lock it cannot see: another machine on a filesystem without flock).
+PARQUET_COMPACT_MIN_AGE_SECONDS = 120.0
 OUTPUT_DIR = os.environ.get("SCMAP_OUTPUT_DIR", "output")
 
 LOG_LEVEL = "INFO"

@@ -4,6 +4,7 @@ Layout (docs/architecture.md, "Parquet output")::
 
     <OUTPUT_DIR>/edges/interaction=<type>/part-<crawl_id>-<seq>.parquet
     <OUTPUT_DIR>/accounts/part-<crawl_id>-<seq>.parquet
+    <OUTPUT_DIR>/.../part-<crawl_id>-c<seq>.parquet       merged on close (compaction.py)
     <OUTPUT_DIR>/rejected/rejected-<crawl_id>.jsonl   items that could not be typed
 
 Rows are buffered per partition and written when a buffer holds PARQUET_BATCH_SIZE rows,
@@ -12,9 +13,19 @@ on close. Each file is written under a hidden name (`.part-...tmp`, which pyarro
 skip), fsynced, then renamed into place: a reader never sees half a file, and a crash
 leaves only complete files (plus at most one stale hidden temp file).
 
-Why deduplication happens on read, not here: part files are never rewritten, so a crash
-cannot damage what is already on disk, and several crawls (each with its own crawl id, hence
-its own file names) can write into the same directories at once without locks. A re-run or
+The frontier's `persist_account_edges` signal (sent before it records an account as finished)
+writes every buffer at once, so while crawling each finished account adds one small file per
+partition. On close the writer merges the files it wrote in this crawl (never another crawl
+id's) into `part-<crawl_id>-c<seq>.parquet` files of at most PARQUET_COMPACT_MAX_ROWS rows,
+each renamed into place before its small files are deleted: a crash leaves at worst duplicate
+rows, never a lost one (compaction.py). While open it holds its crawl id's lock
+(crawl_lock.py), so `python -m scmap.compact`, which merges what killed crawls left, leaves a
+live crawl's files alone.
+
+Why deduplication happens on read, not here: a part file is never changed once in place
+(compaction writes new files, then deletes), so a crash cannot damage what is on disk, and
+several crawls (each with its own crawl id, hence its own file names) can write into the
+same directories at once without locks. A re-run or
 an overlapping crawl just adds duplicate rows; the reader drops them by the edge identity
 `(src_id, dst_id, interaction, object_kind, object_id, created_at)`. Deduplicating here would
 need the whole dataset in memory and still miss other processes' rows.
@@ -24,31 +35,36 @@ file (`parquet/bad_rows`); an optional value that cannot be typed (for example a
 `created_at`) is stored as null and logged (`parquet/nulled_values`). Nothing raises.
 
 Settings (defaults in scmap/settings.py): OUTPUT_DIR, PARQUET_BATCH_SIZE, PARQUET_FLUSH_SECONDS
-(0 turns time-based flushing off), PARQUET_COMPRESSION, CRAWL_ID (see crawl_id.py).
+(0 turns time-based flushing off), PARQUET_COMPRESSION, CRAWL_ID (see crawl_id.py),
+PARQUET_COMPACT_ON_CLOSE, PARQUET_COMPACT_MAX_ROWS.
 Stats: parquet/edges_written, parquet/accounts_written, parquet/files_written,
-parquet/bad_rows, parquet/nulled_values, parquet/write_errors.
+parquet/bad_rows, parquet/nulled_values, parquet/write_errors, parquet/files_compacted,
+parquet/compacted_files_written, parquet/compaction_errors.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import create_looping_call
 
 from scmap.items import AccountItem, EdgeItem
+from scmap.pipelines.compaction import CompactionResult, compact_files
 from scmap.pipelines.crawl_id import default_crawl_id, safe_crawl_id
-from scmap.setting_values import default, float_setting, int_setting, setting
+from scmap.pipelines.crawl_lock import CrawlIdLock
+from scmap.pipelines.part_files import write_part_file
+from scmap.setting_values import bool_setting, default, float_setting, int_setting, setting
 from scmap.signals import persist_account_edges
 from scmap.pipelines.edge_schema import (
     ACCOUNT_SCHEMA,
@@ -113,6 +129,8 @@ class ParquetWriterPipeline:
         crawl_id: str | None = None,
         compression: str = default("PARQUET_COMPRESSION"),
         clock: Callable[[], float] = time.monotonic,
+        compact_on_close: bool = default("PARQUET_COMPACT_ON_CLOSE"),
+        compact_max_rows: int = default("PARQUET_COMPACT_MAX_ROWS"),
     ) -> None:
         if not pa.Codec.is_available(compression):
             # Fail at start-up, not at the first flush with a crawl's worth of rows buffered.
@@ -125,7 +143,11 @@ class ParquetWriterPipeline:
         self.configured_crawl_id = crawl_id
         self.compression = compression
         self.clock = clock
+        self.compact_on_close = compact_on_close
+        self.compact_max_rows = max(1, compact_max_rows)
         self.crawl_id = ""
+        self.lock: CrawlIdLock | None = None
+        self.written: dict[Path, list[Path]] = {}  # partition directory -> part files this crawl wrote
         self.buffers: dict[str, PartitionBuffer] = {}  # by partition path under output_dir
         self.scraped_at_cache = (0, "")  # (unix second, its ISO text): one strftime per second
         self.next_sequence = 0
@@ -143,6 +165,8 @@ class ParquetWriterPipeline:
             flush_seconds=float_setting(settings, "PARQUET_FLUSH_SECONDS"),
             crawl_id=settings.get("CRAWL_ID") or None,
             compression=setting(settings, "PARQUET_COMPRESSION"),
+            compact_on_close=bool_setting(settings, "PARQUET_COMPACT_ON_CLOSE"),
+            compact_max_rows=int_setting(settings, "PARQUET_COMPACT_MAX_ROWS"),
         )
         crawler.signals.connect(pipeline.persist_buffers, signal=persist_account_edges)
         pipeline.crawler = crawler
@@ -155,6 +179,7 @@ class ParquetWriterPipeline:
             spider = self.crawler.spider if self.crawler is not None else None
             self.crawl_id = default_crawl_id(self.spider_name, scrapyd_job=getattr(spider, "_job", None))
         logger.info("Parquet output: %s (crawl id %s)", self.output_dir, self.crawl_id)
+        self._take_lock()
         self._start_flush_timer()
 
     def process_item(self, item: Any) -> Any:
@@ -165,7 +190,11 @@ class ParquetWriterPipeline:
         self.flush_expired()
         return item
 
-    def close_spider(self) -> None:
+    def close_spider(self) -> Coroutine[Any, Any, None] | None:
+        """Write what is buffered, then merge this crawl's part files. In a running crawl the
+        merge runs in a worker thread (returned as a coroutine Scrapy awaits): at 100,000
+        accounts it reads 100,000 files, and the other spiders of the process keep crawling
+        meanwhile. Driven by hand (no event loop), everything is done before returning."""
         if self.flush_timer is not None and self.flush_timer.running:
             self.flush_timer.stop()
         for buffer in self.buffers.values():
@@ -174,6 +203,46 @@ class ParquetWriterPipeline:
                 for values in buffer.rows():
                     self._reject(buffer.rows_kind, "could not write Parquet at close", values)
                 buffer.clear()
+        if not self.compact_on_close:
+            self._release_lock()
+            return None
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self.compact_written_files()
+            self._release_lock()
+            return None
+        return self._compact_in_thread()
+
+    async def _compact_in_thread(self) -> None:
+        try:
+            await asyncio.to_thread(self.compact_written_files)
+        finally:
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def compact_written_files(self) -> CompactionResult:
+        """Merge the part files this crawl wrote, per partition (scmap/pipelines/compaction.py).
+        Never raises: every row is on disk already, compaction only makes reading cheaper."""
+        total = CompactionResult()
+        for directory, paths in list(self.written.items()):
+            try:
+                result = compact_files(list(paths), self.crawl_id, self.compact_max_rows, self.compression)
+            except Exception as error:  # noqa: BLE001 - the small files are still there, all of them
+                logger.error("Could not compact the part files in %s: %s", directory, error)
+                self.stats.inc_value("parquet/compaction_errors")
+                continue
+            total.add(result)
+            paths[:] = [path for path in paths if path.exists()]  # what is left to merge
+        self.stats.inc_value("parquet/files_compacted", total.files_merged)
+        self.stats.inc_value("parquet/compacted_files_written", total.files_written)
+        if total.files_merged:
+            logger.info("Compacted %d part files into %d (%d rows)", total.files_merged, total.files_written, total.rows)
+        return total
 
     def persist_buffers(self, **_signal_kwargs: Any) -> None:
         """The frontier is about to record an account as finished: everything buffered goes to
@@ -192,6 +261,22 @@ class ParquetWriterPipeline:
             expired = buffer.oldest_row_at is not None and now - buffer.oldest_row_at >= self.flush_seconds
             if expired and now >= buffer.retry_at:
                 self._flush(buffer)
+
+    def _take_lock(self) -> None:
+        """Hold this crawl id's lock while crawling: `python -m scmap.compact` leaves a crawl id
+        alone while its lock is held (scmap/pipelines/crawl_lock.py)."""
+        lock = CrawlIdLock(self.output_dir, self.crawl_id)
+        try:
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+            taken = lock.acquire()
+        except OSError as error:
+            logger.warning("Could not take the writer lock %s (%s): scmap.compact cannot see this crawl", lock.path, error)
+            return
+        if not taken:
+            # Two live crawls given one CRAWL_ID by hand: each still merges only its own files.
+            logger.warning("Another process writes crawl id %s (it holds %s)", self.crawl_id, lock.path)
+            return
+        self.lock = lock
 
     def _start_flush_timer(self) -> None:
         if self.flush_seconds <= 0:
@@ -246,6 +331,7 @@ class ParquetWriterPipeline:
         try:
             buffer.directory.mkdir(parents=True, exist_ok=True)
             path = write_part_file(buffer.to_table(), self._next_part_path(buffer.directory), self.compression)
+            self.written.setdefault(buffer.directory, []).append(path)
         except Exception as error:  # noqa: BLE001 - whatever the cause, keep the rows and the crawl
             logger.error("Could not write %d rows to %s: %s", len(buffer), buffer.directory, error)
             self.stats.inc_value("parquet/write_errors")
@@ -285,31 +371,3 @@ class ParquetWriterPipeline:
                 handle.write(json.dumps(record, ensure_ascii=True, default=str) + "\n")
         except (OSError, ValueError) as error:
             logger.error("Could not keep the rejected row in %s: %s", path, error)
-
-
-def write_part_file(table: pa.Table, path: Path, compression: str = "zstd") -> Path:
-    """Write `table` to `path` atomically: hidden temp file in the same directory, fsync, rename."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        with temporary.open("wb") as handle:
-            pq.write_table(table, handle, compression=compression)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)  # makes the rename itself survive a power loss
-    return path
-
-
-def _fsync_directory(directory: Path) -> None:
-    # The file is already in place: a failure here must not make the caller write it again.
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-    except OSError as error:
-        logger.warning("Could not fsync directory %s: %s", directory, error)

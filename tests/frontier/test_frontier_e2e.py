@@ -5,17 +5,21 @@ never crawled; kill -9 + the same command again ends with the same visits and ed
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
 
+from analysis.read_edges import count_edges
+from scmap.compact import main as compact_main
 from scmap.frontier.ordering import CrawlRules
 from scmap.frontier.sqlite_store import SqliteFrontierStore
 from scmap.sandbox.runner import generate_world_dir, run_sandbox
@@ -107,6 +111,18 @@ def edge_set(out: Path) -> set[tuple]:
     return set(zip(*(table.column(c).to_pylist() for c in columns)))
 
 
+def files_per_partition(out: Path) -> dict[str, int]:
+    counted = Counter(str(path.parent.relative_to(out)) for path in out.rglob("part-*.parquet"))
+    return dict(counted)
+
+
+def analysis_edges(out: Path) -> tuple[int, list[tuple[int, int, int]]]:
+    """What the map is built from: distinct edges, and their count per account pair."""
+    counts = count_edges(out / "edges")
+    likes = counts.by_interaction[INTERACTION]
+    return counts.unique_edges, sorted(zip(likes["src_id"].tolist(), likes["dst_id"].tolist(), likes["count"].tolist()))
+
+
 def picks(out: Path) -> list[tuple[int, str, str]]:
     store = SqliteFrontierStore(out / "frontier.sqlite")
     try:
@@ -135,6 +151,8 @@ def test_real_spider_visits_in_the_rules_order_and_resumes_after_kill(mode, tmp_
     store.close()
     assert len(sources) == sum(1 for p in visited if ground_truth["edges"][p])
     assert "frontier likes (final): phase 2" in log
+    # The crawl merged its per-edge part files on close (PARQUET_BATCH_SIZE=1 wrote one per edge).
+    assert files_per_partition(whole) == {"accounts": 1, "edges/interaction=likes": 1}
     # Each mode read the lists its own way (session mode: ids from the frontier, no /resolve).
     assert (f"'scmap/{INTERACTION}/session/lists_read'" in log) == (mode == "session")
 
@@ -150,6 +168,14 @@ def test_real_spider_visits_in_the_rules_order_and_resumes_after_kill(mode, tmp_
     finish(start(crawl_command(seeds, resumed, sandbox, mode), tmp_path / "killed.log"), tmp_path / "killed.log")
     assert picks(resumed) == picks(whole)
     assert edge_set(resumed) == edge_set(whole)
+    # The killed crawl could not merge its files: `scmap.compact` does, and the analysis reads
+    # the same edges from the merged files as from the small ones.
+    killed_files, counts_before = files_per_partition(resumed), analysis_edges(resumed)
+    assert killed_files["edges/interaction=likes"] > 10
+    assert compact_main([str(resumed), "--min-age", "0"], out=io.StringIO()) == 0
+    assert files_per_partition(resumed) == {"accounts": 2, "edges/interaction=likes": 2}  # one per crawl id
+    assert analysis_edges(resumed) == counts_before
+    assert counts_before[0] == len(edge_set(whole)) == analysis_edges(whole)[0]
 
 
 def _visited(path: Path) -> int:

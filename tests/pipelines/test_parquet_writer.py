@@ -21,6 +21,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from scmap.items import AccountItem, EdgeItem
+from scmap.pipelines.compaction import parse_part_file
 from scmap.pipelines.crawl_id import default_crawl_id, safe_crawl_id
 from scmap.pipelines.edge_schema import EDGE_SCHEMA, parse_site_timestamp
 from scmap.pipelines.parquet_writer import RETRY_SECONDS, ParquetWriterPipeline
@@ -150,7 +151,7 @@ def test_one_partition_directory_per_interaction_without_the_column(tmp_path: Pa
 
 
 def test_full_batches_are_written_at_the_batch_size_and_the_rest_on_close(tmp_path: Path) -> None:
-    pipeline = make_pipeline(tmp_path, PARQUET_BATCH_SIZE=5)
+    pipeline = make_pipeline(tmp_path, PARQUET_BATCH_SIZE=5, PARQUET_COMPACT_ON_CLOSE=False)
     for i in range(12):
         pipeline.process_item(make_edge(i))
     before_close = part_files(tmp_path)
@@ -193,14 +194,16 @@ def test_two_crawls_in_one_directory_write_distinct_files(tmp_path: Path) -> Non
     for i in range(10):
         first.process_item(make_edge(i))
         second.process_item(make_edge(100 + i))
+    files = part_files(tmp_path)
+    assert len(files) == 6 and len({path.name for path in files}) == 6
     first.close_spider()
     second.close_spider()
 
-    files = part_files(tmp_path)
-    assert len(files) == 8 and len({path.name for path in files}) == 8
+    files = part_files(tmp_path)  # each crawl merged its own files, and only those
+    assert [path.name for path in files] == ["part-crawl-a-c00000.parquet", "part-crawl-b-c00000.parquet"]
     for path in files:
         crawl_ids = set(pq.read_table(path).column("crawl_id").to_pylist())
-        assert crawl_ids == {path.name.split("-0")[0].removeprefix("part-")}
+        assert crawl_ids == {parse_part_file(path).crawl_id}
     assert read_edges(tmp_path).num_rows == 20
 
 
