@@ -330,20 +330,18 @@ if tonumber(ARGV[4]) == 0 then
 elseif redis.call('HEXISTS', sk(spider, 'nodes'), owner) == 1 then
   redis.call('HSET', sk(spider, 'node_lease'), owner, tostring(lease_until))
 end
-local renewed = 0
-for _, seq in ipairs(redis.call('ZRANGE', sk(spider, 'in_flight'), 0, -1)) do
-  if redis.call('HGET', sk(spider, 'owner'), seq) == owner then
-    redis.call('HSET', sk(spider, 'lease'), seq, tostring(lease_until))
-    renewed = renewed + 1
+-- The owner's entries of one in-flight set (picks by seq, refresh visits by permalink).
+local function renew(in_flight, owners, leases)
+  local count = 0
+  for _, member in ipairs(redis.call('ZRANGE', sk(spider, in_flight), 0, -1)) do
+    if redis.call('HGET', sk(spider, owners), member) == owner then
+      redis.call('HSET', sk(spider, leases), member, tostring(lease_until))
+      count = count + 1
+    end
   end
+  return count
 end
-for _, permalink in ipairs(redis.call('ZRANGE', sk(spider, 'refresh_in_flight'), 0, -1)) do
-  if redis.call('HGET', sk(spider, 'refresh_owner'), permalink) == owner then
-    redis.call('HSET', sk(spider, 'refresh_lease'), permalink, tostring(lease_until))
-    renewed = renewed + 1
-  end
-end
-return renewed
+return renew('in_flight', 'owner', 'lease') + renew('refresh_in_flight', 'refresh_owner', 'refresh_lease')
 """
 
 # ARGV: P, spider, permalink. An in-flight pick loses its holder and lease (CLAIM_NEXT hands out
