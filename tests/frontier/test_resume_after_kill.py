@@ -19,12 +19,14 @@ ARGS = {"seeds": "u1,u2,u3", "bfs_accounts": 10, "max_accounts": 40, "min_follow
 RULES = CrawlRules(bfs_accounts=10, max_accounts=40, min_followers=250, accounts_in_flight=3)
 
 
-def visited_so_far(store_path) -> int:
+def picks_so_far(store_path) -> tuple[int, int]:
+    """(done, in flight) picks in the crawl's store."""
     try:
         with sqlite3.connect(store_path, timeout=5) as db:
-            return db.execute("SELECT COUNT(*) FROM claims WHERE status = 'done'").fetchone()[0]
+            counts = dict(db.execute("SELECT status, COUNT(*) FROM claims GROUP BY status").fetchall())
     except sqlite3.OperationalError:  # not created yet
-        return 0
+        return 0, 0
+    return counts.get("done", 0), counts.get("in_flight", 0)
 
 
 @pytest.mark.timeout(180)
@@ -39,7 +41,10 @@ def test_resume_after_kill_matches_an_uninterrupted_crawl(tmp_path, kill_after_v
     victim = start_crawl(slow)
     store_path = tmp_path / "killed.sqlite"
     deadline = time.monotonic() + 60
-    while visited_so_far(store_path) < kill_after_visits:
+    while True:  # killed with accounts in flight: between a finish and the next claim there may be none
+        done, in_flight = picks_so_far(store_path)
+        if done >= kill_after_visits and in_flight:
+            break
         assert victim.poll() is None and time.monotonic() < deadline, "crawl ended before the kill"
         time.sleep(0.01)
     os.kill(victim.pid, signal.SIGKILL)
