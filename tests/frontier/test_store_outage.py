@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 
@@ -27,6 +29,22 @@ def picks_of(store_url: str) -> list[tuple[str, str]]:
         store.close()
 
 
+@contextmanager
+def password_redis(tmp_path, monkeypatch, prefix: str) -> Iterator[tuple[object, str]]:
+    """A persistent redis-server with a password, and its frontier URL (the password in the env)."""
+    with start_redis_server(tmp_path / "redis", persistent=True) as server:
+        password, store_url = password_and_url(server.url, prefix)
+        monkeypatch.setenv(PASSWORD_ENV, password)
+        yield server, store_url
+
+
+def assert_every_account_picked_once(world, picks: list[tuple[str, str]], union: list[dict]) -> None:
+    """max_accounts visits, none picked twice, and exactly the picked accounts' edges."""
+    assert len({p for p, _ in picks}) == len(picks)
+    assert sum(status == "done" for _, status in picks) == RULE_ARGS["max_accounts"]
+    assert identities(union) == expected_edges(world, picks)
+
+
 def wait_for_visits(store_url: str, visits: int, processes, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while sum(status == "done" for _, status in picks_of(store_url)) < visits:
@@ -37,9 +55,7 @@ def wait_for_visits(store_url: str, visits: int, processes, timeout: float = 60)
 @pytest.mark.timeout(240)
 def test_nodes_pause_through_a_redis_restart_and_lose_nothing(tmp_path, monkeypatch):
     world = make_world(seed=11, accounts=200)
-    with start_redis_server(tmp_path / "redis", persistent=True) as server:
-        password, store_url = password_and_url(server.url, "restart")
-        monkeypatch.setenv(PASSWORD_ENV, password)
+    with password_redis(tmp_path, monkeypatch, "restart") as (server, store_url):
         args = {**RULE_ARGS, "page_delay": 0.15}
         nodes = {name: start_crawl(write_config(tmp_path, world, args, name=name, store=store_url, log_interval=1))
                  for name in ("node-a", "node-b")}
@@ -53,10 +69,8 @@ def test_nodes_pause_through_a_redis_restart_and_lose_nothing(tmp_path, monkeypa
         assert any("pausing, retrying for up to 60 s" in log for log in logs.values())
         assert any("frontier store back after" in log for log in logs.values())
         picks = picks_of(store_url)
-    assert len({p for p, _ in picks}) == len(picks)
-    assert sum(status == "done" for _, status in picks) == RULE_ARGS["max_accounts"]
     union = read_edges(tmp_path / "node-a.jsonl") + read_edges(tmp_path / "node-b.jsonl")
-    assert identities(union) == expected_edges(world, picks)
+    assert_every_account_picked_once(world, picks, union)
     per_source = Counter(e["src_permalink"] for e in union)
     assert all(per_source[src] == len(world["edges"][src]) for src in per_source), "an account crawled twice"
 
@@ -64,9 +78,7 @@ def test_nodes_pause_through_a_redis_restart_and_lose_nothing(tmp_path, monkeypa
 @pytest.mark.timeout(240)
 def test_a_long_outage_stops_the_crawl_and_the_next_run_resumes_it(tmp_path, monkeypatch):
     world = make_world(seed=11, accounts=200)
-    with start_redis_server(tmp_path / "redis", persistent=True) as server:
-        password, store_url = password_and_url(server.url, "long-outage")
-        monkeypatch.setenv(PASSWORD_ENV, password)
+    with password_redis(tmp_path, monkeypatch, "long-outage") as (server, store_url):
         config = write_config(tmp_path, world, {**RULE_ARGS, "page_delay": 0.15}, name="node", store=store_url,
                               log_interval=1, settings={"FRONTIER_STORE_OUTAGE_SECONDS": 2})
         first = start_crawl(config)
@@ -81,10 +93,8 @@ def test_a_long_outage_stops_the_crawl_and_the_next_run_resumes_it(tmp_path, mon
         log, _ = second.communicate(timeout=200)
         assert second.returncode == 0 and "Spider closed (finished)" in log, log[-3000:]
         picks = picks_of(store_url)
-    assert len({p for p, _ in picks}) == len(picks)
-    assert sum(status == "done" for _, status in picks) == RULE_ARGS["max_accounts"]
     union = read_edges(tmp_path / "node.jsonl")
-    assert identities(union) == expected_edges(world, picks)
+    assert_every_account_picked_once(world, picks, union)
     crawled_twice = {src for src, n in Counter(e["src_permalink"] for e in union).items()
                      if n > len(world["edges"][src])}
     assert crawled_twice <= set(interrupted)
