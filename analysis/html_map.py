@@ -93,7 +93,7 @@ def scene_colouring(page: MapPage) -> Colouring:
 
 
 def page_data(page: MapPage) -> dict:
-    by_number = {scene.number: position for position, scene in enumerate(page.scenes)}
+    scene = scene_colouring(page)
     return {
         "title": page.title,
         "profileUrl": page.profile_url,
@@ -102,11 +102,11 @@ def page_data(page: MapPage) -> dict:
         "name": list(page.names),
         "permalink": list(page.permalinks),
         "followers": list(page.followers),
-        "scene": [by_number.get(int(c), -1) for c in page.clusters],
+        "scene": scene.values,
         "scenes": [{"label": s.label, "size": s.size, "central": [int(i) for i in s.central], "colour": s.colour}
                    for s in page.scenes],
         "colourings": [{"name": c.name, "categories": [{"label": label, "colour": colour} for label, colour in c.categories],
-                        "values": [int(v) for v in c.values]} for c in [scene_colouring(page), *page.colourings]],
+                        "values": [int(v) for v in c.values]} for c in [scene, *page.colourings]],
         "fields": {name: list(values) for name, values in page.fields.items()},
         "kinds": list(page.kind_names),
         "neighbours": [[[int(ref), round(float(share), 4), int(bits)] for ref, share, bits in row]
@@ -122,6 +122,9 @@ def sliced_page_data(sliced: SlicedMapPage) -> dict:
     account_of: dict[int, int] = {}
     accounts = {"name": [], "permalink": [], "followers": []}
     slices = []
+    # Each slice numbers the interaction types it has (a year without comments has no comments
+    # bit): the page gets them all, and each slice's link bits are renumbered onto that list.
+    kinds = sorted(set().union(*(page.kind_names for page in sliced.pages)))
     for label, page in zip(sliced.labels, sliced.pages):
         if page.ids is None:
             raise ValueError("a sliced page needs each slice's account ids")
@@ -136,10 +139,17 @@ def sliced_page_data(sliced: SlicedMapPage) -> dict:
         data = page_data(page)
         for shared in ("title", "profileUrl", "kinds", "name", "permalink", "followers"):
             del data[shared]
+        bit_of = [1 << kinds.index(name) for name in page.kind_names]
+        data["neighbours"] = [[[ref, share, _renumbered(bits, bit_of)] for ref, share, bits in row]
+                              for row in data["neighbours"]]
         slices.append({"label": label, "point": points, **data})
-    first = sliced.pages[0]
-    return {"title": sliced.title, "profileUrl": first.profile_url, "kinds": list(first.kind_names),
+    return {"title": sliced.title, "profileUrl": sliced.pages[0].profile_url, "kinds": kinds,
             "account": accounts, "slices": slices}
+
+
+def _renumbered(bits: int, bit_of: list[int]) -> int:
+    """A link's type bits (bit t = the slice's t-th type) as bits of the page's type list."""
+    return sum(bit for t, bit in enumerate(bit_of) if bits >> t & 1)
 
 
 def render_map_html(page: MapPage | SlicedMapPage) -> str:

@@ -5,7 +5,8 @@ import re
 
 import numpy as np
 
-from analysis.html_map import Colouring, MapPage, Scene, embed_json, page_data, render_map_html
+from analysis.html_map import (Colouring, MapPage, Scene, SlicedMapPage, embed_json, page_data, render_map_html,
+                               sliced_page_data)
 
 HOSTILE = "</script><script>window.__pwned = 1</script><!-- {{DATA}}"
 
@@ -44,3 +45,17 @@ def test_scenes_come_first_among_colourings_and_extra_colourings_and_fields_foll
     assert data["colourings"][0]["values"] == [0, -1, 0] == data["scene"]
     assert data["colourings"][1]["categories"][1] == {"label": "2025", "colour": "#222222"}
     assert data["fields"] == {"slice": ["2024", "2025", "2025"]}
+
+
+def test_slices_with_different_interaction_types_keep_each_links_types() -> None:
+    """A year without comments numbers its types ("likes", "reposts"): its link bits are
+    renumbered onto the page's list of every slice's types, not read with the first slice's."""
+    early, late = page(["a", "b"]), page(["a", "b"])
+    for slice_page, kinds in ((early, ["comments", "likes"]), (late, ["likes", "reposts"])):
+        slice_page.ids, slice_page.kind_names = [1, 2], kinds
+        slice_page.neighbours = [[(1, 1.0, 0b11)], [(0, 1.0, 0b01)]]  # a: both types, b: the first
+    data = sliced_page_data(SlicedMapPage(["2024", "2025"], [early, late]))
+    assert data["kinds"] == ["comments", "likes", "reposts"]
+    named = [[[data["kinds"][t] for t in range(3) if bits >> t & 1] for row in s["neighbours"] for _, _, bits in row]
+             for s in data["slices"]]
+    assert named == [[["comments", "likes"], ["comments"]], [["likes", "reposts"], ["likes"]]]
