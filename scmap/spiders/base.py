@@ -270,8 +270,6 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
             yield EdgeItem(**edge)
         items += len(edges)
         status = self._record_outcome(permalink, result, len(edges), source)
-        if status == STATUS_DONE:
-            challenge_guard.on_list_read(self)  # challenge_guard hook: resets "in a row"
         self._account_done(permalink, source.id if source else None,
                            user.get("followers_count"), status, items=items)
 
@@ -392,6 +390,8 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         """`items`: how many items were yielded for the account (the frontier waits for them)."""
         if status == STATUS_NOT_FOUND and permalink in self.seeds:
             self.seeds_not_found.append(permalink)
+        if status == STATUS_DONE:  # a list read (either mode): challenge_guard resets "in a row"
+            challenge_guard.on_list_read(self)
         self.crawler.signals.send_catch_log(
             signal=account_done, spider=self, permalink=permalink, user_id=user_id,
             followers_count=followers_count, status=status, items=items)

@@ -9,6 +9,8 @@ import pytest
 from scrapy.utils.request import request_from_dict
 from scrapy.utils.test import get_crawler
 
+from scmap.spiders import challenge_guard
+from scmap.spiders.challenge_guard import ChallengeGuard
 from scmap.signals import account_done
 from scmap.soundcloud.permalinks import BadSeed, permalink_from_seed
 from scmap.contract import crawl_rules
@@ -186,3 +188,17 @@ def test_playwright_renders_only_the_sites_scheme(web_url, kept):
         "DOWNLOAD_HANDLERS": {"http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
                               "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"}})
     assert set(crawler.settings.getdict("DOWNLOAD_HANDLERS")) == {kept}
+
+
+def test_a_list_read_in_either_mode_resets_the_challenges_in_a_row(monkeypatch):
+    """Session mode (the default) reports its lists through _account_done too: a challenge
+    hours after the last one is not 'in a row' with it."""
+    guard = ChallengeGuard(in_a_row=2)
+    monkeypatch.setattr(challenge_guard, "_process_guard", guard)
+    for mode in ("session", "scroll"):
+        instance = spider(seeds="x", mode=mode)
+        instance._account_done("acct", 1, 300, "skipped")
+        assert guard.in_a_row == 2  # no list read
+        instance._account_done("acct", 1, 300, "done")
+        assert guard.in_a_row == 0
+        guard.in_a_row = 2
