@@ -159,12 +159,10 @@ class SessionReader:
             read.pages += 1
             newer, reached_cutoff = newer_than(config.interaction, page.collection, cutoff)
             read.items.extend(newer)
-            if reached_cutoff:  # the rest of the list was read by the previous visit
-                read.complete = True
-                return read
-            if config.limit is not None and len(read.items) >= config.limit:
-                del read.items[config.limit:]
-                read.complete = True
+            if config.limit is not None:
+                del read.items[config.limit:]  # the most recent `limit`, a refresh visit too
+            if reached_cutoff or (config.limit is not None and len(read.items) >= config.limit):
+                read.complete = True  # at the cut-off the rest was read by the previous visit
                 return read
             if page.next_href is None:
                 read.complete = True

@@ -164,3 +164,18 @@ def test_a_refresh_read_stops_at_the_page_holding_the_previous_visits_newest_ite
     read = run(the_reader.items(fake, 7, SessionRead(), cutoff=Cutoff("2024-01-08T00:00:00Z", 3)))
     assert [item["track"]["id"] for item in read.items] == [1, 2]
     assert read.complete and read.pages == 2 and len(fake.page.urls) == 2  # not the 5 a full read takes
+
+
+def test_a_refresh_read_keeps_the_limit_when_the_cut_off_page_goes_past_it():
+    from scmap.refresh import Cutoff
+
+    def answers(url, _n):  # pages of 3: likes 1..9, one a day, newest first
+        offset = int(parse_qs(urlsplit(url).query).get("offset", ["0"])[0])
+        body = json.loads(page_body([offset + 1, offset + 2, offset + 3], offset + 3 if offset + 3 < 9 else None))
+        for item in body["collection"]:
+            item["created_at"] = f"2024-01-{11 - item['track']['id']:02d}T00:00:00Z"
+        return {"status": 200, "text": json.dumps(body)}
+
+    limited, _ = reader(limit=4)  # page 2 holds the cut-off (track 6) and two newer items: 5 in all
+    read = run(limited.items(session(answers), 7, SessionRead(), cutoff=Cutoff("2024-01-05T00:00:00Z", 6)))
+    assert [item["track"]["id"] for item in read.items] == [1, 2, 3, 4] and read.complete
