@@ -41,7 +41,7 @@ class PageGone(RuntimeError):
 async def accept_cookies(page: Any, wait: float = 0.0) -> bool:
     """Click the OneTrust banner's accept button if it is (or, within `wait` s, becomes) shown.
 
-    Accepting sets a cookie in the browser context, so only a context's first page waits."""
+    Accepting sets a cookie in the browser context: its later pages need not wait (contexts.py)."""
     try:
         button = page.locator(COOKIE_ACCEPT_SELECTOR).first
         if wait > 0:
@@ -123,6 +123,7 @@ async def scroll_list(page: Any, capture: ApiCapture, config: ListConfig, result
             continue
         idle_scrolls += 1
         if idle_scrolls == 1 and await accept_cookies(page):
+            result.cookie_banner_accepted = True  # shown after the page's wait: its context has consent now
             continue
         if idle_scrolls >= 2:
             return "api_error" if _next_page_failed(capture) else "no_fetch"
