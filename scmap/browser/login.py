@@ -119,6 +119,7 @@ async def login(profile_dir: str | Path, site_url: str, *, cookies_file: str | P
             try:
                 consent, banner = await _consent_state(context, page)
             except Exception:  # closing under us
+                await asyncio.sleep(POLL_SECONDS)
                 continue
             if seen.status == 200 and not seen.challenge and (consent or not banner):
                 await asyncio.sleep(SETTLE_SECONDS)

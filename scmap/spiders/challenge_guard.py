@@ -7,8 +7,10 @@ challenge in a row; a list read to its end resets the count. After
 SCMAP_CHALLENGES_BEFORE_STOP challenges in a row the crawl stops (close reason `bot_wall`)
 with one plain message naming the two ways through, also recorded as the crawl's error
 (contract.CRAWL_ERROR_STAT), so our crawl commands exit non-zero with it as the last line.
-Pages already reading a list are not paused mid-read: their stall timeouts would mistake the
-pause for a dead page.
+Scroll mode's pages already reading a list are not paused mid-read: their stall timeouts would
+mistake the pause for a dead page. In session mode every call passes the spider's gate
+(`_may_call_the_site`), a list's later pages too: they wait out a pause, which counts against
+SCMAP_LIST_TIMEOUT.
 
 Hooks: `init_page` wraps scmap.spiders.api_capture.init_page (waits out a pause, watches the page's
 api-v2 answers for a challenge); the spider calls `challenge_of` on its response and after
