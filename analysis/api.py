@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
 
+from analysis.account_labels import LabelCollector
 from analysis.clusters import UNCLUSTERED, centrality_within_cluster, find_neighbourhoods, name_clusters, rank_members
 from analysis.datasets import DatasetPaths
 from analysis.errors import TooFewAccounts
@@ -35,7 +36,8 @@ from analysis.interaction_matrix import (InteractionMatrix, build_score_matrix, 
 from analysis.palette import stable_scene_colours
 from analysis.pca import PcaResult, reduce_with_pca
 from analysis.quality import load_scene_sets, neighbour_scene_agreement, sampled_trustworthiness
-from analysis.read_edges import EdgeCounts, count_edges, open_edges
+from analysis.read_accounts import collect_account_labels
+from analysis.read_edges import EdgeCounts, collect_edge_labels, count_edges, open_edges
 from analysis.recipes import Recipe, get_recipe
 from analysis.tsne import embed_with_tsne
 
@@ -164,6 +166,20 @@ def embed(points: np.ndarray, recipe: str | Recipe = "article", seed: int = 42, 
 def find_scenes(xy: np.ndarray, seed: int = 42) -> np.ndarray:
     """A scene number per account (0 = largest, -1 = between scenes): HDBSCAN on the map."""
     return find_neighbourhoods(xy, seed=seed)
+
+
+def collect_labels(edges: DatasetPaths, accounts: DatasetPaths | None, ids: np.ndarray) -> tuple[LabelCollector, int]:
+    """Names, permalinks and followers of accounts `ids`: from crawled profiles (`accounts`),
+    then from the edges that name them; an account seen only as a source gets its permalink
+    from its own edges. Returns the labels (``.labels(index)`` -> DataFrame) and how many
+    crawled profiles were read."""
+    labels = LabelCollector()
+    crawled = collect_account_labels(accounts, labels)
+    collect_edge_labels(edges, ids, labels)
+    missing = np.setdiff1d(ids, np.fromiter(labels.ids_with("permalink"), np.int64))
+    if len(missing):
+        collect_edge_labels(edges, np.array([], np.int64), labels, source_permalinks_for=missing)
+    return labels, crawled
 
 
 def name_scenes(scenes: np.ndarray, shares: InteractionMatrix, names: list[str],

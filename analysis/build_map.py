@@ -20,20 +20,18 @@ import numpy as np
 import pandas as pd
 
 from analysis import api
-from analysis.account_labels import LabelCollector
 from analysis.clusters import UNCLUSTERED
 from analysis.coords import write_coords
 from analysis.datasets import paths_text
 from analysis.errors import MapBuildError
-from analysis.generations import emergence_from_edges, generation_of, plot_generations
+from analysis.generations import emerged_from_counts, emergence_from_edges, generation_of, plot_generations
 from analysis.graph_export import export_graph, graph_edges, parse_formats
 from analysis.html_map import write_map_html
 from analysis.interaction_matrix import parse_weights
 from analysis.map_page import generation_colouring, map_page, neighbour_ids, neighbours_of
 from analysis.progress import StageTimer
 from analysis.quality import map_quality
-from analysis.read_accounts import collect_account_labels
-from analysis.read_edges import collect_edge_labels, count_edges
+from analysis.read_edges import count_edges
 from analysis.recipes import DEFAULT_RECIPE, RECIPES, Recipe, get_recipe
 from analysis.report import summary_lines, write_report
 from analysis.sliced_map import SliceOptions, build_sliced_map, scene_sets_for_window
@@ -109,13 +107,8 @@ def build_map(options: MapOptions) -> dict:
     ids = shares.row_ids
     with timer.stage("labels"):
         neighbours = neighbours_of(shares)
-        labels = LabelCollector()
-        crawled_accounts = collect_account_labels(options.accounts, labels)
         wanted = np.union1d(ids, neighbour_ids(shares, neighbours[0]))
-        collect_edge_labels(options.edges, wanted, labels)
-        missing_permalink = np.setdiff1d(wanted, np.fromiter(labels.ids_with("permalink"), np.int64))
-        if len(missing_permalink):
-            collect_edge_labels(options.edges, np.array([], np.int64), labels, source_permalinks_for=missing_permalink)
+        labels, crawled_accounts = api.collect_labels(options.edges, options.accounts, wanted)
         mapped = labels.labels(pd.Index(ids))
         names = mapped["username"].tolist()
         followers = mapped["followers_count"].to_numpy(dtype="float64", na_value=np.nan)
@@ -190,8 +183,7 @@ def build_map(options: MapOptions) -> dict:
                         "until": None if options.slicing.until is None else options.slicing.until.isoformat(),
                         "follows": options.slicing.follows} if window is not None else None
     if options.generations:
-        report["generations"] = {"emerged_from": coords["emerged_from"].value_counts(dropna=False).rename(
-            lambda v: "none" if pd.isna(v) else v).to_dict()}
+        report["generations"] = {"emerged_from": emerged_from_counts(coords)}
         report["outputs"]["generations.png"] = str(options.out / "generations.png")
     report["outputs"].update({path.name: str(path) for path in exported})
     report["timings_seconds"]["total"] = round(timer.total(), 3)

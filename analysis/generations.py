@@ -105,3 +105,8 @@ def plot_generations(path: Path, xy: np.ndarray, emerged_at: pd.Series, title: s
     axes.set_yticks([])
     write_atomically(path, lambda temp: figure.savefig(temp, format="png", bbox_inches="tight"))
     plt.close(figure)
+
+
+def emerged_from_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """The report's count of accounts per source of their emergence date ("none": no date)."""
+    return frame["emerged_from"].value_counts(dropna=False).rename(lambda v: "none" if pd.isna(v) else v).to_dict()

@@ -27,20 +27,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis import api
-from analysis.account_labels import LabelCollector
 from analysis.clusters import UNCLUSTERED
 from analysis.coords import write_coords
 from analysis.datasets import paths_text
 from analysis.errors import MapBuildError, TooFewAccounts
-from analysis.generations import emergence_from_edges, generation_of, plot_generations
+from analysis.generations import emerged_from_counts, emergence_from_edges, generation_of, plot_generations
 from analysis.graph_export import export_graph, graph_edges
 from analysis.html_map import SlicedMapPage, write_map_html
 from analysis.interaction_matrix import InteractionMatrix
 from analysis.map_page import carry_scene_colours, generation_colouring, map_page, neighbour_ids, neighbours_of
 from analysis.progress import StageTimer
 from analysis.quality import load_scene_sets, map_quality, scene_sets_from_table
-from analysis.read_accounts import collect_account_labels
-from analysis.read_edges import collect_edge_labels, count_edges, open_edges
+from analysis.read_edges import count_edges, open_edges
 from analysis.recipes import Recipe
 from analysis.report import write_report
 from analysis.time_slices import (SliceEmbedding, Window, clip_windows, dated_range, embed_slices,
@@ -129,15 +127,10 @@ def build_sliced_map(options, recipe: Recipe, slicing: SliceOptions, export_form
         neighbours = [neighbours_of(data.shares) for data in inputs]
         wanted = np.unique(np.concatenate([all_ids, *(neighbour_ids(data.shares, columns)
                                                       for data, (columns, _, _) in zip(inputs, neighbours))]))
-        labels = LabelCollector()
-        collect_account_labels(options.accounts, labels)
-        collect_edge_labels(options.edges, wanted, labels)
-        missing = np.setdiff1d(wanted, np.fromiter(labels.ids_with("permalink"), np.int64))
-        if len(missing):
-            collect_edge_labels(options.edges, np.array([], np.int64), labels, source_permalinks_for=missing)
+        labels, _ = api.collect_labels(options.edges, options.accounts, wanted)
         named = labels.labels(pd.Index(all_ids))
     with timer.stage("generations"):
-        if getattr(options, "generations", True):
+        if options.generations:
             emergence = emergence_from_edges(options.edges, all_ids).set_index("id")
         else:
             emergence = pd.DataFrame({"emerged_at": pd.Series(dtype="datetime64[us, UTC]"),
@@ -183,14 +176,14 @@ def build_sliced_map(options, recipe: Recipe, slicing: SliceOptions, export_form
             entry["quality"] = map_quality(result.ids, result.xy, data.pca_xy, data.pca_50, sets, options.seed)
         reports.append(entry)
         colourings = ([generation_colouring(generations.reindex(result.ids), cohorts)]
-                      if getattr(options, "generations", True) else [])
+                      if options.generations else [])
         pages.append(map_page(data.shares, mapped, result.xy, clusters, scenes, slice_neighbours, labels,
                               options.profile_url, colourings))
         previous = result
 
     coords = pd.concat(frames, ignore_index=True)
     coords = coords.join(emergence, on="id")
-    coords["generation"] = generation_of(coords["emerged_at"])
+    coords["generation"] = coords["id"].map(generations)
     options.out.mkdir(parents=True, exist_ok=True)
     outputs = {}
     with timer.stage("write outputs"):
@@ -199,7 +192,7 @@ def build_sliced_map(options, recipe: Recipe, slicing: SliceOptions, export_form
         _plot_slices(options.out / "slices.png", coords, [r.label for r in embedded])
         outputs["slices.png"] = str(options.out / "slices.png")
         last = coords[coords["slice"] == embedded[-1].label]
-        if getattr(options, "generations", True):
+        if options.generations:
             plot_generations(options.out / "generations.png", last[["x", "y"]].to_numpy(), last["emerged_at"],
                              f"slice {embedded[-1].label}: accounts by generation")
             outputs["generations.png"] = str(options.out / "generations.png")
@@ -223,8 +216,7 @@ def build_sliced_map(options, recipe: Recipe, slicing: SliceOptions, export_form
         "dated_range": [bounds[0].isoformat(), bounds[1].isoformat()],
         "slices": reports,
         "skipped_slices": skipped,
-        "generations": {"emerged_from": emergence["emerged_from"].value_counts(dropna=False).rename(
-            lambda v: "none" if pd.isna(v) else v).to_dict()},
+        "generations": {"emerged_from": emerged_from_counts(emergence)},
         "timings_seconds": timer.seconds,
         "peak_rss_mib_after_stage": timer.peak_rss_mib,
         "outputs": outputs,

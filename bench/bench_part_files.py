@@ -20,14 +20,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import scrapy
 from scrapy.utils.test import get_crawler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.account_labels import LabelCollector
-from analysis.read_accounts import collect_account_labels
-from analysis.read_edges import collect_edge_labels, count_edges
+from analysis import api
+from analysis.read_edges import count_edges
 from scmap.compact import compact_output_dir
 from scmap.items import AccountItem, EdgeItem
 from scmap.pipelines.parquet_writer import ParquetWriterPipeline
@@ -74,11 +74,9 @@ def read_times(output_dir: Path) -> tuple[float, float, int]:
     counts = count_edges(output_dir / "edges")
     read_edges = time.perf_counter() - started
     started = time.perf_counter()
-    labels = LabelCollector()
-    collect_account_labels(output_dir / "accounts", labels)
     ids = np.unique(np.concatenate([pairs["dst_id"] for pairs in counts.by_interaction.values()]))
-    collect_edge_labels(output_dir / "edges", ids, labels)
-    labels.labels(ids)
+    labels, _ = api.collect_labels(output_dir / "edges", output_dir / "accounts", ids)  # build_map's reads
+    labels.labels(pd.Index(ids))
     return read_edges, time.perf_counter() - started, counts.unique_edges
 
 
