@@ -125,16 +125,17 @@ def budget_from_settings(settings: Any) -> RequestBudget:
         max_pause=float_setting(settings, "SCMAP_MAX_RETRY_AFTER"))
 
 
-def process_budget(settings: Any) -> RequestBudget:
+def process_budget(settings: Any, store_url: str | None = None) -> RequestBudget:
     """The budget of this process, made from the first settings that ask (all spiders of one
     `python -m scmap.crawl` share it). With SCMAP_SHARED_REQUEST_BUDGET, the crawl-wide one in
-    the frontier's Redis (preflight refuses it without a Redis FRONTIER_URL)."""
+    the frontier's Redis, `store_url` (contract.store_url: `-a frontier_url` or FRONTIER_URL;
+    preflight refuses a store that is not Redis)."""
     global _PROCESS_BUDGET
     if _PROCESS_BUDGET is None:
         if settings.getbool("SCMAP_SHARED_REQUEST_BUDGET"):
             from scmap.frontier.shared_budget import shared_budget_from_settings  # needs redis
 
-            _PROCESS_BUDGET = shared_budget_from_settings(settings, settings.get("FRONTIER_URL"))
+            _PROCESS_BUDGET = shared_budget_from_settings(settings, store_url or settings.get("FRONTIER_URL"))
         else:
             _PROCESS_BUDGET = budget_from_settings(settings)
         logger.info("request budget of this process: %s", _PROCESS_BUDGET.describe())

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from scmap import contract
 from scmap.browser.contexts import BrowserSetupError, context_plan
 from scmap.contract import CRAWL_ERROR_STAT
-from scmap.frontier.store_url import open_store, unreachable_store_message
+from scmap.frontier.store_url import is_redis_url, open_store, unreachable_store_message
 from scmap.refresh import parse_refresh_days
 from scmap.soundcloud.permalinks import split_seeds
 from scmap.spiders.arguments import parse_limit, read_seeds
@@ -109,10 +109,10 @@ def check_shared_budget(arguments: Mapping[str, Any], settings: Any) -> None:
     """SCMAP_SHARED_REQUEST_BUDGET lives in the frontier's Redis: it needs a redis:// store."""
     if not settings.getbool("SCMAP_SHARED_REQUEST_BUDGET"):
         return
-    url = str(settings.get("FRONTIER_URL") or "")
-    if not url.startswith(("redis://", "rediss://")):
+    if not is_redis_url(contract.store_url(SimpleNamespace(**arguments), settings)):
         raise BadInput("SCMAP_SHARED_REQUEST_BUDGET is kept in the frontier's Redis: set "
-                       "FRONTIER_URL=redis://host:6379/0 on every node (or leave the shared budget off)")
+                       "FRONTIER_URL=redis://host:6379/0 (or -a frontier_url=...) on every node "
+                       "(or leave the shared budget off)")
 
 
 def check_crawl(arguments: Mapping[str, Any], settings: Any, spider_count: int = 1) -> None:

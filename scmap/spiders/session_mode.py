@@ -38,6 +38,7 @@ from scmap.contract import (
     STATUS_REQUEUE,
     STATUS_SKIPPED,
     USER_ID_META_KEY,
+    store_url,
 )
 from scmap.refresh import Cutoff
 from scmap.setting_values import default, float_setting, int_setting
@@ -76,7 +77,7 @@ class SessionModeMixin:
 
     def setup_session_mode(self, crawler: Any) -> None:
         settings = crawler.settings
-        self.request_budget = process_budget(settings)
+        self.request_budget = process_budget(settings, store_url(self, settings))
         plan = getattr(self, "context_plan", None)
         if self.mode == "session" and plan is not None and not plan.rotate:
             # A browser profile is one persistent context (scmap.browser): session mode's own

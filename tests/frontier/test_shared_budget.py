@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from scmap.frontier.shared_budget import SharedRequestBudget
+from scmap.frontier.store_url import mask_store_url
 from tests.frontier.redis_server import start_redis_server
 
 RATE = 20.0  # per second, no jitter: slots 50 ms apart
@@ -105,5 +106,26 @@ def test_the_setting_gives_every_spider_of_the_process_the_shared_budget(redis_u
                 await other_node.close()
 
         asyncio.run(scenario())
+    finally:
+        pacing.reset_process_budget()
+
+
+def test_the_shared_budget_lives_where_the_frontier_does_also_with_a_frontier_url_argument(redis_url):
+    """`-a frontier_url=redis://...` is the frontier (contract.store_url): preflight accepts it
+    without FRONTIER_URL, and the budget is made on that Redis; a SQLite frontier is refused."""
+    from scrapy.settings import Settings
+
+    from scmap import pacing, preflight
+
+    url = f"{redis_url}?prefix=budget-argument-{uuid.uuid4().hex[:8]}"
+    settings = Settings({"SCMAP_SHARED_REQUEST_BUDGET": True, "FRONTIER_URL": None})
+    preflight.check_shared_budget({"frontier_url": url}, settings)
+    with pytest.raises(preflight.BadInput, match="FRONTIER_URL=redis://"):
+        preflight.check_shared_budget({"frontier_url": "output/frontier.sqlite"}, settings)
+    pacing.reset_process_budget()
+    try:
+        budget = pacing.process_budget(settings, url)
+        assert isinstance(budget, SharedRequestBudget) and budget.url == mask_store_url(url)
+        asyncio.run(budget.close())
     finally:
         pacing.reset_process_budget()
