@@ -27,34 +27,27 @@ class CrawlIdLock:
         """Take the lock without waiting; False when another process holds it."""
         if self._descriptor is not None:
             return True
-        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(descriptor)
-            return False
-        self._descriptor = descriptor
-        return True
+        while True:
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(descriptor)
+                return False
+            if self._is_the_file_at_path(descriptor):
+                self._descriptor = descriptor
+                return True
+            os.close(descriptor)  # its holder removed the file meanwhile (release): lock the new one
 
-    def is_held_elsewhere(self) -> bool:
-        """Does a live process hold this crawl id's lock? (No lock file: nobody does.)"""
-        if self._descriptor is not None:
-            return False
+    def _is_the_file_at_path(self, descriptor: int) -> bool:
         try:
-            descriptor = os.open(self.path, os.O_RDONLY)
+            return os.fstat(descriptor).st_ino == os.stat(self.path).st_ino
         except FileNotFoundError:
             return False
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(descriptor)  # closing drops the probe's own lock
-        return False
 
     def release(self) -> None:
-        """Remove the file, then unlock: a process waiting on it then holds a lock nobody else
-        can see, which is harmless (the crawl id is finished)."""
+        """Remove the file, then unlock. A process that opened the old file meanwhile sees in
+        `acquire` that it is no longer the file at the path, and locks a new one instead."""
         if self._descriptor is None:
             return
         self.path.unlink(missing_ok=True)
