@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_REQUESTS_PER_SECOND: float = project_settings.SCMAP_REQUESTS_PER_SECOND
 DEFAULT_JITTER: float = project_settings.SCMAP_REQUEST_JITTER
+DEFAULT_MAX_PAUSE: float = project_settings.SCMAP_MAX_RETRY_AFTER
 
 
 @dataclass
@@ -48,7 +49,7 @@ class RequestBudget:
     def __init__(self, rate: float = DEFAULT_REQUESTS_PER_SECOND, jitter: float = DEFAULT_JITTER,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-                 rng: random.Random | None = None, max_pause: float = 120.0) -> None:
+                 rng: random.Random | None = None, max_pause: float = DEFAULT_MAX_PAUSE) -> None:
         if rate < 0 or not 0 <= jitter < 1:
             raise ValueError(f"bad request budget: rate {rate!r}/s, jitter {jitter!r}")
         self.rate = float(rate)

@@ -24,10 +24,10 @@ from scmap import contract
 from scmap.contract import STATUS_FAILED, STATUS_GONE
 from scmap import settings as project_settings
 from scmap.frontier.ordering import CrawlRules
+from scmap.frontier.progress import TOP_OF_QUEUE_SHOWN
 from scmap.frontier.store import DONE, IN_FLIGHT, REFRESH_DUE, FrontierStore, PickRecord, RefreshRound
 from scmap.frontier.store_url import is_redis_url, mask_store_url, open_store, unreachable_store_message
 
-TOP_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def spider_report(store: FrontierStore, spider: str, rules: CrawlRules, now: flo
     phase = counts.phase(rules)
     records = store.pick_records(spider)
     rate = recent_rate(records, now, window_minutes)
-    top = store.top_of_queue(spider, rules, TOP_SHOWN)
+    top = store.top_of_queue(spider, rules, TOP_OF_QUEUE_SHOWN)
     lines = [
         f"{spider}: phase {phase} ({'breadth-first' if phase == 1 else 'by score'}),"
         f" visited {counts.visited}/{rules.max_accounts} (phase 2 after {rules.bfs_accounts}),"

@@ -133,6 +133,8 @@ class FrontierScheduler(BaseScheduler):
             self.store = open_store(url)
             self.transient_errors = getattr(self.store, "transient_errors", ())
             self.store.add_discovered(contract.seed_permalinks(spider))
+            logger.info("frontier %s: store %s, node %s, %s", spider.name, self.masked_url, self.owner, self.rules)
+            self._plan_refresh(parse_refresh_days(getattr(spider, "refresh", None)))  # a store call too
         except Exception as error:  # checked before the crawl (scmap.preflight); gone since
             line = unreachable_store_message(url, error)
             logger.error(line)
@@ -143,8 +145,6 @@ class FrontierScheduler(BaseScheduler):
                 self.store.close()
                 self.store = None
             return
-        logger.info("frontier %s: store %s, node %s, %s", spider.name, self.masked_url, self.owner, self.rules)
-        self._plan_refresh(parse_refresh_days(getattr(spider, "refresh", None)))
         self._start_loop(self._renew_leases, max(1.0, self.lease_seconds / 3))
         if self.log_interval > 0:
             self._start_loop(self._report, self.log_interval)

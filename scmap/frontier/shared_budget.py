@@ -29,7 +29,7 @@ import redis
 import redis.asyncio
 
 from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_redis_url
-from scmap.pacing import DEFAULT_JITTER, DEFAULT_REQUESTS_PER_SECOND, BudgetStats, RequestBudget
+from scmap.pacing import DEFAULT_JITTER, DEFAULT_MAX_PAUSE, DEFAULT_REQUESTS_PER_SECOND, BudgetStats, RequestBudget
 from scmap.setting_values import float_setting
 
 logger = logging.getLogger("scmap.frontier")
@@ -70,7 +70,7 @@ class SharedRequestBudget(RequestBudget):
 
     def __init__(self, url: str, rate: float = DEFAULT_REQUESTS_PER_SECOND, jitter: float = DEFAULT_JITTER,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, rng: random.Random | None = None,
-                 client: redis.asyncio.Redis | None = None, max_pause: float = 120.0) -> None:
+                 client: redis.asyncio.Redis | None = None, max_pause: float = DEFAULT_MAX_PAUSE) -> None:
         if rate <= 0:
             raise ValueError(f"bad shared request budget: rate {rate!r}/s (a shared budget needs a rate)")
         super().__init__(rate, jitter, sleep=sleep, rng=rng, max_pause=max_pause)
