@@ -29,9 +29,11 @@ from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_
 logger = logging.getLogger("scmap.frontier")
 
 CONNECT_TIMEOUT_SECONDS = 5  # an unreachable host fails the open, never hangs it
-SOCKET_TIMEOUT_SECONDS = 30  # a hung server is an outage (scheduler), not a frozen crawl
-# redis-py retries a call whose connection broke (the claim token makes that safe); bounded, as
-# each call blocks the crawl's event loop: at most 3 attempts, well under a second of backoff.
+# Each call blocks the crawl's event loop, so a hung server must fail a call soon and become an
+# outage (scheduler: pause, probe, resume or stop), not freeze the crawl: one timeout, no retry.
+SOCKET_TIMEOUT_SECONDS = 10
+# redis-py retries a call whose connection broke (the claim token makes that safe); bounded:
+# at most 3 attempts, well under a second of backoff. Timeouts are not retried (see above).
 RETRY_ATTEMPTS, RETRY_BACKOFF_CAP_SECONDS = 2, 0.5
 DISCOVERY_BATCH = 5_000  # accounts per script call: keeps each call short for other clients
 
@@ -50,7 +52,8 @@ class RedisFrontierStore:
         self._redis = client or redis.Redis.from_url(
             target.connection_url, decode_responses=True, health_check_interval=30,
             socket_connect_timeout=CONNECT_TIMEOUT_SECONDS, socket_timeout=SOCKET_TIMEOUT_SECONDS,
-            retry=Retry(ExponentialBackoff(cap=RETRY_BACKOFF_CAP_SECONDS, base=0.05), RETRY_ATTEMPTS),
+            retry=Retry(ExponentialBackoff(cap=RETRY_BACKOFF_CAP_SECONDS, base=0.05), RETRY_ATTEMPTS,
+                        supported_errors=(redis.ConnectionError,)),
             **target.connection_kwargs())
         self._scripts = {
             name: self._redis.register_script(redis_scripts.script(getattr(redis_scripts, name)))

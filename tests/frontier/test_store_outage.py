@@ -120,3 +120,31 @@ def test_a_tls_redis_with_a_password_serves_the_frontier(tmp_path):
         wrong_password = server.url.replace(server.url.split("//:")[1].split("@")[0], "wrong")
         with pytest.raises(Exception, match="(?i)invalid|WRONGPASS|auth"):
             open_store(wrong_password)
+
+
+def test_a_hung_redis_fails_a_call_after_one_socket_timeout(tmp_path, monkeypatch):
+    """A server that stops answering (SIGSTOP: alive, silent) fails the call after one socket
+    timeout, not after redis-py's retries of it: each call blocks the crawl's event loop."""
+    import os
+    import signal
+
+    import redis
+
+    from scmap.frontier import redis_store
+    from scmap.frontier.ordering import CrawlRules
+
+    monkeypatch.setattr(redis_store, "SOCKET_TIMEOUT_SECONDS", 1)
+    with start_redis_server(tmp_path / "redis") as server:
+        store = RedisFrontierStore(server.url + "?prefix=hung")  # plain redis://:password@host/0
+        try:
+            store.add_discovered(["s1"])
+            os.kill(server.process.pid, signal.SIGSTOP)
+            started = time.monotonic()
+            try:
+                with pytest.raises(redis.TimeoutError):
+                    store.counts("likes", CrawlRules())
+                assert time.monotonic() - started < 2.5  # one timeout (1 s), not three
+            finally:
+                os.kill(server.process.pid, signal.SIGCONT)
+        finally:
+            store.close()
