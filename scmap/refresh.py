@@ -54,7 +54,8 @@ def parse_refresh_days(value: Any) -> float | None:
 
 def refresh_due(records: Iterable[Any], visits: Mapping[str, Any], older_than: float) -> list[str]:
     """Accounts visited `done` whose latest visit finished before `older_than` (epoch seconds),
-    in hand-out order; gone ones are not asked again. `records` = a store's
+    in hand-out order; gone ones are not asked again. A `done` pick with no finish time (a
+    Redis crawl from before finish times were kept) counts as old: due. `records` = a store's
     `pick_records(spider)`, `visits` = its `visits(spider)` (scmap.frontier.store). The one
     rule: a new refresh round holds these (the Redis store re-states it in Lua;
     tests/frontier/test_store_contract.py holds both stores to it)."""
@@ -62,7 +63,7 @@ def refresh_due(records: Iterable[Any], visits: Mapping[str, Any], older_than: f
     for record in records:
         visit = visits.get(record.permalink)
         last = visit.finished_at if visit is not None else record.finished_at
-        if record.status == STATUS_DONE and last is not None and last < older_than \
+        if record.status == STATUS_DONE and (last is None or last < older_than) \
                 and (visit is None or visit.status != STATUS_GONE):
             due.append(record.permalink)
     return due

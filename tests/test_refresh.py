@@ -54,6 +54,8 @@ def test_due_accounts_are_done_visits_older_than_the_limit_in_hand_out_order():
     assert refresh_due(records, {}, older_than=500.0) == ["old", "older"]
     visits = {"old": Visit("done", 600.0, ""), "older": Visit("gone", 10.0, ""), "new": Visit("done", 20.0, "")}
     assert refresh_due(records, visits, older_than=500.0) == ["new"]  # refreshed since / gone
+    # A visit finished before finish times were kept (an older Redis crawl): old, so due.
+    assert refresh_due([PickRecord(1, "undated", "done", "n", None)], {}, older_than=500.0) == ["undated"]
 
 
 def test_cutoff_round_trip_and_of_edges():

@@ -469,7 +469,7 @@ for i = 1, #statuses, 2 do
       local decoded = cjson.decode(visit)
       last, gone = decoded[2], decoded[1] == 'gone'
     end
-    if (not gone) and last and tonumber(last) < older_than then
+    if (not gone) and ((not last) or tonumber(last) < older_than) then  -- no time: from before they were kept
       redis.call('ZADD', rk('refresh_all'), seq, permalink)
       redis.call('ZADD', rk('refresh_due'), seq, permalink)
       redis.call('HSET', rk('refresh_status'), permalink, 'due')

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 
 import pytest
 
@@ -262,6 +263,22 @@ def test_a_refresh_round_holds_the_accounts_due_by_the_one_rule(frontier_store):
         store.pick_records(SPIDER), store.visits(SPIDER), round_.older_than)
     assert {r.status for r in round_.records} == {"due"}
     assert round_.started_at - 0.4 == pytest.approx(round_.older_than)
+
+
+def test_a_redis_visit_without_a_finish_time_is_due(redis_url):
+    """A Redis frontier from before finish times were kept has `done` picks without one: due
+    for a refresh (old), as scmap.refresh.refresh_due says, not silently never. (SQLite has
+    kept every pick's finish time since its first version.)"""
+    from scmap.frontier.redis_store import RedisFrontierStore
+
+    store = RedisFrontierStore(f"{redis_url}?prefix=undated-{uuid.uuid4().hex[:8]}")
+    store.add_discovered(["undated"])
+    assert store.claim_next(SPIDER, ME, REFRESH_RULES, 60).permalink == "undated"
+    assert store.mark_done(SPIDER, "undated", [], None, 1000)
+    store._redis.delete(store._spider_key(SPIDER, "finished_at"))  # the older layout
+    round_, _ = store.begin_refresh(SPIDER, REFRESH_RULES, 3600)
+    store.close()
+    assert [r.permalink for r in round_.records] == ["undated"]
 
 
 def test_nodes_share_a_refresh_round_each_account_once(frontier_store):
