@@ -175,6 +175,14 @@ async def _close(crawler: Any, message: str) -> None:
         logger.debug("closing %s: %s", crawler, error)
 
 
+def on_stopped(spider: Any) -> None:
+    """A spider found the crawl stopped before reading (its gate said no): close it too, also
+    one the guard never saw (no list read, no challenge), or it would give accounts back forever."""
+    guard = process_guard(spider.crawler.settings)
+    if guard.stopped:
+        asyncio.ensure_future(_close(spider.crawler, guard.stop_message))
+
+
 def on_list_read(spider: Any) -> None:
     guard = process_guard(spider.crawler.settings)
     if spider.crawler not in guard.crawlers:

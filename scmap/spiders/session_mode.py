@@ -147,6 +147,7 @@ class SessionModeMixin:
         except CrawlStopped:  # stopped at the bot wall before this account was read: give it back
             self._count_requests(read)
             self._account_done(permalink, None, None, STATUS_REQUEUE)
+            challenge_guard.on_stopped(self)
             return
         except (ListUnreadable, SessionUnavailable) as error:
             self._count_requests(read)

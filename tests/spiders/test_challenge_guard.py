@@ -80,3 +80,41 @@ def test_the_watch_keeps_the_first_challenged_api_answer_only():
 
     asyncio.run(feed())
     assert watch.challenge is not None and watch.challenge.shape == "json"
+
+
+def test_a_spider_the_guard_never_saw_is_closed_when_it_finds_the_crawl_stopped(monkeypatch):
+    """Session mode's gate refused (CrawlStopped) in a spider that read no list and met no
+    challenge: it is closed with the stop message instead of giving accounts back forever."""
+    from types import SimpleNamespace
+
+    from scmap.contract import CRAWL_ERROR_STAT
+    from scmap.spiders import challenge_guard
+
+    guard = ChallengeGuard(challenges_before_stop=1)
+    guard.on_challenge()
+    assert guard.first_stop()
+    guard.stop_message = "stopped at the wall"
+    monkeypatch.setattr(challenge_guard, "_process_guard", guard)
+    closed = []
+
+    class Engine:
+        spider = object()
+
+        async def close_spider_async(self, reason):
+            closed.append(reason)
+
+    class Stats:
+        values = {}
+
+        def set_value(self, key, value):
+            self.values[key] = value
+
+    crawler = SimpleNamespace(settings=None, engine=Engine(), stats=Stats())
+
+    async def scenario():
+        challenge_guard.on_stopped(SimpleNamespace(crawler=crawler))
+        await asyncio.sleep(0)
+
+    asyncio.run(scenario())
+    assert closed == [challenge_guard.STOP_REASON]
+    assert crawler.stats.values[CRAWL_ERROR_STAT] == "stopped at the wall"
