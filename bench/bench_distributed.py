@@ -184,7 +184,7 @@ def crawl_with_nodes(site: Any, redis_url: str, prefix: str, nodes: int, seeds: 
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     codes = [process.wait(timeout=3600) for process in processes]
     wall = time.time() - start
-    cpu = children_cpu_seconds() - cpu_before  # the nodes, their Chromiums and drivers
+    cpu = children_cpu_seconds() - cpu_before  # the Scrapy processes (Chromium mostly not counted)
     store = RedisFrontierStore(f"{redis_url}?prefix={prefix}")
     records = [r for r in store.pick_records("likes") if r.finished_at is not None]
     store.close()

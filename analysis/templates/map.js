@@ -223,7 +223,7 @@
     }
   }
 
-  // Greedy label placement: scene labels (largest scene first), the selected account, then
+  // Greedy label placement: the selected account, scene labels (largest scene first), then
   // account names by followers; a label is drawn only where it overlaps none already placed,
   // so labels never overlap at any zoom. Widths come from measureText, so any script fits.
   const textWidths = new Map();  // measureText is the costly part of placing labels
