@@ -355,7 +355,8 @@ redis.call('HSET', sk(spider, 'lease'), seq, '0')
 return 1
 """
 
-# ARGV: P, spider, permalink, edges JSON (unique, list order), user_id or '', followers or ''
+# ARGV: P, spider, permalink, edges JSON (unique, list order), user_id or '', followers or '',
+# cutoff or '' (the visit, recorded in the same step)
 MARK_DONE = r"""
 local spider, permalink = ARGV[2], ARGV[3]
 local seq = finish(spider, permalink, 'done')
@@ -364,6 +365,7 @@ redis.call('HSET', sk(spider, 'edges'), seq, ARGV[4])
 redis.call('HSET', sk(spider, 'finished'), seq, tostring(now()))
 set_user_id_once(permalink, ARGV[5])
 if ARGV[6] ~= '' then set_followers_once(permalink, tonumber(ARGV[6])) end
+record_visit(spider, permalink, 'done', ARGV[7])
 return 1
 """
 
@@ -429,13 +431,6 @@ for _, candidate in ipairs(best_candidates(spider, phase, tonumber(ARGV[4]), ton
   table.insert(out, candidate[1])
 end
 return out
-"""
-
-# ARGV: P, spider, permalink, status, cutoff or '' (keep the stored one). Hash field = JSON
-# [status, finished_at, cutoff].
-RECORD_VISIT = r"""
-record_visit(ARGV[2], ARGV[3], ARGV[4], ARGV[5])
-return 1
 """
 
 # Refresh rounds (FrontierStore.begin_refresh ...): the S:refresh* keys of the module docstring.

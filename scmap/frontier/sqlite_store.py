@@ -305,7 +305,7 @@ class SqliteFrontierStore:
         return row[0]
 
     def mark_done(self, spider: str, permalink: str, edges: Iterable[Edge],
-                  user_id: int | None, followers_count: int | None) -> bool:
+                  user_id: int | None, followers_count: int | None, cutoff: str = "") -> bool:
         with self._transaction() as db:
             seq = self._finish(db, spider, permalink, DONE)
             if seq is None:
@@ -322,6 +322,7 @@ class SqliteFrontierStore:
             db.execute("UPDATE accounts SET user_id = COALESCE(user_id, ?),"
                        " followers_count = COALESCE(followers_count, ?) WHERE permalink = ?",
                        (user_id, followers_count, permalink))
+            self._record_visit(db, spider, permalink, DONE, cutoff)
             return True
 
     def mark_skipped(self, spider: str, permalink: str, followers_count: int | None,
@@ -396,10 +397,6 @@ class SqliteFrontierStore:
         return [PickRecord(*row) for row in self._db.execute(
             "SELECT seq, permalink, status, owner, finished_at FROM claims WHERE spider = ? ORDER BY seq",
             (spider,))]
-
-    def record_visit(self, spider: str, permalink: str, status: str, cutoff: str) -> None:
-        with self._transaction() as db:
-            self._record_visit(db, spider, permalink, status, cutoff)
 
     def visits(self, spider: str) -> dict[str, Visit]:
         return self._visits(self._db, spider)
