@@ -26,6 +26,8 @@ Keys, under P = "{prefix}" (the braces keep one crawl in one Redis Cluster slot)
   S:finished_at, S:by   hashes seq -> finish time / holder of every finished pick (progress)
   S:nodes, S:node_lease hashes owner -> window / lease end of the nodes taking this spider's picks
   S:visits              hash permalink -> JSON [status, finished_at, cutoff] (latest visit, refresh)
+  S:caps                hash: bfs_accounts, max_accounts, min_followers of the latest start (progress;
+                        written by redis_store.record_caps, one HSET)
   S:refresh             hash: number, started_at, older_than of the latest refresh round
   S:refresh_all         zset permalink -> position (pick seq) of every account of that round
   S:refresh_due, S:refresh_in_flight   zsets (same scores) of those still to hand out / in flight

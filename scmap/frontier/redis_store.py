@@ -85,6 +85,12 @@ class RedisFrontierStore:
         for start in range(0, len(permalinks), DISCOVERY_BATCH):
             self._run("ADD_DISCOVERED", *permalinks[start:start + DISCOVERY_BATCH])
 
+    def record_caps(self, spider: str, rules: CrawlRules) -> None:
+        self._redis.hset(self._spider_key(spider, "caps"), mapping=rules.caps())  # one command: atomic
+
+    def caps(self, spider: str) -> dict[str, int]:
+        return {name: int(value) for name, value in self._redis.hgetall(self._spider_key(spider, "caps")).items()}
+
     # --- picks ---
 
     def _dead_holders(self, spider: str, owner: str, holders_of: str = "owner") -> list[str]:

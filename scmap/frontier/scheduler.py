@@ -133,6 +133,7 @@ class FrontierScheduler(BaseScheduler):
             self.store = open_store(url)
             self.transient_errors = getattr(self.store, "transient_errors", ())
             self.store.add_discovered(contract.seed_permalinks(spider))
+            self.store.record_caps(spider.name, self.rules)  # what scmap.status shows (latest start wins)
             logger.info("frontier %s: store %s, node %s, %s", spider.name, self.masked_url, self.owner, self.rules)
             self._plan_refresh(parse_refresh_days(getattr(spider, "refresh", None)))  # a store call too
         except Exception as error:  # checked before the crawl (scmap.preflight); gone since

@@ -143,6 +143,14 @@ class FrontierStore(Protocol):
     def add_discovered(self, permalinks: Sequence[str]) -> None:
         """Append unknown accounts to the discovery order (seeds, in the given order)."""
 
+    def record_caps(self, spider: str, rules: CrawlRules) -> None:
+        """Keep the caps `spider`'s crawl was started with (ordering.CAPS), so progress reports
+        (scmap.status) show them; a later start replaces them (latest wins)."""
+
+    def caps(self, spider: str) -> dict[str, int]:
+        """The caps of `spider`'s latest start (ordering.CAPS -> value); {} for a spider whose
+        store predates kept caps."""
+
     def claim_next(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float) -> ClaimResult:
         """Atomically: hand out again a pick whose holder died or whose lease expired; else apply
         due edges and claim the next account by the rules (ordering.py)."""

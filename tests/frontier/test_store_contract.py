@@ -218,6 +218,18 @@ def test_mark_done_records_the_visit_in_the_same_step(frontier_store):
     assert store.visits("other") == {}
 
 
+def test_the_caps_of_the_latest_start_are_kept_per_spider(frontier_store):
+    """What scmap.status reports under: a later start replaces them (latest wins); none before."""
+    store = frontier_store
+    assert store.caps(SPIDER) == {}
+    store.record_caps(SPIDER, CrawlRules(bfs_accounts=100, max_accounts=1200, min_followers=150))
+    store.record_caps("follows", CrawlRules(bfs_accounts=1, max_accounts=2, min_followers=3))
+    assert store.caps(SPIDER) == {"bfs_accounts": 100, "max_accounts": 1200, "min_followers": 150}
+    store.record_caps(SPIDER, CrawlRules(bfs_accounts=0, max_accounts=40, min_followers=0, accounts_in_flight=9))
+    assert store.caps(SPIDER) == {"bfs_accounts": 0, "max_accounts": 40, "min_followers": 0}
+    assert store.caps("follows") == {"bfs_accounts": 1, "max_accounts": 2, "min_followers": 3}
+
+
 def test_a_refresh_visit_keeps_the_cutoff_when_it_read_nothing_new(frontier_store):
     """finish_refresh with an empty cut-off: a new finish time, the old cut-off; picks and
     counts untouched (not a new visit)."""
