@@ -32,7 +32,7 @@ class Cutoff:
     object_id: int
 
     def encode(self) -> str:
-        """As the frontier store keeps it (FrontierStore.record_visit) and requests carry it."""
+        """As the frontier store keeps it (FrontierStore.visits) and requests carry it."""
         return f"{self.created_at}|{self.object_id}"
 
     @classmethod

@@ -25,6 +25,11 @@ from typing import Any, Mapping
 from scmap import settings as defaults  # FRONTIER_* defaults, written once there
 
 
+# The caps a spider's crawl is started with: kept in the frontier store when it starts
+# (FrontierStore.record_caps), so progress reads them from there (scmap.status).
+CAPS = ("bfs_accounts", "max_accounts", "min_followers")
+
+
 class Decision(enum.Enum):
     PHASE_1 = "phase_1"
     PHASE_2 = "phase_2"
@@ -55,6 +60,10 @@ class CrawlRules:
 
     def weight(self, interaction: str) -> float:
         return float(self.weights.get(interaction, 0.0))
+
+    def caps(self) -> dict[str, int]:
+        """The values of CAPS."""
+        return {name: getattr(self, name) for name in CAPS}
 
 
 def decide(done: int, in_flight: int, rules: CrawlRules) -> Decision:

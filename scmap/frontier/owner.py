@@ -15,6 +15,13 @@ def make_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
 
 
+def node_of(owner: str | None) -> str:
+    """`host:pid:random` -> `host:pid`: the node (process) as a person sees it; `?` if none."""
+    if not owner:
+        return "?"
+    return ":".join(owner.split(":")[:2])
+
+
 def owner_is_dead_here(owner: str | None) -> bool:
     """A holder on this machine whose process is gone (kill -9) need not wait for its lease."""
     if not owner:

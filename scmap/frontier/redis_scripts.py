@@ -26,6 +26,8 @@ Keys, under P = "{prefix}" (the braces keep one crawl in one Redis Cluster slot)
   S:finished_at, S:by   hashes seq -> finish time / holder of every finished pick (progress)
   S:nodes, S:node_lease hashes owner -> window / lease end of the nodes taking this spider's picks
   S:visits              hash permalink -> JSON [status, finished_at, cutoff] (latest visit, refresh)
+  S:caps                hash: bfs_accounts, max_accounts, min_followers of the latest start (progress;
+                        written by redis_store.record_caps, one HSET)
   S:refresh             hash: number, started_at, older_than of the latest refresh round
   S:refresh_all         zset permalink -> position (pick seq) of every account of that round
   S:refresh_due, S:refresh_in_flight   zsets (same scores) of those still to hand out / in flight
@@ -355,7 +357,8 @@ redis.call('HSET', sk(spider, 'lease'), seq, '0')
 return 1
 """
 
-# ARGV: P, spider, permalink, edges JSON (unique, list order), user_id or '', followers or ''
+# ARGV: P, spider, permalink, edges JSON (unique, list order), user_id or '', followers or '',
+# cutoff or '' (the visit, recorded in the same step)
 MARK_DONE = r"""
 local spider, permalink = ARGV[2], ARGV[3]
 local seq = finish(spider, permalink, 'done')
@@ -364,6 +367,7 @@ redis.call('HSET', sk(spider, 'edges'), seq, ARGV[4])
 redis.call('HSET', sk(spider, 'finished'), seq, tostring(now()))
 set_user_id_once(permalink, ARGV[5])
 if ARGV[6] ~= '' then set_followers_once(permalink, tonumber(ARGV[6])) end
+record_visit(spider, permalink, 'done', ARGV[7])
 return 1
 """
 
@@ -429,13 +433,6 @@ for _, candidate in ipairs(best_candidates(spider, phase, tonumber(ARGV[4]), ton
   table.insert(out, candidate[1])
 end
 return out
-"""
-
-# ARGV: P, spider, permalink, status, cutoff or '' (keep the stored one). Hash field = JSON
-# [status, finished_at, cutoff].
-RECORD_VISIT = r"""
-record_visit(ARGV[2], ARGV[3], ARGV[4], ARGV[5])
-return 1
 """
 
 # Refresh rounds (FrontierStore.begin_refresh ...): the S:refresh* keys of the module docstring.

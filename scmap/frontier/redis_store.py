@@ -59,7 +59,7 @@ class RedisFrontierStore:
             name: self._redis.register_script(redis_scripts.script(getattr(redis_scripts, name)))
             for name in ("ADD_DISCOVERED", "CLAIM_NEXT", "RENEW_LEASES", "MARK_DONE",
                          "MARK_SKIPPED", "MARK_FAILED", "COUNTS", "TOP_OF_QUEUE",
-                         "IN_FLIGHT_ELSEWHERE", "RELEASE_PICK", "RECORD_VISIT",
+                         "IN_FLIGHT_ELSEWHERE", "RELEASE_PICK",
                          "BEGIN_REFRESH", "CLAIM_REFRESH", "FINISH_REFRESH", "RELEASE_REFRESH")}
         self._known_dead: set[str] = set()
         self._unanswered_claims: dict[str, str] = {}  # spider -> token of a claim whose answer was lost
@@ -84,6 +84,12 @@ class RedisFrontierStore:
         permalinks = list(permalinks)
         for start in range(0, len(permalinks), DISCOVERY_BATCH):
             self._run("ADD_DISCOVERED", *permalinks[start:start + DISCOVERY_BATCH])
+
+    def record_caps(self, spider: str, rules: CrawlRules) -> None:
+        self._redis.hset(self._spider_key(spider, "caps"), mapping=rules.caps())  # one command: atomic
+
+    def caps(self, spider: str) -> dict[str, int]:
+        return {name: int(value) for name, value in self._redis.hgetall(self._spider_key(spider, "caps")).items()}
 
     # --- picks ---
 
@@ -133,14 +139,15 @@ class RedisFrontierStore:
     # --- finishing picks ---
 
     def mark_done(self, spider: str, permalink: str, edges: Iterable[Edge],
-                  user_id: int | None, followers_count: int | None) -> bool:
+                  user_id: int | None, followers_count: int | None, cutoff: str = "") -> bool:
         unique: dict[str, Edge] = {}
         for edge in edges:
             unique.setdefault(edge.identity, edge)
         in_list_order = sorted(unique.values(), key=Edge.list_order_key, reverse=True)
         encoded = json.dumps([[e.dst_permalink, e.dst_user_id, e.dst_followers_count, e.interaction]
                               for e in in_list_order])
-        return bool(self._run("MARK_DONE", spider, permalink, encoded, _text(user_id), _text(followers_count)))
+        return bool(self._run("MARK_DONE", spider, permalink, encoded, _text(user_id), _text(followers_count),
+                              cutoff))
 
     def mark_skipped(self, spider: str, permalink: str, followers_count: int | None,
                      reason: str, rules: CrawlRules) -> bool:
@@ -215,9 +222,6 @@ class RedisFrontierStore:
         return sorted((PickRecord(int(seq), permalink, statuses[seq], holders.get(seq) or finishers.get(seq) or None,
                                   float(finished_at[seq]) if seq in finished_at else None)
                        for seq, permalink in permalinks.items()), key=lambda record: record.seq)
-
-    def record_visit(self, spider: str, permalink: str, status: str, cutoff: str) -> None:
-        self._run("RECORD_VISIT", spider, permalink, status, cutoff)
 
     def visits(self, spider: str) -> dict[str, Visit]:
         return {permalink: Visit(str(status), float(finished_at), str(cutoff))

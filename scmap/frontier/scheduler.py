@@ -133,6 +133,7 @@ class FrontierScheduler(BaseScheduler):
             self.store = open_store(url)
             self.transient_errors = getattr(self.store, "transient_errors", ())
             self.store.add_discovered(contract.seed_permalinks(spider))
+            self.store.record_caps(spider.name, self.rules)  # what scmap.status shows (latest start wins)
             logger.info("frontier %s: store %s, node %s, %s", spider.name, self.masked_url, self.owner, self.rules)
             self._plan_refresh(parse_refresh_days(getattr(spider, "refresh", None)))  # a store call too
         except Exception as error:  # checked before the crawl (scmap.preflight); gone since
@@ -425,9 +426,9 @@ class FrontierScheduler(BaseScheduler):
         if status == contract.STATUS_DONE and is_below_threshold(followers, self.rules.min_followers):
             status = contract.STATUS_SKIPPED  # the spider read the list anyway; it is not a visit
         if status == contract.STATUS_DONE:
-            self.store.mark_done(name, permalink, account.edges.values(), finish.get("user_id"), followers)
-            # For a later refresh (a separate step: if lost, that refresh reads the whole list).
-            self.store.record_visit(name, permalink, status, _encoded(cutoff_of_edges(account.edges.values())))
+            # The visit (its cut-off, for a later refresh) is recorded in the same step.
+            self.store.mark_done(name, permalink, account.edges.values(), finish.get("user_id"), followers,
+                                 cutoff=_encoded(cutoff_of_edges(account.edges.values())))
         elif status == contract.STATUS_SKIPPED:
             reason = f"profile followers_count {followers} < {self.rules.min_followers}"
             self.store.mark_skipped(name, permalink, followers, reason, self.rules)

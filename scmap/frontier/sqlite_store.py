@@ -6,6 +6,7 @@ process or four) can use the same file, and a kill -9 leaves either all of a ste
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -89,6 +90,10 @@ CREATE TABLE IF NOT EXISTS spiders (
     spider TEXT PRIMARY KEY,
     applied INTEGER NOT NULL DEFAULT 0        -- picks 1..applied count in the scores
 );
+CREATE TABLE IF NOT EXISTS crawl_caps (      -- the caps of each spider's latest start (progress)
+    spider TEXT PRIMARY KEY,
+    caps TEXT NOT NULL                        -- JSON {bfs_accounts, max_accounts, min_followers}
+);
 """
 
 ELIGIBLE = "(a.followers_count IS NULL OR a.followers_count >= :min_followers)"
@@ -132,6 +137,15 @@ class SqliteFrontierStore:
     def add_discovered(self, permalinks: Sequence[str]) -> None:
         with self._transaction() as db:
             db.executemany("INSERT OR IGNORE INTO accounts (permalink) VALUES (?)", ((p,) for p in permalinks))
+
+    def record_caps(self, spider: str, rules: CrawlRules) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO crawl_caps (spider, caps) VALUES (?, ?)",
+                       (spider, json.dumps(rules.caps())))
+
+    def caps(self, spider: str) -> dict[str, int]:
+        row = self._db.execute("SELECT caps FROM crawl_caps WHERE spider = ?", (spider,)).fetchone()
+        return {} if row is None else {name: int(value) for name, value in json.loads(row[0]).items()}
 
     @staticmethod
     def _record_followers(db: sqlite3.Connection, rows: list[tuple[str, int | None, int | None, float]],
@@ -305,7 +319,7 @@ class SqliteFrontierStore:
         return row[0]
 
     def mark_done(self, spider: str, permalink: str, edges: Iterable[Edge],
-                  user_id: int | None, followers_count: int | None) -> bool:
+                  user_id: int | None, followers_count: int | None, cutoff: str = "") -> bool:
         with self._transaction() as db:
             seq = self._finish(db, spider, permalink, DONE)
             if seq is None:
@@ -322,6 +336,7 @@ class SqliteFrontierStore:
             db.execute("UPDATE accounts SET user_id = COALESCE(user_id, ?),"
                        " followers_count = COALESCE(followers_count, ?) WHERE permalink = ?",
                        (user_id, followers_count, permalink))
+            self._record_visit(db, spider, permalink, DONE, cutoff)
             return True
 
     def mark_skipped(self, spider: str, permalink: str, followers_count: int | None,
@@ -396,10 +411,6 @@ class SqliteFrontierStore:
         return [PickRecord(*row) for row in self._db.execute(
             "SELECT seq, permalink, status, owner, finished_at FROM claims WHERE spider = ? ORDER BY seq",
             (spider,))]
-
-    def record_visit(self, spider: str, permalink: str, status: str, cutoff: str) -> None:
-        with self._transaction() as db:
-            self._record_visit(db, spider, permalink, status, cutoff)
 
     def visits(self, spider: str) -> dict[str, Visit]:
         return self._visits(self._db, spider)

@@ -143,6 +143,14 @@ class FrontierStore(Protocol):
     def add_discovered(self, permalinks: Sequence[str]) -> None:
         """Append unknown accounts to the discovery order (seeds, in the given order)."""
 
+    def record_caps(self, spider: str, rules: CrawlRules) -> None:
+        """Keep the caps `spider`'s crawl was started with (ordering.CAPS), so progress reports
+        (scmap.status) show them; a later start replaces them (latest wins)."""
+
+    def caps(self, spider: str) -> dict[str, int]:
+        """The caps of `spider`'s latest start (ordering.CAPS -> value); {} for a spider whose
+        store predates kept caps."""
+
     def claim_next(self, spider: str, owner: str, rules: CrawlRules, lease_seconds: float) -> ClaimResult:
         """Atomically: hand out again a pick whose holder died or whose lease expired; else apply
         due edges and claim the next account by the rules (ordering.py)."""
@@ -151,8 +159,10 @@ class FrontierStore(Protocol):
         """Extend the leases of `owner`'s in-flight picks and refresh picks; returns how many."""
 
     def mark_done(self, spider: str, permalink: str, edges: Iterable[Edge],
-                  user_id: int | None, followers_count: int | None) -> bool:
-        """Finish a pick as visited and store its edges (applied later, in seq order, once).
+                  user_id: int | None, followers_count: int | None, cutoff: str = "") -> bool:
+        """Finish a pick as visited, store its edges (applied later, in seq order, once) and
+        record the visit for refresh crawls (`visits`: `done`, now, `cutoff` = the newest list
+        item stored, scmap.refresh.Cutoff.encode(), "" if none), all in one step.
         Edges are kept in the site's list order (newest first), which fixes discovery order.
         Returns False if the pick was not in flight (already finished: ignored)."""
 
@@ -193,13 +203,10 @@ class FrontierStore(Protocol):
     def pick_records(self, spider: str) -> list[PickRecord]:
         """Every pick of `spider` in hand-out order, with its holder and finish time."""
 
-    def record_visit(self, spider: str, permalink: str, status: str, cutoff: str) -> None:
-        """Note a visit's finish (now) for refresh crawls: `done` or `gone`. An empty `cutoff`
-        keeps the one stored before (a refresh that found nothing new). Scores, caps and picks
-        are untouched: a refresh visit is not a new visit."""
-
     def visits(self, spider: str) -> dict[str, Visit]:
-        """Every account of `spider` with a recorded visit -> its latest one."""
+        """Every account of `spider` with a recorded visit -> its latest one. Visits are
+        recorded by `mark_done` (a pick's visit) and `finish_refresh` (a refresh visit: scores,
+        caps and picks untouched; an empty cut-off keeps the one stored before)."""
 
     # Refresh rounds (-a refresh=DAYS, docs/frontier.md): the accounts due are written into the
     # store once, when a round begins, and handed out with leases like picks, so the nodes of
@@ -216,8 +223,9 @@ class FrontierStore(Protocol):
         window rules.accounts_in_flight), as claim_next does."""
 
     def finish_refresh(self, spider: str, permalink: str, status: str, cutoff: str) -> bool:
-        """End an in-flight refresh pick: `done` / `gone` also record the visit (record_visit,
-        in the same step); `failed` leaves the visit as it was (due again next round).
+        """End an in-flight refresh pick: `done` / `gone` also record the visit (in the same
+        step; an empty `cutoff` keeps the one stored before, a refresh that found nothing new);
+        `failed` leaves the visit as it was (due again next round).
         False if it was not in flight (finished already: ignored)."""
 
     def release_refresh(self, spider: str, permalink: str) -> bool:

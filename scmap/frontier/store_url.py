@@ -105,18 +105,23 @@ def unreachable_store_message(url: str, error: BaseException) -> str:
             " start it, or fix FRONTIER_URL / -a frontier_url")
 
 
+def sqlite_path(url: str) -> str:
+    """The file of a SQLite store URL: `sqlite:///abs/path.sqlite`, `sqlite:relative/path.sqlite`
+    or a bare path."""
+    if is_redis_url(url):
+        raise ValueError(f"not a SQLite store URL: {mask_store_url(url)}")
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite://"):]
+    return url.removeprefix("sqlite:")
+
+
 def open_store(url: str) -> "FrontierStore":
-    """`sqlite:///abs/path.sqlite`, `sqlite:relative/path.sqlite` or a bare path.
-    `redis://[:password@]host:port/db[?prefix=name]` (redis_store.py, store_url.py)."""
+    """A SQLite store (`sqlite_path`), or `redis://[:password@]host:port/db[?prefix=name]`
+    (redis_store.py, store_url.py)."""
     if is_redis_url(url):
         from scmap.frontier.redis_store import RedisFrontierStore  # only now: needs the redis package
 
         return RedisFrontierStore(url)
-    path = url
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite://"):]
-    elif url.startswith("sqlite:"):
-        path = url[len("sqlite:"):]
     from scmap.frontier.sqlite_store import SqliteFrontierStore  # the stores import this module
 
-    return SqliteFrontierStore(path)
+    return SqliteFrontierStore(sqlite_path(url))

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -34,6 +35,11 @@ class SandboxInfo:
     api_url: str
     world_dir: Path | None
     process: subprocess.Popen
+
+    def counts(self) -> dict[str, int]:
+        """What the site served so far (GET /__sandbox/stats: `api_requests`, faults, bot wall)."""
+        with urllib.request.urlopen(self.web_url + "/__sandbox/stats", timeout=10) as response:
+            return json.loads(response.read())["counts"]
 
 
 def fault_arguments(faults: dict[str, object] | None) -> list[str]:

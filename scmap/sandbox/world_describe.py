@@ -18,6 +18,11 @@ INTERACTIONS = ("comments", "follows", "likes", "reposts")
 OBJECT_KINDS = ("playlist", "track", "user")
 
 
+def _auto_slugs(users: pd.DataFrame) -> np.ndarray:
+    """Which accounts have a site-made `user-<digits>` slug (world_names.AUTO_SLUG_RE)."""
+    return users["permalink"].str.match(wn.AUTO_SLUG_RE.pattern).to_numpy()
+
+
 def _codes(series: pd.Series, values) -> np.ndarray:
     """Small int code per row (index in `values`, -1 otherwise) without making Python strings."""
     out = np.full(len(series), -1, np.int8)
@@ -166,7 +171,7 @@ def pick_examples(world) -> dict:
         "under_threshold": _best(world, (followers < THRESHOLD) & active, likes_listed),
     }
     more = {
-        "auto_slug": _best(world, users["permalink"].str.match(r"^user-\d+$").to_numpy() & active, likes_listed),
+        "auto_slug": _best(world, _auto_slugs(users) & active, likes_listed),
         "duplicate_name": _best(world, dup_names & active, likes_listed),
         "numeric_permalink": _best(world, users["permalink"].str.fullmatch(r"\d+").to_numpy(), likes_listed),
         "mainstream": _best(world, kind == "mainstream", followers),
@@ -187,7 +192,7 @@ def pick_examples(world) -> dict:
     for name in scenes:
         m = ((users["scene"] == name).to_numpy() & (kind == "artist") & single & plain
              & (followers >= THRESHOLD) & (followers <= 50_000) & users["old_permalink"].isna().to_numpy()
-             & ~users["permalink"].str.match(r"^user-\d+$").to_numpy())
+             & ~_auto_slugs(users))
         i = _best(world, m, likes_listed)
         if i is None:
             continue
@@ -223,6 +228,7 @@ def world_stats(world) -> dict:
     listed = cols.listed
     per_src = cols.per_src()
     active = per_src > 0
+    auto_slugs = _auto_slugs(users).sum()
     prim, sec, scene_names = scene_codes(world)
     sizes = np.array([s["accounts"] for s in world.meta["scenes"]]) if world.meta.get("scenes") else np.bincount(prim[prim >= 0])
     members = (prim >= 0).sum()
@@ -261,9 +267,8 @@ def world_stats(world) -> dict:
         "mainstream_reach": reach,
         "self_likers": int(len(self_ids)), "self_likers_over_40": int((self_share > 0.4).sum()),
         "renamed": int(users["old_permalink"].notna().sum()),
-        "auto_slug": int(users["permalink"].str.match(r"^user-\d+$").sum()),
-        "name_digits_slug": int(users["permalink"].str.match(r"^[a-z0-9-]+-\d{9}$").sum()
-                                - users["permalink"].str.match(r"^user-\d+$").sum()),
+        "auto_slug": int(auto_slugs),
+        "name_digits_slug": int(users["permalink"].str.match(r"^[a-z0-9-]+-\d{9}$").sum() - auto_slugs),
         "numeric_permalink": int(users["permalink"].str.fullmatch(r"\d+").sum()),
         "non_ascii": sum(wn.has_non_ascii_letters(n) for n in names),
         "emoji": sum(wn.has_emoji(n) for n in names),

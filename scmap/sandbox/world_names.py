@@ -369,8 +369,4 @@ def is_html_special(name: str) -> bool:
     return any(ch in HTML_CHARS for ch in name)
 
 
-AUTO_SLUG_RE = re.compile(r"^user-\d+$")
-
-
-def is_auto_slug(permalink: str) -> bool:
-    return bool(AUTO_SLUG_RE.match(permalink))
+AUTO_SLUG_RE = re.compile(r"^user-\d+$")  # the site's slug for an account that never chose one

@@ -8,11 +8,8 @@ sharing a round: test_shared_refresh.py.)"""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from pathlib import Path
 
-import pandas as pd
 import pyarrow.dataset as ds
 import pytest
 
@@ -20,6 +17,7 @@ from scmap import status
 from scmap.frontier.sqlite_store import SqliteFrontierStore
 from scmap.sandbox.runner import generate_world_dir, run_sandbox
 from scmap.sandbox.world import load_world
+from scmap.sandbox.world_later import advance_world
 from tests.frontier.test_frontier_e2e import INTERACTION, RULES, crawl_command, edge_set, finish, start
 
 MAX_ACCOUNTS = 7
@@ -28,8 +26,7 @@ NEW_LIKES = 3
 
 
 def api_requests(sandbox) -> int:
-    with urllib.request.urlopen(f"{sandbox.web_url}/__sandbox/stats", timeout=10) as answer:
-        return int(json.load(answer)["counts"].get("api_requests", 0))
+    return int(sandbox.counts().get("api_requests", 0))
 
 
 def command(seeds, out: Path, sandbox, *extra: str, mode: str = "session") -> list[str]:
@@ -39,33 +36,6 @@ def command(seeds, out: Path, sandbox, *extra: str, mode: str = "session") -> li
 def edge_rows(out: Path) -> int:
     """Edge rows in the Parquet, repeats included (edge_set dedupes, as analysis does)."""
     return ds.dataset(str(out / "edges"), format="parquet", partitioning="hive").count_rows()
-
-
-def advance(world_dir: Path, out_dir: Path, grow: list[int], delete: int) -> tuple[Path, set[tuple[int, int]]]:
-    """The world later: NEW_LIKES newer likes for each account of `grow`, `delete` removed."""
-    world = load_world(world_dir)
-    rows = world.interactions
-    latest = rows["created_at"].max()
-    tracks = world.tracks[(~world.tracks["deleted"]) & (world.tracks["user_id"] != delete)]
-    tracks = tracks[tracks["sharing"] == "public"]
-    added, planted = [], set()
-    for n, src in enumerate(grow):
-        liked = set(rows.loc[(rows["src_id"] == src) & (rows["interaction"] == "likes"), "object_id"])
-        fresh = tracks[~tracks["id"].isin(liked) & (tracks["user_id"] != src)].head(NEW_LIKES)
-        for i, (track_id, owner) in enumerate(zip(fresh["id"], fresh["user_id"])):
-            added.append({"src_id": src, "dst_id": int(owner), "interaction": "likes", "object_kind": "track",
-                          "object_id": int(track_id), "created_at": latest + pd.Timedelta(days=1 + n, hours=i),
-                          "comment_id": pd.NA, "body": None, "listed": True})
-            planted.add((src, int(track_id)))
-    rows = pd.concat([rows, pd.DataFrame(added).astype(rows.dtypes.to_dict())], ignore_index=True)
-    gone_objects = set(world.tracks.loc[world.tracks["user_id"] == delete, "id"])
-    rows = rows[(rows["src_id"] != delete) & (rows["dst_id"] != delete) & ~rows["object_id"].isin(gone_objects)]
-    world.interactions = rows.reset_index(drop=True)
-    world.users = world.users[world.users["id"] != delete].reset_index(drop=True)
-    world.tracks = world.tracks[world.tracks["user_id"] != delete].reset_index(drop=True)
-    world.playlists = world.playlists[world.playlists["user_id"] != delete].reset_index(drop=True)
-    world.write(out_dir)
-    return out_dir, planted
 
 
 @pytest.mark.timeout(900)
@@ -88,7 +58,8 @@ def test_refresh_reads_only_new_likes_keeps_history_and_marks_deleted_accounts_g
     user_id = dict(zip(world.users["permalink"], world.users["id"].astype(int)))
     grow = [user_id[p] for p in visited[:2]]
     gone = visited[-1]
-    later_dir, planted = advance(world_dir, tmp_path / "later", grow, user_id[gone])
+    later_dir = tmp_path / "later"
+    planted = advance_world(world_dir, later_dir, grow, user_id[gone], new_likes=NEW_LIKES)
     assert len(planted) == 2 * NEW_LIKES
 
     with run_sandbox(later_dir) as later:
@@ -110,11 +81,12 @@ def test_refresh_reads_only_new_likes_keeps_history_and_marks_deleted_accounts_g
     visits = store.visits(INTERACTION)
     assert store.visited_order(INTERACTION) == visited  # a refresh is not a new visit
     refresh = store.refresh_round(INTERACTION)
-    report = status.report(store, RULES)
+    report = status.report(store)  # under the caps the crawl was started with (kept in the store)
     store.close()
     assert refresh.complete and [r.permalink for r in refresh.records] == visited
     assert {r.permalink: r.status for r in refresh.records} == {p: "gone" if p == gone else "done" for p in visited}
     assert any(line.endswith(": due 7, refreshed 6, gone 1, failed 0, in flight 0, left 0") for line in report), report
+    assert f"visited {MAX_ACCOUNTS}/{RULES.max_accounts} (phase 2 after {RULES.bfs_accounts})" in report[0], report
     assert visits[gone].status == "gone"
     assert all(visits[p].status == "done" for p in visited if p != gone)
     assert "'frontier/refresh_due': 7" in log and "'frontier/refresh_gone': 1" in log

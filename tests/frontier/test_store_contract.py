@@ -197,25 +197,55 @@ def test_every_store_applies_the_one_skip_rule(frontier_store, min_followers):
     assert (min_followers == 250) == ("just-under" not in handed_out)  # the rule really cut here
 
 
-def test_visits_keep_the_latest_finish_status_and_cutoff(frontier_store):
-    """Refresh crawls (scmap/refresh.py): the last visit of each account, kept apart from the picks."""
+def test_mark_done_records_the_visit_in_the_same_step(frontier_store):
+    """Refresh crawls (scmap/refresh.py): a pick's visit (finish time, status, cut-off) is
+    written by the one call that finishes it, kept apart from the picks."""
+    store = frontier_store
+    store.add_discovered(["s", "t"])
+    rules = CrawlRules(bfs_accounts=10, max_accounts=10, accounts_in_flight=2)
+    assert [store.claim_next(SPIDER, ME, rules, 60).permalink for _ in range(2)] == ["s", "t"]
+    assert store.visits(SPIDER) == {}
+    before = time.time()
+    assert store.mark_done(SPIDER, "s", edges(("a", "likes")), None, 500, cutoff="2024-01-02T00:00:00Z|7")
+    first = store.visits(SPIDER)["s"]
+    assert (first.status, first.cutoff) == ("done", "2024-01-02T00:00:00Z|7")
+    assert before - 1 <= first.finished_at <= time.time() + 1
+    assert store.mark_done(SPIDER, "t", [], None, 500)  # nothing read: no cut-off
+    assert store.visits(SPIDER)["t"].cutoff == ""
+    time.sleep(0.01)
+    assert not store.mark_done(SPIDER, "s", [], None, 500, cutoff="2025-01-01T00:00:00Z|1")  # late duplicate
+    assert store.visits(SPIDER)["s"] == first  # ignored whole: no visit either
+    assert store.visits("other") == {}
+
+
+def test_the_caps_of_the_latest_start_are_kept_per_spider(frontier_store):
+    """What scmap.status reports under: a later start replaces them (latest wins); none before."""
+    store = frontier_store
+    assert store.caps(SPIDER) == {}
+    store.record_caps(SPIDER, CrawlRules(bfs_accounts=100, max_accounts=1200, min_followers=150))
+    store.record_caps("follows", CrawlRules(bfs_accounts=1, max_accounts=2, min_followers=3))
+    assert store.caps(SPIDER) == {"bfs_accounts": 100, "max_accounts": 1200, "min_followers": 150}
+    store.record_caps(SPIDER, CrawlRules(bfs_accounts=0, max_accounts=40, min_followers=0, accounts_in_flight=9))
+    assert store.caps(SPIDER) == {"bfs_accounts": 0, "max_accounts": 40, "min_followers": 0}
+    assert store.caps("follows") == {"bfs_accounts": 1, "max_accounts": 2, "min_followers": 3}
+
+
+def test_a_refresh_visit_keeps_the_cutoff_when_it_read_nothing_new(frontier_store):
+    """finish_refresh with an empty cut-off: a new finish time, the old cut-off; picks and
+    counts untouched (not a new visit)."""
     store = frontier_store
     store.add_discovered(["s"])
     rules = CrawlRules(bfs_accounts=1, max_accounts=10, accounts_in_flight=1)
     store.claim_next(SPIDER, ME, rules, 60)
-    store.mark_done(SPIDER, "s", edges(("a", "likes")), None, 500)
-    before = time.time()
-    store.record_visit(SPIDER, "s", "done", "2024-01-02T00:00:00Z|7")
+    assert store.mark_done(SPIDER, "s", [], None, 500, cutoff="2024-01-02T00:00:00Z|7")
     first = store.visits(SPIDER)["s"]
-    assert (first.status, first.cutoff) == ("done", "2024-01-02T00:00:00Z|7")
-    assert before - 1 <= first.finished_at <= time.time() + 1
     time.sleep(0.01)
-    store.record_visit(SPIDER, "s", "done", "")  # nothing new read: the cut-off stays
+    store.begin_refresh(SPIDER, rules, 0)
+    assert store.claim_refresh(SPIDER, ME, rules, 60).permalink == "s"
+    assert store.finish_refresh(SPIDER, "s", "done", "")
     again = store.visits(SPIDER)["s"]
     assert again.cutoff == first.cutoff and again.finished_at > first.finished_at
-    store.record_visit(SPIDER, "s", "gone", "")
-    assert store.visits(SPIDER)["s"].status == "gone" and store.visits("other") == {}
-    counts = store.counts(SPIDER, rules)  # not a new visit: picks and counts untouched
+    counts = store.counts(SPIDER, rules)
     assert counts.visited == 1 and store.visited_order(SPIDER) == ["s"]
 
 
@@ -226,12 +256,11 @@ NODE_A, NODE_B = "refresh-node-a:1:x", "refresh-node-b:2:y"
 
 
 def visited(store, *permalinks: str) -> None:
-    """Picks visited `done` in this order, each with its visit recorded as the scheduler does."""
+    """Picks visited `done` in this order, each with a cut-off, as the scheduler records them."""
     store.add_discovered(list(permalinks))
     for permalink in permalinks:
         assert store.claim_next(SPIDER, ME, REFRESH_RULES, 60).permalink == permalink
-        assert store.mark_done(SPIDER, permalink, [], None, 1000)
-        store.record_visit(SPIDER, permalink, "done", f"2024-01-01T00:00:00Z|{len(permalink)}")
+        assert store.mark_done(SPIDER, permalink, [], None, 1000, cutoff=f"2024-01-01T00:00:00Z|{len(permalink)}")
 
 
 def claim_all(store, owner: str) -> list[str]:
@@ -251,13 +280,18 @@ def test_a_refresh_round_holds_the_accounts_due_by_the_one_rule(frontier_store):
     store.add_discovered(["missing", "busy"])
     assert store.claim_next(SPIDER, ME, REFRESH_RULES, 60).permalink == "missing"
     assert store.mark_failed(SPIDER, "missing", "not_found")
-    assert store.claim_next(SPIDER, ME, REFRESH_RULES, 60).permalink == "busy"
-    store.record_visit(SPIDER, "gone1", "gone", "")
-    time.sleep(0.6)
-    store.record_visit(SPIDER, "recent", "done", "")  # visited again since
     assert store.refresh_round(SPIDER) is None
+    first, _ = store.begin_refresh(SPIDER, REFRESH_RULES, 0)
+    assert [r.permalink for r in first.records] == ["old1", "recent", "gone1", "old2"]
+    assert claim_all(store, NODE_A) == ["old1", "recent", "gone1", "old2"]
+    assert store.claim_next(SPIDER, ME, REFRESH_RULES, 60).permalink == "busy"
+    assert store.finish_refresh(SPIDER, "gone1", "gone", "")
+    assert store.finish_refresh(SPIDER, "old1", "failed", "")  # the visit stays as it was: old
+    assert store.finish_refresh(SPIDER, "old2", "failed", "")
+    time.sleep(0.6)
+    assert store.finish_refresh(SPIDER, "recent", "done", "")  # visited again since
     round_, joined = store.begin_refresh(SPIDER, REFRESH_RULES, 0.4)
-    assert not joined and round_.number == 1 and not round_.complete
+    assert not joined and round_.number == 2 and not round_.complete
     assert [r.permalink for r in round_.records] == ["old1", "old2"]
     assert [r.permalink for r in round_.records] == refresh_due(
         store.pick_records(SPIDER), store.visits(SPIDER), round_.older_than)
@@ -275,7 +309,7 @@ def test_a_redis_visit_without_a_finish_time_is_due(redis_url):
     store.add_discovered(["undated"])
     assert store.claim_next(SPIDER, ME, REFRESH_RULES, 60).permalink == "undated"
     assert store.mark_done(SPIDER, "undated", [], None, 1000)
-    store._redis.delete(store._spider_key(SPIDER, "finished_at"))  # the older layout
+    store._redis.delete(store._spider_key(SPIDER, "finished_at"), store._spider_key(SPIDER, "visits"))  # older layout
     round_, _ = store.begin_refresh(SPIDER, REFRESH_RULES, 3600)
     store.close()
     assert [r.permalink for r in round_.records] == ["undated"]

@@ -9,7 +9,8 @@ import redis
 
 from scmap.frontier.redis_store import RedisFrontierStore
 from scmap.frontier.sqlite_store import SqliteFrontierStore
-from scmap.frontier.store_url import open_store
+from scmap.frontier.owner import make_owner, node_of
+from scmap.frontier.store_url import open_store, sqlite_path
 from scmap.frontier.store_url import PASSWORD_ENV, StoreUrlMaskingFilter, mask_store_url, parse_redis_url
 
 
@@ -45,6 +46,30 @@ def test_open_store_dispatches_on_the_scheme(redis_url, tmp_path):
     finally:
         redis_store.close()
         sqlite_store.close()
+
+
+@pytest.mark.parametrize("url, path", [
+    ("sqlite:///abs/f.sqlite", "/abs/f.sqlite"),
+    ("sqlite:rel/f.sqlite", "rel/f.sqlite"),
+    ("out/frontier.sqlite", "out/frontier.sqlite"),
+])
+def test_a_sqlite_url_names_its_file(url, path):
+    """The one reading of SQLite store URLs (open_store and scmap.status share it)."""
+    assert sqlite_path(url) == path
+    with pytest.raises(ValueError):
+        sqlite_path("redis://:pw@h:6379/0")
+
+
+def test_open_store_opens_the_file_a_sqlite_url_names(tmp_path):
+    store = open_store(f"sqlite://{tmp_path}/named.sqlite")
+    store.close()
+    assert (tmp_path / "named.sqlite").is_file()
+
+
+def test_an_owner_token_names_its_node():
+    owner = make_owner()
+    assert node_of(owner) == owner.rsplit(":", 1)[0] and node_of(owner).count(":") == 1
+    assert node_of(None) == "?"
 
 
 def test_authentication_is_required_and_checked_at_open(redis_url):
