@@ -5,11 +5,7 @@ kill -9), one row per object per crawl."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,9 +18,8 @@ from scmap.items import EdgeItem, ObjectItem, object_items
 from scmap.pipelines.compaction import parse_part_file
 from scmap.pipelines.edge_schema import OBJECT_SCHEMA
 from scmap.signals import persist_account_edges
-from tests.pipelines.test_parquet_writer import make_edge, make_pipeline, part_files, stat
+from tests.pipelines.test_parquet_writer import make_edge, make_pipeline, part_files, run_script, stat
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNTS = 6
 
 
@@ -181,8 +176,7 @@ def test_objects_of_finished_accounts_survive_kill_9(tmp_path: Path) -> None:
     then kill -9 mid-account: every object of a finished account is on disk, nothing half-written;
     `scmap.compact` then merges them."""
     finished, batch = 5, 10_000  # no batch ever fills: only the persist signal writes
-    script = tmp_path / "crawl.py"
-    script.write_text(textwrap.dedent(f"""
+    result = run_script(tmp_path, f"""
         import asyncio, os, signal
         import scrapy
         from scrapy.crawler import CrawlerProcess
@@ -210,10 +204,7 @@ def test_objects_of_finished_accounts_survive_kill_9(tmp_path: Path) -> None:
         }})
         process.crawl(KillSpider)
         process.start()
-    """))
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    result = subprocess.run([sys.executable, str(script)], env=env, cwd=tmp_path, capture_output=True,
-                            text=True, timeout=100)
+    """, timeout=100)
     assert result.returncode == -signal.SIGKILL, result.stderr[-3000:]
     out = tmp_path / "out"
     assert not [p for p in out.rglob(".*") if p.is_file() and p.name.endswith(".tmp")]
