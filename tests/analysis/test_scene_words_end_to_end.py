@@ -1,0 +1,89 @@
+"""End to end: a small sandbox world's crawl with its objects dataset -> `python -m
+analysis.build_map` -> scenes named by their music and generations by upload dates, scored against
+the world's truth; the same crawl without objects keeps today's labels exactly."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.build_map import main
+from analysis.generations import emergence_from_edges
+from object_dataset import crawled_objects, planted_words, write_objects
+from scene_scoring import median_error_years, scene_word_hits, upload_quantiles
+from world_dataset import crawled_edges, write_world_dataset
+
+
+@pytest.fixture(scope="module")
+def crawls(tmp_path_factory, world_800) -> tuple[Path, Path]:
+    """(with objects, without): the same edges and accounts, mapped with the same seed."""
+    root = tmp_path_factory.mktemp("scene-words")
+    with_objects, without = root / "with", root / "without"
+    write_world_dataset(world_800, with_objects)
+    write_objects(with_objects / "objects", crawled_objects(world_800, crawled_edges(world_800)))
+    for name in ("edges", "accounts"):
+        shutil.copytree(with_objects / name, without / name)
+    for crawl in (with_objects, without):
+        assert main(["--input", str(crawl), "--quiet", "--seed", "7"]) == 0
+    return with_objects, without
+
+
+def test_scenes_are_named_by_their_planted_words(crawls, world_800) -> None:
+    with_objects, _ = crawls
+    coords = pd.read_parquet(with_objects / "map" / "coords.parquet")
+    hits = scene_word_hits(coords, pd.read_parquet(with_objects / "truth.parquet"), planted_words(world_800))
+    assert len(hits) >= 3, hits
+    assert np.mean([hit for *_, hit in hits]) >= 0.8, hits
+    report = json.loads((with_objects / "map" / "report.json").read_text())
+    assert report["parameters"]["objects"] is True
+    for cluster in report["clusters"]:
+        words = coords.loc[coords["cluster"] == cluster["cluster"], "cluster_tags"].iloc[0]
+        assert cluster["tags"] == list(words)
+        if cluster["tags"]:
+            assert cluster["label"].startswith(" · ".join(cluster["tags"][:3]) + " — ")
+    assert (coords.loc[coords["cluster"] < 0, "cluster_tags"].map(len) == 0).all()
+
+
+def test_a_crawl_without_objects_keeps_todays_labels(crawls) -> None:
+    with_objects, without = crawls
+    named = pd.read_parquet(with_objects / "map" / "coords.parquet")
+    plain = pd.read_parquet(without / "map" / "coords.parquet")
+    assert "cluster_tags" not in plain and (named["cluster"] == plain["cluster"]).all()
+    report = json.loads((without / "map" / "report.json").read_text())
+    assert report["parameters"]["objects"] is False and all(c["tags"] == [] for c in report["clusters"])
+    central = {c["cluster"]: " / ".join(c["central"][:2]) for c in report["clusters"]}
+    assert all(c["label"] == central[c["cluster"]] for c in report["clusters"])  # today's names
+    # with objects: the same central accounts after the words
+    for before, after in zip(plain["cluster_label"].dropna(), named["cluster_label"].dropna()):
+        assert after == before or after.endswith(" — " + before)
+    assert report["generations"]["emerged_from"].get("uploads") is None
+
+
+def test_generations_come_from_upload_dates(crawls, world_800) -> None:
+    with_objects, _ = crawls
+    coords = pd.read_parquet(with_objects / "map" / "coords.parquet").set_index("id")
+    truth = upload_quantiles(world_800.tracks)
+    old = emergence_from_edges(with_objects / "edges", coords.index.to_numpy()).set_index("id")["emerged_at"]
+    new_error, old_error = median_error_years(coords["emerged_at"], truth), median_error_years(old, truth)
+    assert new_error <= 0.5 and new_error < old_error / 2, (new_error, old_error)
+    assert (coords["emerged_from"] == "uploads").sum() > len(coords) / 2
+    report = json.loads((with_objects / "map" / "report.json").read_text())
+    assert report["generations"]["emerged_from"]["uploads"] == (coords["emerged_from"] == "uploads").sum()
+
+
+def test_the_page_gets_hover_words_and_emergence_years(crawls) -> None:
+    with_objects, without = crawls
+    html = (with_objects / "map" / "map.html").read_text()
+    data = json.loads(re.search(r'id="map-data">(.*?)</script>', html, re.S).group(1))
+    coords = pd.read_parquet(with_objects / "map" / "coords.parquet")
+    assert set(data["fields"]) == {"words", "emerged"}
+    assert data["fields"]["emerged"] == coords["generation"].tolist()
+    assert sum(bool(w) for w in data["fields"]["words"]) > len(coords) / 2
+    plain = (without / "map" / "map.html").read_text()
+    assert '"words"' not in plain
