@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from scmap.settings import FRONTIER_MIN_FOLLOWERS
 
 from . import world_names as wn
+from . import world_tags
 
 T_START = int(pd.Timestamp("2012-01-01T00:00:00Z").timestamp())
 T_END = int(pd.Timestamp("2026-02-28T23:59:59Z").timestamp())
@@ -46,6 +47,7 @@ _TS = pa.timestamp("us", tz="UTC")
 _I = pa.int64()
 _S = pa.string()
 _B = pa.bool_()
+_TAGS = pa.list_(pa.string())
 SCHEMAS: dict[str, pa.Schema] = {
     "users": pa.schema([
         ("id", _I), ("permalink", _S), ("old_permalink", _S), ("username", _S),
@@ -56,7 +58,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     ]),
     "tracks": pa.schema([
         ("id", _I), ("user_id", _I), ("title", _S), ("permalink", _S), ("created_at", _TS),
-        ("duration", _I), ("genre", _S), ("policy", _S), ("sharing", _S), ("deleted", _B),
+        ("duration", _I), ("genre", _S), ("tags", _TAGS), ("policy", _S), ("sharing", _S), ("deleted", _B),
         ("likes_count", _I), ("playback_count", _I), ("reposts_count", _I), ("comment_count", _I),
     ]),
     "playlists": pa.schema([
@@ -421,7 +423,8 @@ def generate_world(seed: int, accounts: int) -> World:
     nt[is_main] = rng.integers(20, 81, is_main.sum())
     t_owner = np.repeat(np.arange(N), nt)
     T = len(t_owner)
-    t_created = _times(rng, created[t_owner] + _DAY, np.full(T, T_END - 30 * _DAY), 0.9)
+    # Uploads fall in the account's active years (from its creation to its last activity).
+    t_created = _times(rng, created[t_owner] + _DAY, np.minimum(active_end[t_owner], T_END - 30 * _DAY), 0.9)
     t_created = np.maximum(t_created, created[t_owner] + _DAY)
     t_appeal = rng.lognormal(0, 1.0, T)
     t_deleted = rng.random(T) < 0.03
@@ -607,14 +610,7 @@ def generate_world(seed: int, accounts: int) -> World:
     rng = streams[6]
     titles, slugs = wn.title_pool(rnd, int(min(20_000, max(2_000, T // 8))))
     t_title = rng.integers(0, len(titles), T)
-    genres = sorted({g for s_ in scene_names for g in wn.genre_variants(s_)}) + list(wn.GENERIC_GENRES)
-    gi = {g: i for i, g in enumerate(genres)}
-    scene_genre = np.array([[gi[g] for g in wn.genre_variants(s_)] for s_ in scene_names] or [[0]])
-    t_scene = np.maximum(primary[t_owner], 0)
-    t_genre = scene_genre[t_scene, rng.integers(0, 4, T)]
-    generic = rng.random(T) < 0.3
-    t_genre[generic] = len(genres) - len(wn.GENERIC_GENRES) + rng.integers(0, len(wn.GENERIC_GENRES), generic.sum())
-    t_genre_null = rng.random(T) < 0.05
+    t_genre, t_tags = _genres_and_tags(streams[7], scene_names, primary, second, t_owner, usernames, permalinks)
     t_likes_in = np.bincount(c["obj"][(c["type"] == 2) & (c["okind"] == 1)], minlength=T)
     t_reposts_in = np.bincount(c["obj"][(c["type"] == 3) & (c["okind"] == 1)], minlength=T)
     t_comments_in = np.bincount(c["obj"][(c["type"] == 0)], minlength=T)
@@ -626,7 +622,7 @@ def generate_world(seed: int, accounts: int) -> World:
     tracks_tbl = pa.table({
         "id": pa.array(t_id), "user_id": pa.array(uid[t_owner]), "title": _take(titles, t_title),
         "permalink": _unique_slugs(slugs, t_owner, t_title), "created_at": _ts(t_created),
-        "duration": pa.array(t_duration), "genre": _take(genres, t_genre, t_genre_null),
+        "duration": pa.array(t_duration), "genre": pa.array(t_genre, _S), "tags": pa.array(t_tags, _TAGS),
         "policy": _dictionary(t_policy, POLICIES), "sharing": _dictionary(t_private.astype(np.int8), ("public", "private")),
         "deleted": pa.array(t_deleted), "likes_count": pa.array(t_likes), "playback_count": pa.array(t_plays),
         "reposts_count": pa.array(t_reposts), "comment_count": pa.array(t_comments),
@@ -648,6 +644,15 @@ def generate_world(seed: int, accounts: int) -> World:
     del inter_tbl
     world.meta = _meta(seed, N, world, scene_names, primary, second, is_main, uid, near_cap)
     return world
+
+
+def _genres_and_tags(rng, scene_names, primary, second, t_owner, usernames, permalinks):
+    """Genre and tags per track (world_tags.py): from the owner's primary scene, or for an
+    account in two scenes, its second one for 30 % of its tracks."""
+    t_scene = primary[t_owner]
+    second_scene = (second[t_owner] >= 0) & (rng.random(len(t_owner)) < 0.3)
+    t_scene = np.where(second_scene, second[t_owner], t_scene)
+    return world_tags.plant(rng, scene_names, t_scene, t_owner, usernames, permalinks)
 
 
 def _sort_key(c: dict) -> np.ndarray:
@@ -742,6 +747,7 @@ def _meta(seed, N, world: World, scene_names, primary, second, is_main, uid, nea
             "listed_interactions": int(inter["listed"].sum()),
         },
         "scenes": scenes,
+        **world_tags.truth(scene_names),
         "mainstream": [int(x) for x in uid[is_main]],
         "near_follow_cap": [int(x) for x in uid[near_cap]],
         "follower_threshold": FOLLOWER_THRESHOLD,

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import world_names as wn
+from . import world_tags
 from .world import (FOLLOWER_THRESHOLD, World, _replace, _to_frame, _ts, _unique_slugs, generate_world)
 
 YEARS = tuple(range(2020, 2026))
@@ -215,8 +216,17 @@ def generate_history_world(seed: int, accounts: int) -> HistoryWorld:
     keep = np.sort(first_seen[~repeat])
     c = {name: values[keep] for name, values in c.items()}
 
+    # Genres and tags: the words of the owner's group in the year of the upload (recruits change).
+    groups_by_year = np.stack([group_in(year) for year in YEARS])
+    upload_year = np.clip(pd.to_datetime(t_created, unit="s").year.to_numpy(), YEARS[0], YEARS[-1])
+    t_group = groups_by_year[upload_year - YEARS[0], t_owner]
+    t_group = np.where(t_group >= 0, t_group, group_in(YEARS[-1])[t_owner])
+    tag_rng = np.random.default_rng(np.random.SeedSequence([seed, accounts, 15]))
+    genres, tags = world_tags.plant(tag_rng, names, t_group, t_owner, base.users["username"].tolist(),
+                                    base.users["permalink"].tolist())
+
     world = _assemble(base, rng, rnd, names, c, group_in(YEARS[-1]), emerged_at, popularity, t_owner, t_created,
-                      t_id, own_count)
+                      t_id, own_count, genres, tags)
     frame = pd.DataFrame(membership, columns=["year", "index", "scene", "group"])
     ids = world.users["id"].to_numpy()
     frame = pd.DataFrame({
@@ -237,7 +247,7 @@ def generate_history_world(seed: int, accounts: int) -> HistoryWorld:
 
 
 def _assemble(base: World, rng, rnd, names, c, final_group, emerged_at, popularity, t_owner, t_created, t_id,
-              own_count) -> World:
+              own_count, genres, tags) -> World:
     """World tables in world.py's schema from the drawn history."""
     from .world_describe import pick_examples
 
@@ -270,7 +280,8 @@ def _assemble(base: World, rng, rnd, names, c, final_group, emerged_at, populari
     tracks = pa.table({
         "id": pa.array(t_id), "user_id": pa.array(uid[t_owner]), "title": pa.array([titles[i] for i in t_title]),
         "permalink": _unique_slugs(slugs, t_owner, t_title), "created_at": _ts(t_created),
-        "duration": pa.array(rng.integers(60_000, 300_000, T)), "genre": pa.array([names[g] for g in final_group[t_owner]]),
+        "duration": pa.array(rng.integers(60_000, 300_000, T)), "genre": pa.array(genres, pa.string()),
+        "tags": pa.array(tags, pa.list_(pa.string())),
         "policy": pa.array(["ALLOW"] * T), "sharing": pa.array(["public"] * T), "deleted": pa.array(np.zeros(T, bool)),
         "likes_count": pa.array(np.bincount(c["track"][c["type"] == 2], minlength=T)), "playback_count": pa.array(zeros),
         "reposts_count": pa.array(np.bincount(c["track"][c["type"] == 3], minlength=T)),
@@ -310,6 +321,7 @@ def _assemble(base: World, rng, rnd, names, c, final_group, emerged_at, populari
                    "listed_interactions": len(world.interactions)},
         "scenes": [{"name": name, "accounts": int(count), "primary": int(count), "shared": 0}
                    for name, count in pd.Series(final_scene).value_counts().items()],
+        **world_tags.truth(names),
         "mainstream": [], "near_follow_cap": [], "follower_threshold": FOLLOWER_THRESHOLD,
     }
     world.meta.update(pick_examples(world))

@@ -339,13 +339,6 @@ def comment_pool(rnd: random.Random, size: int) -> list[str]:
     return [rnd.choice(_COMMENTS) + rnd.choice(_COMMENT_TAILS) for _ in range(size)]
 
 
-def genre_variants(scene: str) -> list[str]:
-    return [scene, scene.title(), scene.replace(" ", ""), "#" + scene.replace(" ", "")]
-
-
-GENERIC_GENRES = ("Hip-hop & Rap", "Electronic", "Experimental", "Alternative Rock", "Ambient", "")
-
-
 # ---------------------------------------------------------------------------------------------
 # Classifiers (shared by the generator's example picking and the summary).
 _INVISIBLE = set("\u2800\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u3164\u115f\u1160") | {" ", "\t"}

@@ -340,6 +340,55 @@ def test_json_shapes_match_real_captures(sandbox_api, loaded_world):
     assert set(real_repost["user"]) <= set(repost["user"])
 
 
+def test_tracks_carry_genre_and_tag_list_as_the_real_site_writes_them(sandbox_api, loaded_world):
+    """`genre` "" (never null) when the track has none, `tag_list` space-separated with multi-word
+    tags in double quotes (captures: 2026 likes, 2022 user tracks); the parser gets the world back."""
+    from scmap.soundcloud.objects import objects_from_collection, split_tag_list
+
+    tracks = loaded_world.tracks.set_index("id")
+    liker = busiest(loaded_world, "likes", "track")
+    reposter = busiest(loaded_world, "reposts", "track")
+    served = items(sandbox_api.walk(f"/users/{liker}/likes", limit=200))
+    served += items(sandbox_api.walk(f"/stream/users/{reposter}/reposts", limit=200))
+    sounds = [item["track"] for item in served if "track" in item]
+    assert len(sounds) > 50
+    lists = []
+    for sound in sounds:
+        truth = tracks.loc[sound["id"]]
+        assert sound["genre"] == (truth["genre"] if isinstance(truth["genre"], str) else "")
+        assert isinstance(sound["tag_list"], str)
+        assert split_tag_list(sound["tag_list"]) == list(truth["tags"])
+        lists.append(sound["tag_list"])
+    assert "" in lists  # many tracks carry no tag
+    assert any(re.search(r'"[^" ]+ [^"]+"', text) for text in lists)  # a quoted multi-word tag
+    records = {r["object_id"]: r for r in objects_from_collection(served)}
+    for sound in sounds:
+        record, truth = records[sound["id"]], tracks.loc[sound["id"]]
+        assert record["owner_id"] == truth["user_id"] and record["created_at"] == iso(truth["created_at"])
+        assert record["genre"] == (truth["genre"] if isinstance(truth["genre"], str) else None)
+        assert record["likes_count"] == truth["likes_count"] and record["duration_ms"] == truth["duration"]
+    # a user's comments carry the reduced track: no genre or tag_list, as on the real site
+    commenter = busiest(loaded_world, "comments")
+    comment = sandbox_api.get(f"/users/{commenter}/comments").json()["collection"][0]
+    assert "tag_list" not in comment["track"] and "genre" not in comment["track"]
+    assert objects_from_collection([comment])[0]["tags"] is None
+
+
+def test_noisy_tag_lists_quote_every_tag_with_a_space_inside(sandbox, loaded_world):
+    """One track in six writes `"minimal " "microhouse "` (2026 likes capture); all split the same."""
+    from scmap.sandbox.representations import Representer, SiteUrls
+    from scmap.sandbox.world_index import WorldIndex
+    from scmap.soundcloud.objects import split_tag_list
+
+    represent = Representer(WorldIndex(loaded_world), SiteUrls(sandbox.web_url, sandbox.api_url))
+    tagged = loaded_world.tracks[loaded_world.tracks["tags"].map(len) > 1].head(200)
+    served = [represent.track(dict(row, id=int(row["id"]), created_at=0)) for _, row in tagged.iterrows()]
+    noisy = [s["tag_list"] for s in served if s["tag_list"].endswith(' "')]
+    assert 0.05 < len(noisy) / len(served) < 0.35
+    for sound, tags in zip(served, tagged["tags"]):
+        assert split_tag_list(sound["tag_list"]) == list(tags)
+
+
 # -- process contract (the ready line, the runner) ------------------------------------------
 
 def test_serve_without_world_dir_generates_one_and_prints_ready_line(http):

@@ -101,7 +101,8 @@ def test_write_replaces_files_and_leaves_no_temporaries(tmp_path):
 
 
 def test_dtypes(world):
-    expected = {"int64": "int64", "string": "str", "timestamp[us, tz=UTC]": "datetime64[us, UTC]", "bool": "bool"}
+    expected = {"int64": "int64", "string": "str", "timestamp[us, tz=UTC]": "datetime64[us, UTC]", "bool": "bool",
+                "list<item: string>": "object"}  # tracks.tags: one array of strings per row
     for name, schema in SCHEMAS.items():
         df = getattr(world, name)
         assert list(df.columns) == schema.names
