@@ -128,16 +128,17 @@ def build_map(options: MapOptions) -> dict:
                     if options.clusters else np.full(len(ids), UNCLUSTERED))
         scenes = api.describe_scenes(clusters, shares, names, followers)
         scenes["tags"] = [[] for _ in range(len(scenes))]
-        hover: dict[str, list] = {}
-        links = None
-        if objects is not None:
+    hover: dict[str, list] = {}
+    links = None
+    if objects is not None:
+        with timer.stage("scene words"):
             known = labels.labels(pd.Index(wanted))
             words, links = music_of_scenes(options.edges, objects, ids, shares.column_ids, neighbours[0], clusters,
                                            [*known["username"].dropna(), *known["permalink"].dropna()])
             scenes["tags"] = [words.scenes.get(int(scene), []) for scene in scenes["scene"]]
             scenes["label"] = [words_label(tags, label) for tags, label in zip(scenes["tags"], scenes["label"])]
             hover["words"] = [" · ".join(w) for w in words.accounts]
-        cluster_labels = dict(zip(scenes["scene"], scenes["label"]))
+    cluster_labels = dict(zip(scenes["scene"], scenes["label"]))
 
     quality = None
     if options.truth is not None:

@@ -109,8 +109,8 @@ def object_terms(objects: pd.DataFrame) -> tuple[pd.DataFrame, Vocabulary]:
     for key, is_genre in zip(folded, from_genre):
         if key and is_genre:
             genre[number[key]] = True
-    # The most common spelling with word breaks ("angel trap" over "angeltrap", whichever is commoner).
-    display = [_DISPLAY.get(key) or max(spellings[key].items(), key=lambda kv: (" " in kv[0], kv[1], kv[0]))[0]
+    # The most common spelling; on a tie the one with word breaks ("angel trap" over "angeltrap").
+    display = [_DISPLAY.get(key) or max(spellings[key].items(), key=lambda kv: (kv[1], " " in kv[0], kv[0]))[0]
                for key in vocabulary_keys]
     pairs = pd.DataFrame({"key": np.array(raw_keys, dtype=np.int64),
                           "term": np.array([number.get(k, -1) for k in folded], dtype=np.int64)})

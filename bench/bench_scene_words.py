@@ -16,6 +16,7 @@ Prints per world:
 - emergence: median error in years, over mapped accounts that own a track in the world, against
   the 15 % quantile of ALL the account's uploads in the world (target <= 0.5), for the upload
   dates of the crawl's objects (new) and for the edges alone (old method, the baseline), same run;
+- the map's 10-NN scene agreement (analysis/quality.py; a property of the map, not of the clusters);
 - clustering: adjusted Rand index against the planted scenes (primary scene; accounts no method
   puts in a scene count as their own label -1) and the share clustered, for each cluster method
   (analysis/reduced_clusters.py); and on the held-out worlds (tests/analysis/quality_worlds.py,
@@ -80,6 +81,17 @@ def cluster_scores(out: Path, ids: np.ndarray, map_xy: np.ndarray, points: np.nd
     return rows
 
 
+def _agreement(result, truth: pd.DataFrame) -> float:
+    from analysis import api
+    from analysis.quality import scene_sets_from_table
+
+    return api.score(result.ids, result.xy, scene_sets_from_table(truth.drop_duplicates("id")))["neighbour_scene_agreement"]
+
+
+def _bytes(directory: Path) -> int:
+    return sum(path.stat().st_size for path in directory.rglob("*.parquet"))
+
+
 def run_world(name: str, root: Path, world, truth_path: Path, recipe: str) -> None:
     from analysis import api
     from analysis.build_map import MapOptions, build_map
@@ -99,7 +111,10 @@ def run_world(name: str, root: Path, world, truth_path: Path, recipe: str) -> No
     old_error = median_error_years(old, uploads)
     dated = len(coords.set_index("id")["emerged_at"].dropna().index.intersection(uploads.index))
     print(f"\n== {name} ({recipe}): {len(coords):,} mapped, {len(rows)} scenes of {SCENE_MIN_ACCOUNTS}+ accounts, "
-          f"build_map {seconds:.1f} s (scene words stage {report['timings_seconds'].get('scene clusters', 0):.1f} s)")
+          f"build_map {seconds:.1f} s, of which read objects {report['timings_seconds'].get('read objects', 0):.1f} s, "
+          f"scene words {report['timings_seconds'].get('scene words', 0):.1f} s")
+    print(f"disk: objects/ {_bytes(root / 'objects') / 2**20:.2f} MiB beside edges/ {_bytes(root / 'edges') / 2**20:.2f} MiB "
+          f"(ratio {_bytes(root / 'objects') / _bytes(root / 'edges'):.2f}; one file per kind, as compacted)")
     print(f"scene words: share of scenes whose top 3 words hold a planted word: {share:.2f}")
     for cluster, size, majority, words, hit in rows:
         print(f"  scene {cluster:>2} ({size:>4} accounts, mostly {majority}): {', '.join(words) or '-'}"
@@ -109,6 +124,8 @@ def run_world(name: str, root: Path, world, truth_path: Path, recipe: str) -> No
     counts = api.count_interactions(root / "edges")
     result = api.make_map(counts, recipe=recipe, scenes=False)
     scene_truth = truth.drop_duplicates("id").set_index("id")["scene"]
+    print(f"map 10-NN scene agreement {_agreement(result, truth):.3f} (the map's layout: the same for every "
+          f"clustering way, which only groups it)")
     for row in cluster_scores(out, result.ids, result.xy, result.points, result.recipe.metric, scene_truth):
         print(f"clusters {row['method']:<12} ARI {row['ari']:.3f}  clustered {row['clustered']:.2f}  "
               f"scenes {row['scenes']:>3}  {row['seconds']:.1f} s")
@@ -126,7 +143,7 @@ def run_quality_worlds(root: Path, sources: int, recipe: str) -> None:
         result = api.make_map(api.count_interactions(world / "edges"), recipe=recipe, scenes=False)
         truth = pd.read_parquet(world / "truth.parquet").set_index("id")["scene"]
         rows = cluster_scores(world, result.ids, result.xy, result.points, result.recipe.metric, truth)
-        print(f"  {kind:<13} " + "  ".join(f"{r['method']} {r['ari']:.3f} ({r['clustered']:.2f} clustered)"
+        print(f"  {kind:<13} 10-NN {_agreement(result, pd.read_parquet(world / 'truth.parquet')):.3f}  " + "  ".join(f"{r['method']} {r['ari']:.3f} ({r['clustered']:.2f} clustered)"
                                            for r in rows))
 
 

@@ -48,7 +48,7 @@ def test_scenes_get_their_own_words_without_shared_words_or_artist_names() -> No
         scene_a = account < 4
         for n in range(6):
             object_id = account * 100 + n
-            genre = ["Drum & Bass", "drum and bass", "DnB", "dnb"][n % 4] if scene_a else ["Witch House", "witchhouse", "#witchhouse"][n % 3]
+            genre = ["Drum & Bass", "drum and bass", "DnB", "dnb"][n % 4] if scene_a else ["Witch House", "witchhouse"][n % 2]
             tags = ["beat", "Trap", "Lil Kazu" if scene_a else "\"cold\"", "hexcore" if not scene_a else "rolling"]
             rows.append(("track", object_id, account, genre, tags))
             links.append((account, object_id))
