@@ -34,7 +34,7 @@ from analysis.object_links import music_of_scenes
 from analysis.progress import StageTimer
 from analysis.quality import map_quality
 from analysis.read_edges import count_edges
-from analysis.read_objects import objects_dirs, read_objects
+from analysis.read_objects import objects_dirs, read_objects, tag_owners
 from analysis.recipes import DEFAULT_RECIPE, RECIPES, Recipe, get_recipe
 from analysis.reduced_clusters import CLUSTER_METHODS, DEFAULT_CLUSTER_METHOD, find_scenes_by
 from analysis.report import summary_lines, write_report
@@ -112,16 +112,18 @@ def build_map(options: MapOptions) -> dict:
         map_xy = api.embed(pca.coordinates, recipe, options.seed, options.jobs, options.tsne_gradient)
 
     ids = shares.row_ids
+    with timer.stage("read objects"):
+        objects = read_objects(options.objects if options.objects is not None else objects_dirs(options.edges))
+
     with timer.stage("labels"):
         neighbours = neighbours_of(shares)
         wanted = np.union1d(ids, neighbour_ids(shares, neighbours[0]))
+        if objects is not None:  # their names tell artist-name tags (analysis/scene_words.py)
+            wanted = np.union1d(wanted, tag_owners(objects))
         labels, crawled_accounts = api.collect_labels(options.edges, options.accounts, wanted)
         mapped = labels.labels(pd.Index(ids))
         names = mapped["username"].tolist()
         followers = mapped["followers_count"].to_numpy(dtype="float64", na_value=np.nan)
-
-    with timer.stage("read objects"):
-        objects = read_objects(options.objects if options.objects is not None else objects_dirs(options.edges))
 
     with timer.stage("scene clusters"):
         clusters = (find_scenes_by(options.cluster_method, map_xy, pca.coordinates, recipe.metric, options.seed)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -53,3 +54,9 @@ def newest_per_object(table: pa.Table) -> pa.Table:
     first = pc.or_(pc.not_equal(kind[1:], kind[:-1]), pc.not_equal(object_id[1:], object_id[:-1]))
     keep = pa.concat_arrays([pa.array([True]), first.fill_null(True)])
     return table.filter(keep)
+
+
+def tag_owners(objects: pd.DataFrame) -> np.ndarray:
+    """Owner ids of the objects that carry tags (whose own-name tags are to be recognised)."""
+    tagged = objects["tags"].map(lambda tags: tags is not None and len(tags) > 0).to_numpy(dtype=bool)
+    return np.unique(objects.loc[tagged, "owner_id"].dropna().to_numpy(dtype=np.int64))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,34 +87,38 @@ class Vocabulary:
 
 def object_terms(objects: pd.DataFrame) -> tuple[pd.DataFrame, Vocabulary]:
     """``(pairs, vocabulary)``: one row per (object ``key``, ``term`` number) for the objects'
-    genre and tags (each word once per object). ``objects``: kind, object_id, genre, tags."""
+    genre and tags (each word once per object). ``objects``: kind, object_id, genre, tags.
+    Only the distinct spellings are folded in Python (millions of objects share a few thousand)."""
     keys = object_keys(objects["kind"].to_numpy(), objects["object_id"].to_numpy())
-    raw_keys, raw_terms, from_genre = [], [], []
-    for key, genre, tags in zip(keys.tolist(), objects["genre"].tolist(), objects["tags"].tolist()):
-        if isinstance(genre, str) and genre:
-            raw_keys.append(key), raw_terms.append(genre), from_genre.append(True)
-        if tags is not None:
-            for tag in tags:
-                if isinstance(tag, str) and tag:
-                    raw_keys.append(key), raw_terms.append(tag), from_genre.append(False)
-    folded = [fold(term) for term in raw_terms]
-    spellings: dict[str, Counter] = {}
-    for key, term in zip(folded, raw_terms):
-        if key:
-            spellings.setdefault(key, Counter())[display_form(term)] += 1
-    vocabulary_keys = sorted(spellings)
+    positions = pd.Series(np.arange(len(objects)))
+    genres = pd.Series(objects["genre"].to_numpy(), index=positions, dtype=object)
+    tags = pd.Series(objects["tags"].to_numpy(), index=positions, dtype=object).explode()
+    genres, tags = genres[genres.map(_is_word)], tags[tags.map(_is_word)]
+    raw = pd.concat([genres, tags])
+    from_genre = np.r_[np.ones(len(genres), bool), np.zeros(len(tags), bool)]
+    codes, spellings = pd.factorize(raw.to_numpy(dtype=object))
+    folded = np.array([fold(term) for term in spellings], dtype=object)
+    shown = np.array([display_form(term) for term in spellings], dtype=object)
+    vocabulary_keys = sorted(set(folded.tolist()) - {""})
     number = {key: i for i, key in enumerate(vocabulary_keys)}
+    term_of_spelling = np.array([number.get(key, -1) for key in folded.tolist()], dtype=np.int64)
+    terms = term_of_spelling[codes] if len(codes) else np.zeros(0, np.int64)
     genre = np.zeros(len(vocabulary_keys), dtype=bool)
-    for key, is_genre in zip(folded, from_genre):
-        if key and is_genre:
-            genre[number[key]] = True
+    genre[terms[from_genre & (terms >= 0)]] = True
     # The most common spelling; on a tie the one with word breaks ("angel trap" over "angeltrap").
-    display = [_DISPLAY.get(key) or max(spellings[key].items(), key=lambda kv: (kv[1], " " in kv[0], kv[0]))[0]
-               for key in vocabulary_keys]
-    pairs = pd.DataFrame({"key": np.array(raw_keys, dtype=np.int64),
-                          "term": np.array([number.get(k, -1) for k in folded], dtype=np.int64)})
+    uses = pd.DataFrame({"term": terms, "shown": shown[codes] if len(codes) else shown[:0]})
+    uses = uses[uses["term"] >= 0].value_counts().reset_index(name="uses")
+    uses["spaced"] = uses["shown"].str.contains(" ", regex=False)
+    best = uses.sort_values(["term", "uses", "spaced", "shown"], ascending=False).drop_duplicates("term")
+    common = dict(zip(best["term"], best["shown"]))
+    display = [_DISPLAY.get(key) or common[i] for i, key in enumerate(vocabulary_keys)]
+    pairs = pd.DataFrame({"key": keys[raw.index.to_numpy(dtype=np.int64)], "term": terms})
     pairs = pairs[pairs["term"] >= 0].drop_duplicates()
     return pairs, Vocabulary(vocabulary_keys, display, genre)
+
+
+def _is_word(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
 
 
 def object_keys(kinds: np.ndarray, object_ids: np.ndarray) -> np.ndarray:

@@ -75,3 +75,19 @@ def test_tracks_and_playlists_with_one_id_are_two_objects() -> None:
 def test_label_is_words_then_central_accounts_and_unchanged_without_words() -> None:
     assert words_label(["drum and bass", "rolling", "jungle", "liquid"], "a / b") == "drum and bass · rolling · jungle — a / b"
     assert words_label([], "a / b") == "a / b"
+
+
+def test_objects_without_genres_or_tags_give_no_words() -> None:
+    objects = _objects([("track", 1, 0, None, []), ("playlist", 1, 1, "", None), ("track", 2, 1, "  ", ["#", ""])])
+    pairs, vocabulary = object_terms(objects)
+    assert len(pairs) == 0 and vocabulary.keys == []
+    counter = TermCounter(pairs, 2, 0)
+    counter.add(np.array([0, 1]), object_keys(np.array(["track", "playlist"]), np.array([1, 1])))
+    words = scene_words(np.array([0, 0]), counter.counts.tocsr(), vocabulary, [])
+    assert words.scenes == {0: []} and words.accounts == [[], []]
+
+
+def test_most_common_spelling_is_shown() -> None:
+    objects = _objects([("track", n, 0, None, ["witchhouse"] * (n > 0) + ["Witch House"] * (n == 0)) for n in range(3)])
+    _, vocabulary = object_terms(objects)
+    assert vocabulary.display == ["witchhouse"]

@@ -15,6 +15,7 @@ import pytest
 
 from analysis.build_map import main
 from analysis.generations import emergence_from_edges
+from analysis.scene_words import fold
 from object_dataset import crawled_objects, planted_words, write_objects
 from scene_scoring import median_error_years, scene_word_hits, upload_quantiles
 from world_dataset import crawled_edges, write_world_dataset
@@ -87,3 +88,18 @@ def test_the_page_gets_hover_words_and_emergence_years(crawls) -> None:
     assert sum(bool(w) for w in data["fields"]["words"]) > len(coords) / 2
     plain = (without / "map" / "map.html").read_text()
     assert '"words"' not in plain
+
+
+def test_no_word_is_an_accounts_own_name(crawls, world_800) -> None:
+    """The world tags tracks with their uploaders' names; neither a scene nor an account shows one."""
+    with_objects, _ = crawls
+    html = (with_objects / "map" / "map.html").read_text()
+    data = json.loads(re.search(r'id="map-data">(.*?)</script>', html, re.S).group(1))
+    names = {fold(n) for n in [*world_800.users["username"], *world_800.users["permalink"]]} - {""}
+    planted = {fold(w) for words in planted_words(world_800).values() for w in words}
+    tags = {fold(t) for ts in world_800.tracks["tags"] for t in ts}
+    assert (tags & names) - planted, "the world should plant own-name tags"
+    shown = {fold(w) for words in data["fields"]["words"] for w in words.split(" · ") if w}
+    shown |= {fold(w) for s in json.loads((with_objects / "map" / "report.json").read_text())["clusters"]
+              for w in s["tags"]}
+    assert shown and not (shown & names) - planted
