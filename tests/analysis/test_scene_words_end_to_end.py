@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import analysis.build_map as build_map_module
 from analysis.build_map import main
+from analysis.html_map import MapPage, write_map_html
 from analysis.generations import emergence_from_edges
 from analysis.scene_words import fold
 from object_dataset import crawled_objects, planted_words, write_objects
@@ -21,17 +23,28 @@ from scene_scoring import median_error_years, scene_word_hits, upload_quantiles
 from world_dataset import crawled_edges, write_world_dataset
 
 
+PAGES: dict[Path, MapPage] = {}
+
+
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory, world_800) -> tuple[Path, Path]:
-    """(with objects, without): the same edges and accounts, mapped with the same seed."""
+    """(with objects, without): the same edges and accounts, mapped with the same seed; the
+    MapPage each build hands to map.html's writer is kept in PAGES (the page shows it)."""
     root = tmp_path_factory.mktemp("scene-words")
     with_objects, without = root / "with", root / "without"
     write_world_dataset(world_800, with_objects)
     write_objects(with_objects / "objects", crawled_objects(world_800, crawled_edges(world_800)))
     for name in ("edges", "accounts"):
         shutil.copytree(with_objects / name, without / name)
-    for crawl in (with_objects, without):
-        assert main(["--input", str(crawl), "--quiet", "--seed", "7"]) == 0
+
+    def keep_page(path: Path, page: MapPage) -> None:
+        PAGES[path.parent.parent] = page
+        write_map_html(path, page)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build_map_module, "write_map_html", keep_page)
+        for crawl in (with_objects, without):
+            assert main(["--input", str(crawl), "--quiet", "--seed", "7"]) == 0
     return with_objects, without
 
 
@@ -103,3 +116,34 @@ def test_no_word_is_an_accounts_own_name(crawls, world_800) -> None:
     shown |= {fold(w) for s in json.loads((with_objects / "map" / "report.json").read_text())["clusters"]
               for w in s["tags"]}
     assert shown and not (shown & names) - planted
+
+
+def test_links_list_the_tracks_that_tie_two_accounts(crawls, world_800) -> None:
+    with_objects, without = crawls
+    page, plain = PAGES[with_objects], PAGES[without]
+    assert plain.tying is None and plain.objects is None and all(scene.tags == [] for scene in plain.scenes)
+    assert [len(row) for row in page.tying] == [len(row) for row in page.neighbours]
+    users = world_800.users.set_index("id")
+    tracks, playlists = world_800.tracks.set_index("id"), world_800.playlists.set_index("id")
+    interactions = world_800.interactions
+    checked = 0
+    for point, (row, tying) in enumerate(zip(page.neighbours, page.tying)):
+        for (ref, _, _), objects in zip(row, tying):
+            assert len(objects) <= 5
+            if ref < 0 or not objects:
+                continue
+            source, target = page.ids[point], page.ids[ref]
+            acted_on = set(interactions.loc[(interactions["src_id"] == source)
+                                            & (interactions["dst_id"] == target), "object_id"])
+            for index in objects:
+                title, path = page.objects[index]
+                owner, slug = path.split("/", 1)
+                table = playlists if slug.startswith("sets/") else tracks
+                found = table[(table["permalink"] == slug.removeprefix("sets/")) & (table["user_id"] == target)]
+                assert len(found) == 1 and owner == users.loc[target, "permalink"]
+                assert title == found["title"].iloc[0] and found.index[0] in acted_on
+                checked += 1
+        if checked > 200:
+            break
+    assert checked > 50
+    assert any(scene.tags for scene in page.scenes)
