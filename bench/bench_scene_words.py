@@ -88,6 +88,49 @@ def _agreement(result, truth: pd.DataFrame) -> float:
     return api.score(result.ids, result.xy, scene_sets_from_table(truth.drop_duplicates("id")))["neighbour_scene_agreement"]
 
 
+def weighting_hit_shares(root: Path, coords: pd.DataFrame, truth: pd.DataFrame, planted: dict[str, list[str]]) -> float:
+    """The same share with TF-IDF (one document per scene, idf = log(scenes / scenes with the word))
+    instead of log-odds, from the same counts and with the same words left out: the alternative
+    docs/analysis.md compares against."""
+    import pyarrow.dataset as ds
+    import scipy.sparse as sp
+
+    from analysis.clusters import UNCLUSTERED
+    from analysis.object_links import link_objects
+    from analysis.read_objects import read_objects
+    from analysis.scene_words import (WORDS_IN_LABEL, TermCounter, name_terms, object_terms, scene_words,
+                                      shared_terms, top_terms)
+
+    objects = read_objects(root / "objects")
+    pairs, vocabulary = object_terms(objects)
+    ids = coords["id"].to_numpy()
+    clusters = coords["cluster"].to_numpy()
+    counter = TermCounter(pairs, len(ids), len(vocabulary.keys))
+    per_account = link_objects(root / "edges", ids, ids, objects, counter, np.array([], np.int64)).per_account
+    edges = ds.dataset(root / "edges", partitioning="hive").to_table(columns=["dst_username", "dst_permalink"])
+    names = [*pd.unique(edges["dst_username"].to_pandas().dropna()), *pd.unique(edges["dst_permalink"].to_pandas().dropna())]
+    numbers = sorted(set(clusters.tolist()) - {UNCLUSTERED})
+    clustered = np.flatnonzero(clusters != UNCLUSTERED)
+    membership = sp.csr_matrix((np.ones(len(clustered)), (np.searchsorted(numbers, clusters[clustered]), clustered)),
+                               shape=(len(numbers), len(ids)))
+    scene_counts = (membership @ per_account).tocsr()
+    map_counts = np.asarray(per_account.sum(axis=0)).ravel()
+    excluded = shared_terms(scene_counts, map_counts) | name_terms(vocabulary, names)
+    tf = sp.diags(1 / np.maximum(np.asarray(scene_counts.sum(axis=1)).ravel(), 1)) @ scene_counts
+    df = np.bincount(scene_counts.tocoo().col, minlength=len(map_counts))
+    tfidf = (tf @ sp.diags(np.log(len(numbers) / np.maximum(df, 1)))).tocsr()
+    tfidf.eliminate_zeros()
+    by_tfidf = dict(zip(numbers, top_terms(tfidf, excluded, WORDS_IN_LABEL, min_z=1e-12)))
+    by_log_odds = scene_words(clusters, per_account, vocabulary, names).scenes
+    shares = {}
+    tagged_tfidf = coords.assign(cluster_tags=[[vocabulary.display[t] for t in by_tfidf.get(c, [])] for c in clusters])
+    tagged_log_odds = coords.assign(cluster_tags=[by_log_odds.get(c, []) for c in clusters])
+    for name, frame in (("tf-idf", tagged_tfidf), ("log-odds", tagged_log_odds)):
+        rows = scene_word_hits(frame, truth, planted)
+        shares[name] = (float(np.mean([hit for *_, hit in rows])) if rows else float("nan"), rows)
+    return shares
+
+
 def _bytes(directory: Path) -> int:
     return sum(path.stat().st_size for path in directory.rglob("*.parquet"))
 
@@ -119,6 +162,9 @@ def run_world(name: str, root: Path, world, truth_path: Path, recipe: str) -> No
     for cluster, size, majority, words, hit in rows:
         print(f"  scene {cluster:>2} ({size:>4} accounts, mostly {majority}): {', '.join(words) or '-'}"
               f"{'' if hit else '   <- miss'}")
+    for name, (other_share, other_rows) in weighting_hit_shares(root, coords, truth, planted_words(world)).items():
+        misses = [f"{majority}: {', '.join(words) or '-'}" for _, _, majority, words, hit in other_rows if not hit]
+        print(f"  same counts, weighted by {name}: share {other_share:.2f}" + (f"; misses {misses}" if misses else ""))
     print(f"emergence: median error {new_error:.2f} years with upload dates (new), {old_error:.2f} years from the "
           f"edges alone (old), {dated:,} accounts; emerged_from {report['generations']['emerged_from']}")
     counts = api.count_interactions(root / "edges")
