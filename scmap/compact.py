@@ -45,7 +45,7 @@ def crawl_output_dir(text: str) -> Path:
     if not path.is_dir():
         raise UsageError(f"OUTPUT_DIR {text!r} is not a directory: give the directory a crawl wrote into")
     if not partition_directories(path):
-        raise UsageError(f"OUTPUT_DIR {text!r} holds no crawl output (no edges/ or accounts/ in it):"
+        raise UsageError(f"OUTPUT_DIR {text!r} holds no crawl output (no edges/, accounts/ or objects/ in it):"
                          " give the directory a crawl wrote into")
     return path
 

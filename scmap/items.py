@@ -1,8 +1,12 @@
-"""What the spiders yield: one EdgeItem per interaction, one AccountItem per visited profile.
+"""What the spiders yield: one EdgeItem per interaction, one AccountItem per visited profile, one
+ObjectItem per track or playlist a list item carries.
 
 Fields follow docs/architecture.md ("Items"). Values stay as the site gave them (ids as
 int, `created_at` as the site's ISO-8601 UTC string); the Parquet writer does the typing.
 """
+
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import scrapy
 
@@ -36,3 +40,31 @@ class AccountItem(scrapy.Item):
     track_count = scrapy.Field()
     scraped_at = scrapy.Field()
     crawl_id = scrapy.Field()
+
+
+class ObjectItem(scrapy.Item):
+    """A track or playlist as a list item carried it (scmap/soundcloud/objects.py), seen at `scraped_at`.
+
+    Not an interaction: the frontier counts it among the account's items but learns nothing from it.
+    """
+
+    object_id = scrapy.Field()
+    owner_id = scrapy.Field()
+    kind = scrapy.Field()  # track, playlist (the partition)
+    title = scrapy.Field()
+    permalink = scrapy.Field()
+    created_at = scrapy.Field()  # upload time, ISO-8601 UTC string as the site gives it
+    genre = scrapy.Field()  # None when the site sent "" or nothing
+    tags = scrapy.Field()  # list of str (tag_list split), None when the item carried no tag_list
+    duration_ms = scrapy.Field()
+    playback_count = scrapy.Field()
+    likes_count = scrapy.Field()
+    reposts_count = scrapy.Field()
+    comment_count = scrapy.Field()
+    scraped_at = scrapy.Field()  # filled by the Parquet writer when missing
+    crawl_id = scrapy.Field()  # filled by the Parquet writer when missing
+
+
+def object_items(records: Iterable[Mapping[str, Any]]) -> list[ObjectItem]:
+    """ObjectItems of the records `scmap.soundcloud.objects.objects_from_collection` returns."""
+    return [ObjectItem(record) for record in records]

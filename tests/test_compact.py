@@ -84,7 +84,7 @@ def test_recent_files_are_left_alone_by_default(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args, message", [
     (["{missing}"], "does not exist"),
     (["{file}"], "is not a directory"),
-    (["{empty}"], "holds no crawl output (no edges/ or accounts/ in it)"),
+    (["{empty}"], "holds no crawl output (no edges/, accounts/ or objects/ in it)"),
     (["{empty}", "--min-age", "-1"], "--min-age -1 is negative"),
     (["{empty}", "--max-rows", "zero"], "argument --max-rows: invalid int value: 'zero'"),
 ])

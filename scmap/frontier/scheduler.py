@@ -338,9 +338,13 @@ class FrontierScheduler(BaseScheduler):
         """An item left the pipeline (scraped, dropped or failed): one less to wait for."""
         account = self.accounts.get(_tag_of(response)) if response is not None else None
         if account is None:
+            # An EdgeItem names its account; an ObjectItem (a track or playlist) only through
+            # its response's tag, which every spider request carries (scmap.contract).
             account = self.accounts.get(_get(item, "src_permalink"))
         if account is not None:
             account.items_out += 1  # settled by the next next_request / tick, as every finish
+        else:
+            self.stats.inc_value("frontier/items_unattributed")
 
     def _on_item_scraped(self, item: Any, response: Any = None, spider: Spider | None = None) -> None:
         self._collect_edge(item, response)

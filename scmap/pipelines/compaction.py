@@ -13,7 +13,7 @@ partition are merged:
 
 A crash between 2 and 3 leaves the merged file AND some small ones: duplicate rows, which the
 readers drop (edges by their identity; accounts keep the newest value per id), never a lost
-row. A file that vanished meanwhile (another compaction took it) is left out of its chunk; a
+row (objects: readers keep one row per object). A file that vanished meanwhile (another compaction took it) is left out of its chunk; a
 file that cannot be read is left in place. Merged files (`-c<seq>`) are not merged again.
 """
 
@@ -29,7 +29,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scmap.pipelines.edge_schema import PARTITION_COLUMN
+from scmap.pipelines.edge_schema import OBJECT_PARTITION_COLUMN, PARTITION_COLUMN
 from scmap.pipelines.part_files import fsync_directory, write_part_file
 
 logger = logging.getLogger(__name__)
@@ -68,11 +68,11 @@ def parse_part_file(path: Path) -> PartFile | None:
 
 
 def partition_directories(output_dir: Path) -> list[Path]:
-    """`accounts` and every `edges/interaction=<type>` under a crawl's output directory."""
+    """`accounts`, every `edges/interaction=<type>` and `objects/kind=<kind>` under a crawl's output directory."""
     directories = [output_dir / "accounts"] if (output_dir / "accounts").is_dir() else []
-    edges = output_dir / "edges"
-    if edges.is_dir():
-        directories += sorted(p for p in edges.glob(f"{PARTITION_COLUMN}=*") if p.is_dir())
+    for dataset, column in (("edges", PARTITION_COLUMN), ("objects", OBJECT_PARTITION_COLUMN)):
+        if (output_dir / dataset).is_dir():
+            directories += sorted(p for p in (output_dir / dataset).glob(f"{column}=*") if p.is_dir())
     return directories
 
 

@@ -1,4 +1,5 @@
-"""Arrow schemas of the Parquet output, and the conversion of items into typed rows.
+"""Arrow schemas of the Parquet output (edges, accounts, objects), and the conversion of items
+into typed rows.
 
 The conversion is where bad input is caught: a value that cannot be typed either becomes
 null (optional fields, with a note for the log) or rejects the whole row (`BadRowError`,
@@ -50,6 +51,31 @@ ACCOUNT_SCHEMA = pa.schema(
         pa.field("crawl_id", pa.string()),
     ]
 )
+
+# Tracks and playlists the list items carried (docs/architecture.md, "Parquet output"): one
+# directory per `kind`, which, like `interaction`, lives in the directory name only.
+OBJECT_PARTITION_COLUMN = "kind"
+OBJECT_KINDS = ("track", "playlist")
+
+OBJECT_SCHEMA = pa.schema(
+    [
+        pa.field("object_id", pa.int64(), nullable=False),
+        pa.field("owner_id", pa.int64(), nullable=False),
+        pa.field("title", pa.string()),
+        pa.field("permalink", pa.string()),
+        pa.field("created_at", UTC_TIMESTAMP),  # upload time
+        pa.field("genre", pa.string()),
+        pa.field("tags", pa.list_(pa.string())),  # null: the list item carried no tag_list
+        pa.field("duration_ms", pa.int64()),
+        pa.field("playback_count", pa.int64()),
+        pa.field("likes_count", pa.int64()),
+        pa.field("reposts_count", pa.int64()),
+        pa.field("comment_count", pa.int64()),
+        pa.field("scraped_at", UTC_TIMESTAMP),
+        pa.field("crawl_id", pa.string()),
+    ]
+)
+OBJECT_COUNTS = ("duration_ms", "playback_count", "likes_count", "reposts_count", "comment_count")
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # The old public API's format; api-v2 uses ISO-8601 (`2024-02-11T22:05:09Z`).
@@ -132,6 +158,40 @@ def account_row(item: Mapping[str, Any]) -> TypedRow:
         row.values[name] = _optional_int(item, name, row.notes)
     row.values["scraped_at"] = _optional_timestamp(item, "scraped_at", row.notes)
     return row
+
+
+def object_row(item: Mapping[str, Any]) -> tuple[str, TypedRow]:
+    """(kind, typed row without the partition column) for an ObjectItem."""
+    kind = item.get(OBJECT_PARTITION_COLUMN)
+    if kind not in OBJECT_KINDS:
+        raise BadRowError(f"kind {kind!r} is not one of {OBJECT_KINDS}")
+    row = TypedRow(
+        {
+            "object_id": _required_int(item, "object_id"),
+            "owner_id": _required_int(item, "owner_id"),
+            "title": _text(item.get("title")),
+            "permalink": _text(item.get("permalink")),
+            "genre": _text(item.get("genre")),
+            "crawl_id": _text(item.get("crawl_id")),
+        }
+    )
+    row.values["tags"] = _optional_tags(item.get("tags"), row.notes)
+    for name in OBJECT_COUNTS:
+        row.values[name] = _optional_int(item, name, row.notes)
+    # A track nested in a user's comments comes without its upload time: null is the data there.
+    created_at = item.get("created_at")
+    row.values["created_at"] = None if created_at is None else _optional_timestamp(item, "created_at", row.notes)
+    row.values["scraped_at"] = _optional_timestamp(item, "scraped_at", row.notes)
+    return kind, row
+
+
+def _optional_tags(value: Any, notes: list[str]) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        notes.append(f"tags {value!r} is not a list of strings: stored as null")
+        return None
+    return [_text(tag) for tag in value if tag is not None]
 
 
 def _as_int64(value: Any) -> int | None:

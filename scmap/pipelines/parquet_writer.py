@@ -1,9 +1,10 @@
-"""Item pipeline that stores EdgeItems and AccountItems as an append-only Parquet dataset.
+"""Item pipeline that stores EdgeItems, AccountItems and ObjectItems as an append-only Parquet dataset.
 
 Layout (docs/architecture.md, "Parquet output")::
 
     <OUTPUT_DIR>/edges/interaction=<type>/part-<crawl_id>-<seq>.parquet
     <OUTPUT_DIR>/accounts/part-<crawl_id>-<seq>.parquet
+    <OUTPUT_DIR>/objects/kind=<track|playlist>/part-<crawl_id>-<seq>.parquet
     <OUTPUT_DIR>/.../part-<crawl_id>-c<seq>.parquet       merged on close (compaction.py)
     <OUTPUT_DIR>/rejected/rejected-<crawl_id>.jsonl   items that could not be typed
 
@@ -30,6 +31,11 @@ an overlapping crawl just adds duplicate rows; the reader drops them by the edge
 `(src_id, dst_id, interaction, object_kind, object_id, created_at)`. Deduplicating here would
 need the whole dataset in memory and still miss other processes' rows.
 
+Objects: a track liked by many crawled accounts arrives once per list that carries it; the writer
+keeps one row per object per crawl (its first sighting), plus at most one more when a full object
+follows a reduced one (a user's comments carry the track without genre, tags or counts). Which
+objects were written is remembered in memory for the crawl (a set of ints, ~70 bytes an object).
+
 Bad input: an identity-key field that cannot be typed rejects the row to the `rejected/` JSONL
 file (`parquet/bad_rows`); an optional value that cannot be typed (for example an unparsable
 `created_at`) is stored as null and logged (`parquet/nulled_values`). Nothing raises.
@@ -37,7 +43,8 @@ file (`parquet/bad_rows`); an optional value that cannot be typed (for example a
 Settings (defaults in scmap/settings.py): OUTPUT_DIR, PARQUET_BATCH_SIZE, PARQUET_FLUSH_SECONDS
 (0 turns time-based flushing off), PARQUET_COMPRESSION, CRAWL_ID (see crawl_id.py),
 PARQUET_COMPACT_ON_CLOSE, PARQUET_COMPACT_MAX_ROWS.
-Stats: parquet/edges_written, parquet/accounts_written, parquet/files_written,
+Stats: parquet/edges_written, parquet/accounts_written, parquet/objects_written,
+parquet/objects_repeated (sightings of an object already written), parquet/files_written,
 parquet/bad_rows, parquet/nulled_values, parquet/write_errors, parquet/files_compacted,
 parquet/compacted_files_written, parquet/compaction_errors.
 """
@@ -59,7 +66,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import create_looping_call
 
-from scmap.items import AccountItem, EdgeItem
+from scmap.items import AccountItem, EdgeItem, ObjectItem
 from scmap.pipelines.compaction import CompactionResult, compact_files
 from scmap.pipelines.crawl_id import default_crawl_id, safe_crawl_id
 from scmap.pipelines.crawl_lock import CrawlIdLock
@@ -69,11 +76,14 @@ from scmap.signals import persist_account_edges
 from scmap.pipelines.edge_schema import (
     ACCOUNT_SCHEMA,
     EDGE_SCHEMA,
+    OBJECT_PARTITION_COLUMN,
+    OBJECT_SCHEMA,
     PARTITION_COLUMN,
     BadRowError,
     TypedRow,
     account_row,
     edge_row,
+    object_row,
 )
 
 logger = logging.getLogger(__name__)
@@ -90,7 +100,7 @@ class PartitionBuffer:
     def __init__(self, directory: Path, schema: pa.Schema, rows_kind: str) -> None:
         self.directory = directory
         self.schema = schema
-        self.rows_kind = rows_kind  # "edges" or "accounts": names the stat
+        self.rows_kind = rows_kind  # "edges", "accounts" or "objects": names the stat
         self.columns: dict[str, list[Any]] = {name: [] for name in schema.names}
         self.oldest_row_at: float | None = None
         self.retry_at = float("-inf")  # set after a failed write
@@ -149,6 +159,10 @@ class ParquetWriterPipeline:
         self.lock: CrawlIdLock | None = None
         self.written: dict[Path, list[Path]] = {}  # partition directory -> part files this crawl wrote
         self.buffers: dict[str, PartitionBuffer] = {}  # by partition path under output_dir
+        # Objects written in this crawl, as `object_id * 2 + is_playlist`: full ones, and reduced
+        # ones (no tags: from a user's comments) that a full sighting may still complete.
+        self.objects_full: set[int] = set()
+        self.objects_reduced: set[int] = set()
         self.scraped_at_cache = (0, "")  # (unix second, its ISO text): one strftime per second
         self.next_sequence = 0
         self.flush_timer: Any = None
@@ -187,6 +201,11 @@ class ParquetWriterPipeline:
             self._store(item, "edges")
         elif isinstance(item, AccountItem):
             self._store(item, "accounts")
+        elif isinstance(item, ObjectItem):
+            if self._first_sighting(item):
+                self._store(item, "objects")
+            else:
+                self.stats.inc_value("parquet/objects_repeated")
         self.flush_expired()
         return item
 
@@ -291,7 +310,20 @@ class ParquetWriterPipeline:
             return
         self.flush_timer = timer
 
-    def _store(self, item: EdgeItem | AccountItem, rows_kind: str) -> None:
+    def _first_sighting(self, item: ObjectItem) -> bool:
+        """Whether this object still needs a row in this crawl (one per object, or a second when a
+        full object follows a reduced one). An untypable id is let through to be rejected."""
+        object_id = item.get("object_id")
+        if isinstance(object_id, bool) or not isinstance(object_id, int):
+            return True
+        key = object_id * 2 + (item.get("kind") == "playlist")
+        full = item.get("tags") is not None or item.get("kind") == "playlist"
+        if key in self.objects_full or (not full and key in self.objects_reduced):
+            return False
+        (self.objects_full if full else self.objects_reduced).add(key)
+        return True
+
+    def _store(self, item: EdgeItem | AccountItem | ObjectItem, rows_kind: str) -> None:
         if item.get("scraped_at") is None:
             item["scraped_at"] = self._scraped_at_now()
         if not item.get("crawl_id"):
@@ -301,6 +333,9 @@ class ParquetWriterPipeline:
             if rows_kind == "edges":
                 interaction, row = edge_row(fields)
                 partition = f"edges/{PARTITION_COLUMN}={interaction}"
+            elif rows_kind == "objects":
+                kind, row = object_row(fields)
+                partition = f"objects/{OBJECT_PARTITION_COLUMN}={kind}"
             else:
                 row = account_row(fields)
                 partition = "accounts"
@@ -310,7 +345,7 @@ class ParquetWriterPipeline:
         self._note_nulled_values(row, fields)
         buffer = self.buffers.get(partition)
         if buffer is None:
-            schema = EDGE_SCHEMA if rows_kind == "edges" else ACCOUNT_SCHEMA
+            schema = {"edges": EDGE_SCHEMA, "objects": OBJECT_SCHEMA}.get(rows_kind, ACCOUNT_SCHEMA)
             buffer = PartitionBuffer(self.output_dir / partition, schema, rows_kind)
             self.buffers[partition] = buffer
         now = self.clock()

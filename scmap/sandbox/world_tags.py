@@ -26,8 +26,8 @@ import numpy as np
 SCENE_VOCABULARY: dict[str, tuple[tuple[str, ...], ...]] = {
     "glitchcore": (("glitchcore", "Glitchcore", "GLITCHCORE", "glitch core"), ("glitch", "Glitch"),
                    ("glitch pop", "Glitch Pop", "glitchpop")),
-    "dark plugg": (("dark plugg", "Dark Plugg", "darkplugg", "DARK PLUGG"), ("evil plugg", "Evil Plugg"),
-                   ("плагг",)),
+    "dark plugg": (("dark plugg", "Dark Plugg", "darkplugg", "DARK PLUGG"), ("plugg", "Plugg", "PLUGG"),
+                   ("evil plugg", "Evil Plugg"), ("плагг",)),
     "pluggnb": (("pluggnb", "Pluggnb", "PLUGGNB", "plugg n b"), ("plugg&b", "Plugg & B", "plugg and b"),
                 ("melodic plugg", "Melodic Plugg")),
     "hexcore": (("hexcore", "Hexcore", "HEXCORE"), ("hexd", "HexD", "HEXD", "hex d"), ("hex", "Hex")),

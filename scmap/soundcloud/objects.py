@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scmap.soundcloud.edges import _int  # the one reading of a JSON id or count (bool is not one)
+
 ObjectRecord = dict[str, Any]
 
 OBJECT_KINDS = ("track", "playlist")
@@ -61,16 +63,6 @@ def split_tag_list(tag_list: Any) -> list[str] | None:
         if tag:
             tags.append(tag)
     return tags
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
 
 
 def _text(value: Any) -> str | None:

@@ -21,7 +21,7 @@ from scrapy.crawler import CrawlerProcess
 
 from scmap import contract
 from scmap import signals as scmap_signals
-from scmap.items import EdgeItem
+from scmap.items import EdgeItem, ObjectItem
 
 INTERACTIONS = ("likes", "comments", "reposts", "follows")
 
@@ -113,12 +113,19 @@ class FakeAccountsSpider(scrapy.Spider):
         for edge in edges[:half] if page == 1 else edges[half:]:
             yield EdgeItem(src_id=user_id_of(permalink), src_permalink=permalink, dst_username=edge["dst_permalink"],
                            **edge)
+            if self.world.get("objects") and edge["object_kind"] != "user":  # the track the item carried
+                yield ObjectItem(object_id=edge["object_id"], owner_id=edge["dst_id"], kind=edge["object_kind"],
+                                 title="t", permalink="t", created_at=edge["created_at"], tags=["x"])
         if page == 1:
-            yield scrapy.Request(f"data:,{permalink}/page2", callback=self.parse_page,
+            # With objects, the follow-up keeps the frontier's tag as the real spiders' requests do
+            # (an ObjectItem has no src_permalink: the tag is how the frontier counts it).
+            tag = {contract.ACCOUNT_META_KEY: permalink} if self.world.get("objects") else {}
+            yield scrapy.Request(f"data:,{permalink}/page2", callback=self.parse_page, meta=tag,
                                  cb_kwargs={"permalink": permalink, "page": 2}, dont_filter=True)
         else:
             overcount = 5 if permalink in self.world.get("overcount", []) else 0  # a spider bug
-            self._done(permalink, contract.STATUS_DONE, followers, items=len(edges) + overcount)
+            objects = sum(e["object_kind"] != "user" for e in edges) if self.world.get("objects") else 0
+            self._done(permalink, contract.STATUS_DONE, followers, items=len(edges) + objects + overcount)
 
 
 class JsonLinesEdgeWriter:
@@ -137,7 +144,8 @@ class JsonLinesEdgeWriter:
         return writer
 
     def process_item(self, item: Any) -> Any:
-        self.buffer.append(json.dumps(dict(item)) + "\n")
+        if isinstance(item, EdgeItem):  # edges only (ObjectItems too pass through)
+            self.buffer.append(json.dumps(dict(item)) + "\n")
         return item
 
     def persist(self, spider: Any = None, permalink: str | None = None) -> None:

@@ -48,6 +48,29 @@ def test_real_crawl_follows_the_rules(tmp_path, accounts_in_flight, spider_skips
 
 
 @pytest.mark.timeout(120)
+def test_objects_are_counted_as_the_accounts_items_but_never_taken_for_edges(tmp_path, frontier_store_url):
+    """Each edge comes with the ObjectItem of its track (issue 18): the spider counts both in
+    account_done's `items`. The finishes must still settle (objects counted out of the pipeline)
+    and the order must be the edges-only one (an object's owner is no discovered account)."""
+    world = world_with_missing_popular_account(seed=11)
+    world["objects"] = True
+    args = {"seeds": ",".join(SEEDS), "bfs_accounts": 12, "max_accounts": 45, "min_followers": 250,
+            "accounts_in_flight": 3, "spider_skips": True}
+    process = start_crawl(write_config(tmp_path, world, args, store=frontier_store_url("run")))
+    log, _ = process.communicate(timeout=100)
+    assert process.returncode == 0, log[-3000:]
+    store = open_store(frontier_store_url("run"))
+    picks = [(permalink, status) for _, permalink, status in store.picks("fake")]
+    assert picks == reference_picks(world, SEEDS, 12, 45, 250, WEIGHTS, 3)
+    edges = read_edges(tmp_path / "run.jsonl")
+    assert edges and all("dst_permalink" in edge for edge in edges)
+    assert f"'frontier/edges_collected': {len(edges)}" in log
+    assert "left the pipeline; recording it" not in log  # every item counted out, objects too
+    assert "frontier/items_unattributed" not in log
+    assert "account_done_unexpected" not in log and "Spider closed (finished)" in log
+
+
+@pytest.mark.timeout(120)
 def test_crawl_ends_when_the_frontier_is_empty(tmp_path, frontier_store_url):
     world = {"followers": {"a": 500, "b": 500, "c": 10}, "missing": [],
              "edges": {"a": [{"dst_permalink": "b", "dst_id": 2, "dst_followers_count": None, "interaction": "likes",
