@@ -3,9 +3,10 @@ world would have written beside its edges: every track and playlist that appears
 lists (``crawled_edges``), with the world's own metadata (upload date, genre, tags), one row per
 object, in ``objects/kind=track|playlist/part-*.parquet``.
 
-Until the spider writes objects, this is how the analysis of them is tested and measured: the
-same objects a crawl sees (only those its lists carried), taken from the world's truth tables.
-A world without a ``tags`` column (older generator) gets empty tag lists."""
+Until a crawl of a sandbox world writes objects in the analysis tests and benchmarks, this is how
+the analysis of them is tested and measured: the same objects a crawl sees (only those its lists
+carried), taken from the world's truth tables. A world without a ``tags`` column gets empty tag
+lists."""
 
 from __future__ import annotations
 
@@ -16,13 +17,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-OBJECT_FILE_SCHEMA = pa.schema([
-    ("object_id", pa.int64()), ("owner_id", pa.int64()), ("title", pa.string()), ("permalink", pa.string()),
-    ("created_at", pa.timestamp("us", tz="UTC")), ("genre", pa.string()), ("tags", pa.list_(pa.string())),
-    ("duration_ms", pa.int64()), ("playback_count", pa.int64()), ("likes_count", pa.int64()),
-    ("reposts_count", pa.int64()), ("comment_count", pa.int64()),
-    ("scraped_at", pa.timestamp("us", tz="UTC")), ("crawl_id", pa.string()),
-])
+from scmap.pipelines.edge_schema import OBJECT_SCHEMA
+
+# The writer's schema (written once, scmap/pipelines/edge_schema.py), nullable like edge_dataset.py's.
+OBJECT_FILE_SCHEMA = pa.schema([field.with_nullable(True) for field in OBJECT_SCHEMA])
 
 
 def crawled_objects(world, edges: pd.DataFrame) -> dict[str, pd.DataFrame]:
