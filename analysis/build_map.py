@@ -138,6 +138,7 @@ def build_map(options: MapOptions) -> dict:
             words, links = music_of_scenes(options.edges, objects, ids, shares.column_ids, neighbours[0], clusters,
                                            [*known["username"].dropna(), *known["permalink"].dropna()])
             scenes["tags"] = [words.scenes.get(int(scene), []) for scene in scenes["scene"]]
+            scenes["central_label"] = scenes["label"]
             scenes["label"] = [words_label(tags, label) for tags, label in zip(scenes["tags"], scenes["label"])]
             hover["words"] = [" · ".join(w) for w in words.accounts]
     cluster_labels = dict(zip(scenes["scene"], scenes["label"]))

@@ -12,6 +12,7 @@ from analysis.html_map import Colouring, MapPage, Scene
 from analysis.interaction_matrix import InteractionMatrix
 from analysis.neighbours import strongest_neighbours
 from analysis.palette import cluster_colours
+from analysis.scene_words import WORDS_IN_LABEL
 
 NEIGHBOURS_SHOWN = 8
 
@@ -32,7 +33,7 @@ def map_page(shares: InteractionMatrix, mapped: pd.DataFrame, map_xy: np.ndarray
              tying: dict[int, list[int]] | None = None, objects: pd.DataFrame | None = None) -> MapPage:
     """Neighbours that are on the map link to their point; the others get a small name table.
     ``mapped``: labels of ``shares.row_ids`` in that order; ``scenes``: api.describe_scenes (with
-    ``tags`` when the crawl has objects). ``tying``: link code (row * columns + column) -> rows of
+    ``tags`` and ``central_label``, the label before the words, when the crawl has objects). ``tying``: link code (row * columns + column) -> rows of
     ``objects`` (analysis/object_links.py) that tie the two accounts."""
     neighbour_columns, neighbour_shares, neighbour_kinds = neighbours
     position_of = {account: row for row, account in enumerate(shares.row_ids.tolist())}
@@ -61,8 +62,9 @@ def map_page(shares: InteractionMatrix, mapped: pd.DataFrame, map_xy: np.ndarray
         permalinks=mapped["permalink"].fillna("").tolist(),
         followers=[None if pd.isna(f) else int(f) for f in mapped["followers_count"]],
         clusters=clusters, neighbours=rows, kind_names=list(shares.kind_names),
-        scenes=[Scene(int(row.scene), row.label, int(row.size), list(row.central), row.colour,
-                      list(getattr(row, "tags", None) or []))
+        # The page shows a scene as "tags — label" (Scene's contract): the label without the words.
+        scenes=[Scene(int(row.scene), getattr(row, "central_label", row.label), int(row.size), list(row.central),
+                      row.colour, list(getattr(row, "tags", None) or [])[:WORDS_IN_LABEL])
                 for row in scenes.itertuples()],
         other_names=others["username"].tolist(), other_permalinks=others["permalink"].fillna("").tolist(),
         profile_url=profile_url, colourings=list(colourings or []), ids=[int(i) for i in shares.row_ids],

@@ -146,4 +146,10 @@ def test_links_list_the_tracks_that_tie_two_accounts(crawls, world_800) -> None:
         if checked > 200:
             break
     assert checked > 50
+    # the page shows a scene as "tags — label": its label is the central accounts alone
+    report = json.loads((with_objects / "map" / "report.json").read_text())
+    by_number = {c["cluster"]: c for c in report["clusters"]}
     assert any(scene.tags for scene in page.scenes)
+    for scene in page.scenes:
+        assert scene.tags == by_number[scene.number]["tags"][:3]
+        assert scene.label == " / ".join(by_number[scene.number]["central"][:2])
