@@ -24,8 +24,8 @@ from analysis.clusters import UNCLUSTERED
 from analysis.coords import write_coords
 from analysis.datasets import paths_text
 from analysis.errors import MapBuildError
-from analysis.generations import (emerged_from_counts, emergence_from_edges, generation_of, plot_generations,
-                                  prefer_upload_dates)
+from analysis.generations import emerged_from_counts, emergence_from_edges, generation_of, plot_generations
+from analysis.generations import prefer_upload_dates
 from analysis.graph_export import export_graph, graph_edges, parse_formats
 from analysis.html_map import write_map_html
 from analysis.interaction_matrix import parse_weights

@@ -31,8 +31,8 @@ from analysis.clusters import UNCLUSTERED
 from analysis.coords import write_coords
 from analysis.datasets import paths_text
 from analysis.errors import MapBuildError, TooFewAccounts
-from analysis.generations import (emerged_from_counts, emergence_from_edges, generation_of, plot_generations,
-                                  prefer_upload_dates)
+from analysis.generations import emerged_from_counts, emergence_from_edges, generation_of, plot_generations
+from analysis.generations import prefer_upload_dates
 from analysis.graph_export import export_graph, graph_edges
 from analysis.html_map import SlicedMapPage, write_map_html
 from analysis.interaction_matrix import InteractionMatrix
