@@ -25,11 +25,11 @@ from analysis.coords import write_coords
 from analysis.datasets import paths_text
 from analysis.errors import MapBuildError
 from analysis.generations import emerged_from_counts, emergence_from_edges, generation_of, plot_generations
-from analysis.generations import prefer_upload_dates
 from analysis.graph_export import export_graph, graph_edges, parse_formats
 from analysis.html_map import write_map_html
 from analysis.interaction_matrix import parse_weights
 from analysis.map_page import generation_colouring, map_page, neighbour_ids, neighbours_of
+from analysis.generations import prefer_upload_dates
 from analysis.object_links import music_of_scenes
 from analysis.progress import StageTimer
 from analysis.quality import map_quality

@@ -32,7 +32,6 @@ from analysis.coords import write_coords
 from analysis.datasets import paths_text
 from analysis.errors import MapBuildError, TooFewAccounts
 from analysis.generations import emerged_from_counts, emergence_from_edges, generation_of, plot_generations
-from analysis.generations import prefer_upload_dates
 from analysis.graph_export import export_graph, graph_edges
 from analysis.html_map import SlicedMapPage, write_map_html
 from analysis.interaction_matrix import InteractionMatrix
@@ -41,6 +40,7 @@ from analysis.progress import StageTimer
 from analysis.quality import load_scene_sets, map_quality, scene_sets_from_table
 from analysis.read_edges import count_edges, open_edges
 from analysis.read_objects import objects_dirs, read_objects
+from analysis.generations import prefer_upload_dates
 from analysis.recipes import Recipe
 from analysis.report import write_report
 from analysis.time_slices import (SliceEmbedding, Window, clip_windows, dated_range, embed_slices,
