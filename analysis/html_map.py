@@ -22,8 +22,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @dataclass
 class Scene:
-    """A labelled scene for the legend: ``central`` = point indices, most central first; ``tags``:
-    its distinctive words (analysis/scene_words.py), empty for a crawl without objects."""
+    """A labelled scene for the legend: ``central`` = point indices, most central first;
+    ``tags``: the scene's distinctive words (shown as "words \u2014 label" when present)."""
 
     number: int
     label: str
@@ -50,9 +50,9 @@ class MapPage:
     carries the bits of the interaction types behind the link (bit t = ``kind_names[t]``).
     ``fields``: extra per-point values shown on hover, name -> values. ``ids``: the accounts'
     ids (only a sliced page needs them: they say which point is the same account in two slices).
-    ``tying[i][j]``: indices into ``objects`` of the tracks / playlists that tie point i to its j-th
-    neighbour in ``neighbours[i]`` (most recent first, at most 5); ``objects``: (title, URL path
-    under the profile URL) per referenced object. Both None for a crawl without objects."""
+    ``tying[i][j]``: indices into ``objects`` of the tracks / playlists tying point i to its j-th
+    neighbour, most recent first (at most 5); ``objects``: (title, URL path
+    "owner-permalink/object-permalink"), linked as ``profile_url`` + path."""
 
     x: np.ndarray
     y: np.ndarray

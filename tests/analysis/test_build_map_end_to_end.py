@@ -14,10 +14,15 @@ import pytest
 
 from analysis.build_map import main
 from analysis.quality import load_scene_sets, neighbour_scene_agreement
-from world_dataset import write_world_dataset
+from world_dataset import small_sandbox_world, write_world_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = {"likes": 1, "comments": 3, "reposts": 3, "follows": 3}
+
+
+@pytest.fixture(scope="module")
+def world_800():
+    return small_sandbox_world()
 
 
 @pytest.fixture(scope="module")

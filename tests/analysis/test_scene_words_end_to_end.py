@@ -20,10 +20,15 @@ from analysis.generations import emergence_from_edges
 from analysis.scene_words import fold
 from object_dataset import crawled_objects, planted_words, write_objects
 from scene_scoring import median_error_years, scene_word_hits, upload_quantiles
-from world_dataset import crawled_edges, write_world_dataset
+from world_dataset import crawled_edges, small_sandbox_world, write_world_dataset
 
 
 PAGES: dict[Path, MapPage] = {}
+
+
+@pytest.fixture(scope="module")
+def world_800():
+    return small_sandbox_world()
 
 
 @pytest.fixture(scope="module")
