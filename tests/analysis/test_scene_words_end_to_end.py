@@ -5,7 +5,6 @@ the world's truth; the same crawl without objects keeps today's labels exactly."
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -98,26 +97,22 @@ def test_generations_come_from_upload_dates(crawls, world_800) -> None:
 
 def test_the_page_gets_hover_words_and_emergence_years(crawls) -> None:
     with_objects, without = crawls
-    html = (with_objects / "map" / "map.html").read_text()
-    data = json.loads(re.search(r'id="map-data">(.*?)</script>', html, re.S).group(1))
+    fields = PAGES[with_objects].fields  # what map.html is written from (the page shows fields on hover)
     coords = pd.read_parquet(with_objects / "map" / "coords.parquet")
-    assert set(data["fields"]) == {"words", "emerged"}
-    assert data["fields"]["emerged"] == coords["generation"].tolist()
-    assert sum(bool(w) for w in data["fields"]["words"]) > len(coords) / 2
-    plain = (without / "map" / "map.html").read_text()
-    assert '"words"' not in plain
+    assert set(fields) == {"words", "emerged"}
+    assert fields["emerged"] == coords["generation"].tolist()
+    assert sum(bool(w) for w in fields["words"]) > len(coords) / 2
+    assert set(PAGES[without].fields) == {"emerged"}
 
 
 def test_no_word_is_an_accounts_own_name(crawls, world_800) -> None:
     """The world tags tracks with their uploaders' names; neither a scene nor an account shows one."""
     with_objects, _ = crawls
-    html = (with_objects / "map" / "map.html").read_text()
-    data = json.loads(re.search(r'id="map-data">(.*?)</script>', html, re.S).group(1))
     names = {fold(n) for n in [*world_800.users["username"], *world_800.users["permalink"]]} - {""}
     planted = {fold(w) for words in planted_words(world_800).values() for w in words}
     tags = {fold(t) for ts in world_800.tracks["tags"] for t in ts}
     assert (tags & names) - planted, "the world should plant own-name tags"
-    shown = {fold(w) for words in data["fields"]["words"] for w in words.split(" · ") if w}
+    shown = {fold(w) for words in PAGES[with_objects].fields["words"] for w in words.split(" · ") if w}
     shown |= {fold(w) for s in json.loads((with_objects / "map" / "report.json").read_text())["clusters"]
               for w in s["tags"]}
     assert shown and not (shown & names) - planted
