@@ -30,6 +30,8 @@ from analysis.account_labels import LabelCollector
 from analysis.clusters import UNCLUSTERED, centrality_within_cluster, find_neighbourhoods, name_clusters, rank_members
 from analysis.datasets import DatasetPaths
 from analysis.errors import TooFewAccounts
+from analysis.object_links import music_of_scenes
+from analysis.read_objects import read_objects
 from analysis.interaction_matrix import (InteractionMatrix, build_score_matrix, drop_dominated, drop_low_total,
                                          drop_rare_columns, l2_normalize_rows, normalize_rows, positive_pmi,
                                          row_totals, scale_columns_by_intensity)
@@ -42,7 +44,8 @@ from analysis.recipes import Recipe, get_recipe
 from analysis.tsne import embed_with_tsne
 
 __all__ = ["read_edges", "count_interactions", "build_matrix", "MatrixStages", "reduce", "embed", "find_scenes",
-           "name_scenes", "describe_scenes", "load_truth", "score", "make_map", "MapResult", "InteractionMatrix", "Recipe"]
+           "name_scenes", "describe_scenes", "load_truth", "score", "make_map", "MapResult", "InteractionMatrix", "Recipe",
+           "read_objects", "music_of_scenes"]
 
 
 def read_edges(edges: DatasetPaths, columns: list[str] | None = None,

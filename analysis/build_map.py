@@ -29,11 +29,16 @@ from analysis.graph_export import export_graph, graph_edges, parse_formats
 from analysis.html_map import write_map_html
 from analysis.interaction_matrix import parse_weights
 from analysis.map_page import generation_colouring, map_page, neighbour_ids, neighbours_of
+from analysis.generations import prefer_upload_dates
+from analysis.object_links import music_of_scenes
 from analysis.progress import StageTimer
 from analysis.quality import map_quality
 from analysis.read_edges import count_edges
+from analysis.read_objects import objects_dirs, read_objects, tag_owners
 from analysis.recipes import DEFAULT_RECIPE, RECIPES, Recipe, get_recipe
+from analysis.reduced_clusters import CLUSTER_METHODS, DEFAULT_CLUSTER_METHOD, find_scenes_by
 from analysis.report import summary_lines, write_report
+from analysis.scene_words import words_label
 from analysis.sliced_map import SliceOptions, build_sliced_map, scene_sets_for_window
 from analysis.sliced_map import summary_lines as slice_summary_lines
 from analysis.static_plots import plot_map, plot_pca
@@ -68,6 +73,8 @@ class MapOptions:
     slices: bool = False           # one aligned map per slicing.period (analysis/sliced_map.py)
     generations: bool = True       # date each account's emergence (analysis/generations.py)
     export: list[str] = field(default_factory=list)  # graph formats (analysis/graph_export.py)
+    objects: Path | list[Path] | None = None  # objects dataset(s) (default: objects/ beside each edges/)
+    cluster_method: str = DEFAULT_CLUSTER_METHOD  # analysis/reduced_clusters.py
 
 
 def recipe_of(options: MapOptions) -> Recipe:
@@ -105,18 +112,36 @@ def build_map(options: MapOptions) -> dict:
         map_xy = api.embed(pca.coordinates, recipe, options.seed, options.jobs, options.tsne_gradient)
 
     ids = shares.row_ids
+    with timer.stage("read objects"):
+        objects = read_objects(options.objects if options.objects is not None else objects_dirs(options.edges))
+
     with timer.stage("labels"):
         neighbours = neighbours_of(shares)
         wanted = np.union1d(ids, neighbour_ids(shares, neighbours[0]))
+        if objects is not None:  # their names tell artist-name tags (analysis/scene_words.py)
+            wanted = np.union1d(wanted, tag_owners(objects))
         labels, crawled_accounts = api.collect_labels(options.edges, options.accounts, wanted)
         mapped = labels.labels(pd.Index(ids))
         names = mapped["username"].tolist()
         followers = mapped["followers_count"].to_numpy(dtype="float64", na_value=np.nan)
 
     with timer.stage("scene clusters"):
-        clusters = api.find_scenes(map_xy, seed=options.seed) if options.clusters else np.full(len(ids), UNCLUSTERED)
+        clusters = (find_scenes_by(options.cluster_method, map_xy, pca.coordinates, recipe.metric, options.seed)
+                    if options.clusters else np.full(len(ids), UNCLUSTERED))
         scenes = api.describe_scenes(clusters, shares, names, followers)
-        cluster_labels = dict(zip(scenes["scene"], scenes["label"]))
+        scenes["tags"] = [[] for _ in range(len(scenes))]
+    hover: dict[str, list] = {}
+    links = None
+    if objects is not None:
+        with timer.stage("scene words"):
+            known = labels.labels(pd.Index(wanted))
+            words, links = music_of_scenes(options.edges, objects, ids, shares.column_ids, neighbours[0], clusters,
+                                           [*known["username"].dropna(), *known["permalink"].dropna()])
+            scenes["tags"] = [words.scenes.get(int(scene), []) for scene in scenes["scene"]]
+            scenes["central_label"] = scenes["label"]
+            scenes["label"] = [words_label(tags, label) for tags, label in zip(scenes["tags"], scenes["label"])]
+            hover["words"] = [" · ".join(w) for w in words.accounts]
+    cluster_labels = dict(zip(scenes["scene"], scenes["label"]))
 
     quality = None
     if options.truth is not None:
@@ -127,7 +152,7 @@ def build_map(options: MapOptions) -> dict:
 
     if options.generations:
         with timer.stage("generations"):
-            emergence = emergence_from_edges(options.edges, ids).set_index("id")
+            emergence = prefer_upload_dates(emergence_from_edges(options.edges, ids), objects).set_index("id")
 
     with timer.stage("write outputs"):
         options.out.mkdir(parents=True, exist_ok=True)
@@ -136,6 +161,9 @@ def build_map(options: MapOptions) -> dict:
         coords["pca_x"], coords["pca_y"] = pca_xy[:, 0], pca_xy[:, 1]
         coords["cluster"] = clusters
         coords["cluster_label"] = [cluster_labels.get(c) for c in clusters]
+        if objects is not None:
+            tags_of = dict(zip(scenes["scene"], scenes["tags"]))
+            coords["cluster_tags"] = [tags_of.get(c, []) for c in clusters]
         if options.generations:
             coords = coords.join(emergence, on="id")
             coords["generation"] = generation_of(coords["emerged_at"])
@@ -150,8 +178,11 @@ def build_map(options: MapOptions) -> dict:
         plot_map(options.out / "map.png", map_xy, names, followers, clusters if options.clusters else None, cluster_labels,
                  dict(zip(scenes["scene"], scenes["colour"])))
         colourings = [generation_colouring(coords["generation"])] if options.generations else []
-        write_map_html(options.out / "map.html", map_page(shares, mapped, map_xy, clusters, scenes, neighbours, labels,
-                                                          options.profile_url, colourings))
+        if options.generations:
+            hover["emerged"] = coords["generation"].tolist()
+        write_map_html(options.out / "map.html", map_page(
+            shares, mapped, map_xy, clusters, scenes, neighbours, labels, options.profile_url, colourings, hover,
+            None if links is None else links.tying, objects))
 
     report = {
         "recipe": recipe.name,
@@ -160,7 +191,8 @@ def build_map(options: MapOptions) -> dict:
                        "out": str(options.out), "truth": None if options.truth is None else str(options.truth),
                        "profile_url": options.profile_url, "jobs": options.jobs,
                        "tsne_gradient": options.tsne_gradient, "tsne_method": "openTSNE",
-                       "pca_solver": pca.solver},
+                       "pca_solver": pca.solver, "cluster_method": options.cluster_method,
+                       "objects": objects is not None},
         "edges": {"read": edge_counts.edges_read, "distinct": edge_counts.unique_edges,
                   "duplicates": edge_counts.edges_read - edge_counts.rows_without_ids - edge_counts.unique_edges,
                   "without_ids": edge_counts.rows_without_ids, "per_interaction": edge_counts.per_interaction},
@@ -171,7 +203,8 @@ def build_map(options: MapOptions) -> dict:
         "tsne": {"perplexity_used": usable_perplexity(recipe.perplexity, len(ids)), "metric": recipe.metric,
                  "gradient": gradient_method(len(ids), options.tsne_gradient)},
         "clusters": [{"cluster": int(row.scene), "label": row.label, "size": int(row.size), "colour": row.colour,
-                      "central": [names[i] for i in row.central]} for row in scenes.itertuples()],
+                      "central": [names[i] for i in row.central], "tags": list(row.tags)}
+                     for row in scenes.itertuples()],
         "quality": quality,
         "timings_seconds": timer.seconds,
         "cpu_seconds": timer.cpu_seconds,
@@ -217,6 +250,10 @@ def parse_args(argv: list[str] | None) -> MapOptions:
     parser.add_argument("--seed", type=int, default=42, help="random seed: same input + seed = same map (default 42)")
     parser.add_argument("--clusters", action=argparse.BooleanOptionalAction, default=True,
                         help="colour and label scene neighbourhoods (default on)")
+    parser.add_argument("--cluster-method", choices=CLUSTER_METHODS, default=DEFAULT_CLUSTER_METHOD,
+                        help="scenes from: map = HDBSCAN on the t-SNE map (default: best against planted scenes), "
+                             "graph = Louvain communities of the PCA rows' nearest-neighbour graph, "
+                             "pca-hdbscan = HDBSCAN on the PCA rows")
     parser.add_argument("--truth", type=Path, help="ground-truth table (id, scene[, scenes]) for quality figures")
     parser.add_argument("--profile-url", default="https://soundcloud.com/", help="profile base URL (default %(default)s)")
     parser.add_argument("--tsne-gradient", choices=["auto", "fft", "bh"], default="auto",
@@ -248,6 +285,7 @@ def parse_args(argv: list[str] | None) -> MapOptions:
     return MapOptions(
         edges=_one_or_many(args.edges or [root / "edges" for root in roots]),
         accounts=_one_or_many(args.accounts or [root / "accounts" for root in roots]),
+        objects=None if args.input is None else [root / "objects" for root in roots],
         out=args.out or roots[0] / "map", recipe=args.recipe,
         weights=None if args.weights is None else parse_weights(args.weights), min_total=args.min_total,
         max_share=args.max_share, normalize=args.normalize, pca_components=args.pca_components,
@@ -255,7 +293,7 @@ def parse_args(argv: list[str] | None) -> MapOptions:
         profile_url=args.profile_url, jobs=args.jobs,
         tsne_gradient=args.tsne_gradient,
         slicing=_slicing(args), slices=args.slices is not None, generations=args.generations,
-        export=parse_formats(args.export) if args.export else [])
+        export=parse_formats(args.export) if args.export else [], cluster_method=args.cluster_method)
 
 
 def _slicing(args: argparse.Namespace) -> SliceOptions:

@@ -18,9 +18,11 @@ COORDS_SCHEMA = pa.schema([
 ])
 
 
-# Written when the build has them: time slices (analysis/time_slices.py), generations (analysis/generations.py).
+# Written when the build has them: time slices (analysis/time_slices.py), generations (analysis/generations.py),
+# scene words when the crawl has objects.
 OPTIONAL_FIELDS = [pa.field("slice", pa.string()), pa.field("emerged_at", pa.timestamp("us", tz="UTC")),
-                   pa.field("emerged_from", pa.string()), pa.field("generation", pa.string())]
+                   pa.field("emerged_from", pa.string()), pa.field("generation", pa.string()),
+                   pa.field("cluster_tags", pa.list_(pa.string()))]  # scene words (analysis/scene_words.py)
 
 
 def write_coords(path: Path, coords: pd.DataFrame) -> None:

@@ -29,6 +29,13 @@ ACCOUNT_SCHEMA = pa.schema([
     ("followers_count", pa.int64()), ("scraped_at", TIMESTAMP),
 ])
 
+# The objects the list items carried (docs/architecture.md); ``kind`` is the hive partition.
+OBJECT_SCHEMA = pa.schema([
+    ("object_id", pa.int64()), ("owner_id", pa.int64()), ("title", pa.string()), ("permalink", pa.string()),
+    ("created_at", TIMESTAMP), ("genre", pa.string()), ("tags", pa.list_(pa.string())),
+    ("scraped_at", TIMESTAMP), ("kind", pa.string()),
+])
+OBJECT_PARTITIONING = ds.partitioning(pa.schema([("kind", pa.string())]), flavor="hive")
 
 DatasetPaths = Path | Sequence[Path]
 

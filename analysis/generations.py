@@ -1,8 +1,11 @@
 """Generations (the seed article's part 2): when each mapped account emerged, and its cohort.
 
-The article dated an account by the 15 % quantile of its upload dates. The crawl stores no upload
-date (edges carry the interaction's ``created_at``, docs/architecture.md), so a track's date is
-approximated by the first interaction seen on it (a track is liked, reposted or commented only
+The article dated an account by the 15 % quantile of its upload dates. A crawl that wrote the
+objects dataset (analysis/read_objects.py) has them: the upload dates of the account's own tracks
+among the objects the lists carried give ``emerged_from = "uploads"``
+(:func:`prefer_upload_dates`). Accounts without such a track, and crawls without objects, fall
+back to the edges (edges carry the interaction's ``created_at``, docs/architecture.md): a track's
+date is approximated by the first interaction seen on it (a track is liked, reposted or commented only
 after it is uploaded, so this is an upper bound: later than the upload when the crawl saw only
 recent lists). An account's emergence is then the 15 % quantile of its tracks' first-seen dates
 (``emerged_from = "tracks"``); an account none of whose tracks was seen gets its own first dated
@@ -110,3 +113,24 @@ def plot_generations(path: Path, xy: np.ndarray, emerged_at: pd.Series, title: s
 def emerged_from_counts(frame: pd.DataFrame) -> dict[str, int]:
     """The report's count of accounts per source of their emergence date ("none": no date)."""
     return frame["emerged_from"].value_counts(dropna=False).rename(lambda v: "none" if pd.isna(v) else v).to_dict()
+
+
+def prefer_upload_dates(emergence: pd.DataFrame, objects: pd.DataFrame | None,
+                        quantile: float = EMERGENCE_QUANTILE) -> pd.DataFrame:
+    """``emergence`` (from :func:`emergence_from_edges`) with ``emerged_at`` replaced, for every
+    account that owns a dated track among ``objects``, by the ``quantile`` of those tracks' upload
+    dates (``emerged_from = "uploads"``); the others keep their fallback. ``objects``: rows with
+    ``kind``, ``owner_id``, ``created_at`` (analysis/read_objects.py), or None."""
+    if objects is None:
+        return emergence
+    own = objects[(objects["kind"] == "track") & objects["created_at"].notna() & objects["owner_id"].notna()
+                  & objects["owner_id"].isin(emergence["id"])]
+    uploads = emergence_dates(emergence["id"].to_numpy(), pd.DataFrame(
+        {"id": own["owner_id"].astype("int64").to_numpy(), "first_seen": own["created_at"]}),
+        pd.Series(dtype="datetime64[us, UTC]"), quantile)
+    dated = uploads["emerged_from"].notna().to_numpy()
+    result = emergence.copy()
+    result.loc[dated, "emerged_at"] = uploads.loc[dated, "emerged_at"].to_numpy()
+    result.loc[dated, "emerged_from"] = "uploads"
+    result["emerged_at"] = result["emerged_at"].astype("datetime64[us, UTC]")
+    return result

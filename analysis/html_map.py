@@ -22,13 +22,15 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @dataclass
 class Scene:
-    """A labelled scene for the legend: ``central`` = point indices, most central first."""
+    """A labelled scene for the legend: ``central`` = point indices, most central first;
+    ``tags``: the scene's distinctive words (shown as "words \u2014 label" when present)."""
 
     number: int
     label: str
     size: int
     central: list[int]
     colour: str
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -47,7 +49,10 @@ class MapPage:
     -1 - i is ``other_names[i]`` (an account that is not on the map); each neighbour also
     carries the bits of the interaction types behind the link (bit t = ``kind_names[t]``).
     ``fields``: extra per-point values shown on hover, name -> values. ``ids``: the accounts'
-    ids (only a sliced page needs them: they say which point is the same account in two slices)."""
+    ids (only a sliced page needs them: they say which point is the same account in two slices).
+    ``tying[i][j]``: indices into ``objects`` of the tracks / playlists tying point i to its j-th
+    neighbour, most recent first (at most 5); ``objects``: (title, URL path
+    "owner-permalink/object-permalink"), linked as ``profile_url`` + path."""
 
     x: np.ndarray
     y: np.ndarray
@@ -65,6 +70,8 @@ class MapPage:
     fields: dict[str, list] = field(default_factory=dict)
     title: str = "SoundCloud scenes"
     ids: list[int] | None = None
+    tying: list[list[list[int]]] | None = None
+    objects: list[tuple[str, str]] | None = None
 
 
 @dataclass

@@ -39,6 +39,8 @@ from analysis.map_page import carry_scene_colours, generation_colouring, map_pag
 from analysis.progress import StageTimer
 from analysis.quality import load_scene_sets, map_quality, scene_sets_from_table
 from analysis.read_edges import count_edges, open_edges
+from analysis.read_objects import objects_dirs, read_objects
+from analysis.generations import prefer_upload_dates
 from analysis.recipes import Recipe
 from analysis.report import write_report
 from analysis.time_slices import (SliceEmbedding, Window, clip_windows, dated_range, embed_slices,
@@ -131,7 +133,9 @@ def build_sliced_map(options, recipe: Recipe, slicing: SliceOptions, export_form
         named = labels.labels(pd.Index(all_ids))
     with timer.stage("generations"):
         if options.generations:
-            emergence = emergence_from_edges(options.edges, all_ids).set_index("id")
+            objects = read_objects(options.objects if options.objects is not None else objects_dirs(options.edges),
+                                   columns=["owner_id", "created_at"])
+            emergence = prefer_upload_dates(emergence_from_edges(options.edges, all_ids), objects).set_index("id")
         else:
             emergence = pd.DataFrame({"emerged_at": pd.Series(dtype="datetime64[us, UTC]"),
                                       "emerged_from": pd.Series(dtype=object)}, index=pd.Index([], name="id"))

@@ -64,7 +64,13 @@ def _place_labels(axes, texts: list[tuple[float, float, str, dict]]) -> int:
     for x, y, text, style in texts:
         artist = axes.annotate(text, (x, y), xytext=(3, 3), textcoords="offset points", **style)
         box = artist.get_window_extent(renderer).expanded(1.05, 1.15)
-        if any(box.overlaps(other) for other in placed) or not axes.bbox.contains(box.x0, box.y0):
+        # A long label (scene words + names) near a side is moved in, not cut at the edge.
+        shift = min(axes.bbox.x1 - box.x1 - 2, 0) + max(axes.bbox.x0 - box.x0 + 2, 0)  # 2 px to spare
+        if shift and box.width < axes.bbox.width:
+            artist.xyann = (3 + shift * 72 / figure.dpi, 3)
+            box = artist.get_window_extent(renderer).expanded(1.05, 1.15)
+        inside = axes.bbox.contains(box.x0, box.y0) and axes.bbox.contains(box.x1, box.y1)
+        if any(box.overlaps(other) for other in placed) or not inside:
             artist.remove()
             continue
         placed.append(box)

@@ -14,18 +14,21 @@ import pytest
 
 from analysis.build_map import main
 from analysis.quality import load_scene_sets, neighbour_scene_agreement
-from world_dataset import write_world_dataset
+from world_dataset import small_sandbox_world, write_world_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = {"likes": 1, "comments": 3, "reposts": 3, "follows": 3}
 
 
 @pytest.fixture(scope="module")
-def crawl(tmp_path_factory) -> Path:
-    from scmap.sandbox.world import generate_world
+def world_800():
+    return small_sandbox_world()
 
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory, world_800) -> Path:
     root = tmp_path_factory.mktemp("e2e")
-    write_world_dataset(generate_world(seed=3, accounts=800), root / "output")
+    write_world_dataset(world_800, root / "output")
     return root
 
 
@@ -76,10 +79,8 @@ def test_counts_and_filters_match_an_independent_computation(crawl: Path, defaul
     assert 0 < len(mapped) < len(totals)  # both filters bite on this world
 
 
-def test_labels_are_the_accounts_names(crawl: Path, default_run) -> None:
-    from scmap.sandbox.world import generate_world
-
-    users = generate_world(seed=3, accounts=800).users.set_index("id")
+def test_labels_are_the_accounts_names(crawl: Path, default_run, world_800) -> None:
+    users = world_800.users.set_index("id")
     coords = pd.read_parquet(crawl / "output" / "map" / "coords.parquet").set_index("id")
     assert (coords["username"] == users.loc[coords.index, "username"]).all()
     assert (coords["permalink"] == users.loc[coords.index, "permalink"]).all()

@@ -68,3 +68,10 @@ def test_missing_accounts_dataset_is_only_a_warning(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "accounts dataset not found" in result.stderr
     assert (tmp_path / "output" / "map" / "map.html").exists()
+
+
+def test_corrupt_objects_file(tmp_path: Path) -> None:
+    crawl = small_crawl(tmp_path / "crawl")
+    (crawl / "objects" / "kind=track").mkdir(parents=True)
+    (crawl / "objects" / "kind=track" / "part-c1-0000.parquet").write_bytes(b"not parquet at all")
+    assert_one_line_error(run("--input", str(crawl), "--min-total", "1", cwd=tmp_path), "objects", "part-c1-0000")

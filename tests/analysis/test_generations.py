@@ -63,3 +63,20 @@ def test_plot_generations_writes_a_png(tmp_path: Path) -> None:
     stamps[3] = pd.NaT
     plot_generations(tmp_path / "g.png", xy, stamps)
     assert Image.open(tmp_path / "g.png").size[0] > 300
+
+
+def test_upload_dates_come_first_then_the_fallbacks_per_account() -> None:
+    from analysis.generations import prefer_upload_dates
+
+    fallback = pd.DataFrame({"id": [1, 2, 3], "emerged_at": pd.Series([utc("2024-01-01"), utc("2024-02-01"), pd.NaT],
+                                                                        dtype="datetime64[us, UTC]"),
+                             "emerged_from": ["tracks", "own_activity", None]})
+    uploads = pd.date_range("2015-01-01", periods=21, freq="D", tz="UTC")
+    objects = pd.DataFrame({"kind": ["track"] * 21 + ["playlist", "track"], "owner_id": [1] * 21 + [2, 99],
+                            "created_at": list(uploads) + [utc("2010-01-01"), utc("2011-01-01")]})
+    result = prefer_upload_dates(fallback, objects).set_index("id")
+    assert result.loc[1, "emerged_at"] == utc("2015-01-04") and result.loc[1, "emerged_from"] == "uploads"
+    # a playlist is no upload of one's own tracks; account 2 keeps its fallback, 3 stays undated
+    assert result.loc[2, "emerged_at"] == utc("2024-02-01") and result.loc[2, "emerged_from"] == "own_activity"
+    assert pd.isna(result.loc[3, "emerged_at"]) and pd.isna(result.loc[3, "emerged_from"])
+    assert prefer_upload_dates(fallback, None) is fallback  # a crawl without objects: unchanged

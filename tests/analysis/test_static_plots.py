@@ -32,3 +32,17 @@ def test_names_in_any_script_render_without_missing_glyphs(tmp_path: Path, plot:
     glyph_warnings = [str(w.message) for w in caught if "missing from font" in str(w.message)]
     assert glyph_warnings == []
     assert (tmp_path / f"{plot}.png").stat().st_size > 10_000
+
+
+def test_a_long_label_near_the_edge_is_moved_in_not_cut() -> None:
+    import numpy as np
+
+    from analysis.static_plots import _place_labels, _scatter
+
+    xy = np.array([[0.0, 0.0], [10.0, 10.0], [10.0, 5.0]])
+    figure, axes = _scatter(xy, None, "edge")
+    long = "drum and bass · rolling · jungle — a very long central account / another one"
+    assert _place_labels(axes, [(10.0, 5.0, long, {"fontsize": 9})]) == 1
+    renderer = figure.canvas.get_renderer()
+    box = axes.texts[0].get_window_extent(renderer)
+    assert axes.bbox.x0 <= box.x0 and box.x1 <= axes.bbox.x1

@@ -183,6 +183,29 @@ def test_generations_are_dated_from_tracks_and_never_before_the_uploads(coords: 
     assert (accounts["generation"] == accounts["emerged_at"].dt.year.astype(str)).all()
 
 
+def test_with_objects_slices_date_accounts_by_their_uploads(crawl: Path, history, tmp_path: Path) -> None:
+    """The same crawl with the objects its lists carried: accounts are dated by their own uploads,
+    so those that emerged before the crawled years (which the edges date no earlier than 2020)
+    get their year too."""
+    import shutil
+
+    from object_dataset import crawled_objects, write_objects
+    from world_dataset import crawled_edges
+
+    for name in ("edges", "accounts"):
+        shutil.copytree(crawl / name, tmp_path / name)
+    write_objects(tmp_path / "objects", crawled_objects(history.world, crawled_edges(history.world)))
+    options = MapOptions(edges=tmp_path / "edges", accounts=tmp_path / "accounts", out=tmp_path / "map", clusters=False)
+    build_sliced_map(options, recipe_of(options), SliceOptions())
+    accounts = pd.read_parquet(tmp_path / "map" / "coords.parquet").drop_duplicates("id").set_index("id")
+    assert (accounts["emerged_from"] == "uploads").mean() > 0.95
+    truth = history.membership.drop_duplicates("id").set_index("id")["emerged_at"].reindex(accounts.index)
+    early = truth.dt.year < 2020
+    assert early.sum() > 20
+    assert (accounts["generation"] == truth.dt.year.astype(str)).mean() > 0.95
+    assert (accounts.loc[early, "generation"] == truth[early].dt.year.astype(str)).mean() > 0.9
+
+
 def test_exported_graphs_load_in_networkx_with_the_expected_nodes_and_weights(crawl: Path, coords, report) -> None:
     edges = pd.read_parquet(crawl / "edges")
     distinct = edges.drop_duplicates(["src_id", "dst_id", "interaction", "object_kind", "object_id", "created_at"])

@@ -69,3 +69,34 @@ def test_the_map_and_the_frontier_weigh_interactions_alike():
     from scmap.settings import FRONTIER_WEIGHTS
 
     assert DEFAULT_WEIGHTS == {name: float(weight) for name, weight in FRONTIER_WEIGHTS.items()}
+
+
+def test_the_analysis_reads_the_objects_the_pipeline_writes(tmp_path):
+    from analysis.datasets import OBJECT_SCHEMA as READ_OBJECT_SCHEMA
+    from analysis.read_objects import objects_dirs, read_objects
+    from scmap.items import ObjectItem
+    from scmap.pipelines.edge_schema import OBJECT_PARTITION_COLUMN, OBJECT_SCHEMA
+
+    def crawl(titles: dict[int, str], scraped_at: str) -> None:
+        pipeline = ParquetWriterPipeline.from_crawler(get_crawler(SeamSpider, {"OUTPUT_DIR": str(tmp_path)}))
+        pipeline.open_spider()
+        pipeline.process_item(edge(1, 2, "likes", 10))
+        for object_id, title in titles.items():
+            pipeline.process_item(ObjectItem(object_id=object_id, owner_id=2, kind="track", title=title,
+                                             permalink=f"t{object_id}", created_at="2019-03-04T05:06:07Z",
+                                             genre="Drum & Bass", tags=["dnb", "late night"], scraped_at=scraped_at))
+        pipeline.process_item(ObjectItem(object_id=10, owner_id=2, kind="playlist", title="a set",
+                                         permalink="a-set", created_at=None, genre=None, tags=None))
+        pipeline.close_spider()
+
+    crawl({10: "first title", 11: "eleven"}, "2026-01-01T00:00:00Z")
+    crawl({10: "renamed"}, "2026-02-01T00:00:00Z")  # a later crawl: its row wins
+    objects = read_objects(objects_dirs(tmp_path / "edges")).set_index(["kind", "object_id"])
+    assert len(objects) == 3 and objects.loc[("track", 10), "title"] == "renamed"
+    assert list(objects.loc[("track", 11), "tags"]) == ["dnb", "late night"]
+    assert objects.loc[("track", 11), "created_at"].year == 2019 and objects.loc[("playlist", 10), "tags"] is None
+
+    written = {field.name: field.type for field in OBJECT_SCHEMA}
+    written[OBJECT_PARTITION_COLUMN] = READ_OBJECT_SCHEMA.field(OBJECT_PARTITION_COLUMN).type
+    for field in READ_OBJECT_SCHEMA:
+        assert written[field.name] == field.type, field.name

@@ -6,6 +6,7 @@ permalink / display name / followers joined in; a share of edges written twice (
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,15 @@ import pandas as pd
 from edge_dataset import write_accounts, write_edges
 
 FOLLOWER_THRESHOLD = 250
+
+
+@lru_cache(maxsize=2)
+def small_sandbox_world(seed: int = 3, accounts: int = 800):
+    """The small world the end-to-end map tests read, generated once per test process (shared by
+    test_build_map_end_to_end.py and test_scene_words_end_to_end.py). Do not modify it."""
+    from scmap.sandbox.world import generate_world
+
+    return generate_world(seed=seed, accounts=accounts)
 LIMIT = 500
 
 
