@@ -1,10 +1,12 @@
-"""map.html: a self-contained interactive map (inline CSS/JS on a canvas; works offline
-from the file alone).
+"""map.html: a self-contained interactive map (inline CSS/JS, drawn with WebGL or a typed-array
+splatter; works offline from the file alone) for up to a million points and more.
 
-Display names are untrusted (anyone can name their account ``</script><script>...``): the
-data goes in as JSON inside a ``<script type="application/json">`` block with ``<``, ``>``
-and ``&`` escaped as ``\\u003c``... so nothing in it can close the block or open a comment,
-and the page only ever renders names with ``textContent`` / canvas ``fillText``.
+The data is binary (analysis/page_format.py): typed arrays in deflated, base64-encoded
+``<script type="application/octet-stream">`` blocks, plus a small JSON header. Display names are
+untrusted (anyone can name their account ``</script><script>...``): in the blobs they are bytes
+inside base64, which has no ``<``; the header is JSON inside a ``<script type="application/json">``
+block with ``<``, ``>`` and ``&`` escaped as ``\\u003c``... so nothing in it can close the block
+or open a comment; and the page only ever renders names with ``textContent`` / canvas ``fillText``.
 """
 
 from __future__ import annotations
@@ -16,19 +18,25 @@ from pathlib import Path
 import numpy as np
 
 from analysis.atomic_write import write_text_atomically
+from analysis.page_format import clean, codes, pack, string_arrays
 
 TEMPLATES = Path(__file__).parent / "templates"
+PAGE_FORMAT = 2  # 1: the JSON page before issue 19
+FOLLOWERS_UNKNOWN = 0xFFFFFFFF
+LABEL_CANDIDATES = 4000  # the most followed points of a slice, whose names may be labels (map.js: LABEL_SCAN)
 
 
 @dataclass
 class Scene:
-    """A labelled scene for the legend: ``central`` = point indices, most central first."""
+    """A labelled scene for the legend: ``central`` = point indices, most central first;
+    ``tags``: the scene's distinctive words (shown as "words \u2014 label" when present)."""
 
     number: int
     label: str
     size: int
     central: list[int]
     colour: str
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -47,7 +55,10 @@ class MapPage:
     -1 - i is ``other_names[i]`` (an account that is not on the map); each neighbour also
     carries the bits of the interaction types behind the link (bit t = ``kind_names[t]``).
     ``fields``: extra per-point values shown on hover, name -> values. ``ids``: the accounts'
-    ids (only a sliced page needs them: they say which point is the same account in two slices)."""
+    ids (only a sliced page needs them: they say which point is the same account in two slices).
+    ``tying[i][j]``: indices into ``objects`` of the tracks / playlists tying point i to its j-th
+    neighbour, most recent first (at most 5); ``objects``: (title, URL path
+    "owner-permalink/object-permalink"), linked as ``profile_url`` + path."""
 
     x: np.ndarray
     y: np.ndarray
@@ -65,6 +76,8 @@ class MapPage:
     fields: dict[str, list] = field(default_factory=dict)
     title: str = "SoundCloud scenes"
     ids: list[int] | None = None
+    tying: list[list[list[int]]] | None = None
+    objects: list[tuple[str, str]] | None = None
 
 
 @dataclass
@@ -92,59 +105,109 @@ def scene_colouring(page: MapPage) -> Colouring:
                      [by_number.get(int(c), -1) for c in page.clusters])
 
 
-def page_data(page: MapPage) -> dict:
-    scene = scene_colouring(page)
-    return {
-        "title": page.title,
-        "profileUrl": page.profile_url,
-        "x": [round(float(v), 3) for v in page.x],
-        "y": [round(float(v), 3) for v in page.y],
-        "name": list(page.names),
-        "permalink": list(page.permalinks),
-        "followers": list(page.followers),
-        "scene": scene.values,
-        "scenes": [{"label": s.label, "size": s.size, "central": [int(i) for i in s.central], "colour": s.colour}
-                   for s in page.scenes],
-        "colourings": [{"name": c.name, "categories": [{"label": label, "colour": colour} for label, colour in c.categories],
-                        "values": [int(v) for v in c.values]} for c in [scene, *page.colourings]],
-        "fields": {name: list(values) for name, values in page.fields.items()},
-        "kinds": list(page.kind_names),
-        "neighbours": [[[int(ref), round(float(share), 4), int(bits)] for ref, share, bits in row]
-                       for row in page.neighbours],
-        "otherName": list(page.other_names),
-        "otherPermalink": list(page.other_permalinks),
-    }
+def page_payload(page: MapPage | SlicedMapPage) -> tuple[dict, dict[str, str]]:
+    """The page's JSON header and its binary blobs (name -> base64 text; analysis/page_format.py).
 
-
-def sliced_page_data(sliced: SlicedMapPage) -> dict:
-    """Per slice what differs (points as indices into the shared account table, positions,
-    scenes, colourings, neighbours); once what all slices share."""
-    account_of: dict[int, int] = {}
-    accounts = {"name": [], "permalink": [], "followers": []}
+    Both kinds of page have the same shape: an account table (followers; names and permalinks in
+    their own blob, decoded after the first paint) and one or more slices, each with its points
+    (indices into the accounts: only a sliced page stores them), positions, colourings,
+    scenes, label candidates, and in a second blob its links, the tracks tying them, the names of
+    neighbours off the map and the hover fields. The header also carries the names the first
+    paint shows (label candidates, scenes' central accounts), so the names blob can wait."""
+    sliced = isinstance(page, SlicedMapPage)
+    pages = page.pages if sliced else [page]
+    if sliced:
+        account_of: dict[int, int] = {}
+        names, permalinks, followers, points = [], [], [], []
+        for part in pages:
+            if part.ids is None:
+                raise ValueError("a sliced page needs each slice's account ids")
+            for position, account in enumerate(part.ids):
+                if account not in account_of:
+                    account_of[account] = len(account_of)
+                    names.append(part.names[position])
+                    permalinks.append(part.permalinks[position])
+                    followers.append(part.followers[position])
+            points.append(np.array([account_of[a] for a in part.ids], dtype=np.uint32))
+        # Each slice numbers the interaction types it has (a year without comments has no comments
+        # bit): the page gets them all, and each slice's link bits are renumbered onto that list.
+        kinds = sorted(set().union(*(part.kind_names for part in pages)))
+    else:
+        names, permalinks, followers, points, kinds = page.names, page.permalinks, page.followers, [None], page.kind_names
+    follower_counts = np.array([FOLLOWERS_UNKNOWN if f is None else min(int(f), FOLLOWERS_UNKNOWN - 1) for f in followers],
+                               dtype=np.uint32)
+    blobs, layouts = {}, {}
+    blobs["accounts"], layouts["accounts"] = pack({"followers": follower_counts})
+    blobs["names"], layouts["names"] = pack({**string_arrays("name", names), **string_arrays("permalink", permalinks)})
+    shown_names: dict[int, str] = {}
     slices = []
-    # Each slice numbers the interaction types it has (a year without comments has no comments
-    # bit): the page gets them all, and each slice's link bits are renumbered onto that list.
-    kinds = sorted(set().union(*(page.kind_names for page in sliced.pages)))
-    for label, page in zip(sliced.labels, sliced.pages):
-        if page.ids is None:
-            raise ValueError("a sliced page needs each slice's account ids")
-        points = []
-        for position, account in enumerate(page.ids):
-            if account not in account_of:
-                account_of[account] = len(account_of)
-                accounts["name"].append(page.names[position])
-                accounts["permalink"].append(page.permalinks[position])
-                accounts["followers"].append(page.followers[position])
-            points.append(account_of[account])
-        data = page_data(page)
-        for shared in ("title", "profileUrl", "kinds", "name", "permalink", "followers"):
-            del data[shared]
-        bit_of = [1 << kinds.index(name) for name in page.kind_names]
-        data["neighbours"] = [[[ref, share, _renumbered(bits, bit_of)] for ref, share, bits in row]
-                              for row in data["neighbours"]]
-        slices.append({"label": label, "point": points, **data})
-    return {"title": sliced.title, "profileUrl": sliced.pages[0].profile_url, "kinds": kinds,
-            "account": accounts, "slices": slices}
+    for k, (part, point) in enumerate(zip(pages, points)):
+        accounts = point if point is not None else np.arange(len(part.names), dtype=np.uint32)
+        scene = scene_colouring(part)
+        colourings = [scene, *part.colourings]
+        core = {"x": np.asarray(part.x, dtype=np.float32), "y": np.asarray(part.y, dtype=np.float32)}
+        if point is not None:
+            core["point"] = point
+        for c, colouring in enumerate(colourings):
+            core[f"colour{c}"] = codes(np.asarray(colouring.values, dtype=np.int64) + 1)  # 0: no category
+        own_followers = np.where(follower_counts[accounts] == FOLLOWERS_UNKNOWN, 0, follower_counts[accounts]).astype(np.int64)
+        order = np.lexsort((np.arange(len(accounts)), -own_followers))[:LABEL_CANDIDATES]
+        core["labelOrder"] = order.astype(np.uint32)
+        for i in [*order.tolist(), *(int(i) for s in part.scenes for i in s.central)]:
+            shown_names[int(accounts[i])] = clean(str(names[int(accounts[i])]))
+        blobs[f"s{k}-core"], layouts[f"s{k}-core"] = pack(core)
+        bit_of = [1 << kinds.index(name) for name in part.kind_names]
+        blobs[f"s{k}-links"], layouts[f"s{k}-links"] = pack(_links_arrays(part, bit_of))
+        slices.append({
+            "label": page.labels[k] if sliced else "",
+            "count": len(part.names),
+            "scenes": [{"label": s.label, "size": s.size, "central": [int(i) for i in s.central], "colour": s.colour,
+                        "tags": list(s.tags)} for s in part.scenes],
+            "colourings": [{"name": c.name, "categories": [{"label": label, "colour": colour} for label, colour in c.categories]}
+                           for c in colourings],
+            "fields": [{"name": name, "values": _dictionary(values)[0]} for name, values in part.fields.items()],
+            "core": f"s{k}-core", "links": f"s{k}-links",
+        })
+    header = {"format": PAGE_FORMAT, "title": page.title, "profileUrl": pages[0].profile_url, "kinds": list(kinds),
+              "accounts": len(names), "sliced": sliced, "slices": slices, "layouts": layouts,
+              "shownNames": {str(a): name for a, name in shown_names.items()}}
+    return header, blobs
+
+
+def _links_arrays(page: MapPage, bit_of: list[int]) -> dict[str, np.ndarray]:
+    """Neighbours (count per point, then per link: point or -1 - other, share in 1/10,000, type
+    bits as the page numbers them), the tracks tying each link, the names off the map, fields."""
+    flat = [link for row in page.neighbours for link in row]
+    arrays = {
+        "neighbourCount": codes([len(row) for row in page.neighbours]),
+        "neighbourRef": np.array([int(ref) for ref, _, _ in flat], dtype=np.int32),
+        "neighbourShare": np.array([min(max(round(float(share) * 10_000), 0), 65_535) for _, share, _ in flat], dtype=np.uint16),
+        "neighbourBits": codes([_renumbered(int(bits), bit_of) for _, _, bits in flat]),
+        **string_arrays("otherName", page.other_names), **string_arrays("otherPermalink", page.other_permalinks),
+    }
+    if page.tying is not None:
+        tying = [list(row[j]) if j < len(row) else [] for row, links in zip(page.tying, page.neighbours)
+                 for j in range(len(links))]
+        arrays["tyingCount"] = codes([len(objects) for objects in tying])
+        arrays["tyingObject"] = np.array([o for objects in tying for o in objects], dtype=np.uint32)
+        objects = page.objects or []
+        arrays.update(string_arrays("objectTitle", [title for title, _ in objects]))
+        arrays.update(string_arrays("objectPath", [path for _, path in objects]))
+    for f, values in enumerate(page.fields.values()):
+        arrays[f"field{f}"] = codes(_dictionary(values)[1])
+    return arrays
+
+
+def _dictionary(values: list) -> tuple[list[str], list[int]]:
+    """A hover field as its distinct texts and one code per point (0: no value, not shown)."""
+    texts: dict[str, int] = {}
+    point_codes = []
+    for value in values:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            point_codes.append(0)
+            continue
+        point_codes.append(texts.setdefault(clean(str(value)), len(texts)) + 1)
+    return list(texts), point_codes
 
 
 def _renumbered(bits: int, bit_of: list[int]) -> int:
@@ -157,8 +220,10 @@ def render_map_html(page: MapPage | SlicedMapPage) -> str:
     style = (TEMPLATES / "map.css").read_text(encoding="utf-8")
     script = (TEMPLATES / "map.js").read_text(encoding="utf-8")
     # One pass over the template: a placeholder-looking string inside the data stays data.
-    data = sliced_page_data(page) if isinstance(page, SlicedMapPage) else page_data(page)
-    parts = {"{{STYLE}}": style, "{{SCRIPT}}": script, "{{DATA}}": embed_json(data),
+    header, blobs = page_payload(page)
+    blob_blocks = "\n".join(f'<script type="application/octet-stream" id="map-blob-{name}">{text}</script>'
+                             for name, text in blobs.items())
+    parts = {"{{STYLE}}": style, "{{SCRIPT}}": script, "{{DATA}}": embed_json(header), "{{BLOBS}}": blob_blocks,
              "{{TITLE}}": _html_text(page.title)}
     out, rest = [], template
     while "{{" in rest:
