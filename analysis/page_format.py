@@ -14,12 +14,14 @@ exists until a name is shown. Unsigned codes use the smallest dtype that holds t
 from __future__ import annotations
 
 import base64
+import re
 import zlib
 
 import numpy as np
 
 ALIGN = 8  # every array starts at a multiple of 8 bytes, so any typed array can view it
 DTYPES = {"f4": np.float32, "i4": np.int32, "u1": np.uint8, "u2": np.uint16, "u4": np.uint32}
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 Layout = dict[str, list]  # array name -> [dtype code, byte offset, length]
 
 
@@ -61,7 +63,7 @@ def unpack(text: str, layout: Layout) -> dict[str, np.ndarray]:
 
 def clean(text: str) -> str:
     """Lone surrogates (not encodable as UTF-8) become U+FFFD, as a browser would show them."""
-    return text.encode("utf-8", "replace").decode("utf-8") if any("\ud800" <= ch <= "\udfff" for ch in text) else text
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def string_arrays(prefix: str, values: list[str]) -> dict[str, np.ndarray]:

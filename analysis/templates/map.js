@@ -44,6 +44,8 @@
     setSlice: (k) => setSlice(k), shownNames: () => Array.from({ length: count }, (_, i) => nameOf(i)),
     pixel: (x, y) => renderer.pixel(x, y), flush: () => { renderer.flush(); context.getImageData(0, 0, 1, 1); },
     obstacles: () => obstacles(), tying: (i) => tyingOf(i),
+    point: (i) => ({ name: nameOf(i), permalink: permalinkOf(i), followers: followersOf(i), x: data.xs[i], y: data.ys[i],
+                     colour: colourCodes()[i] - 1, fields: Object.fromEntries(fieldsOf(i)) }),
   };
   window.scmapMap = api;
 
@@ -384,7 +386,7 @@
   function obstacles() {
     const r = overlay.getBoundingClientRect();
     return ["legend", "toolbar", "panel", "help"].map((id) => document.getElementById(id))
-      .filter((node) => node && !node.hidden && node.offsetParent !== null)
+      .filter((node) => node && !node.hidden && node.getClientRects().length > 0)  // fixed: no offsetParent
       .map((node) => { const b = node.getBoundingClientRect(); return { x: b.left - r.left, y: b.top - r.top, w: b.width, h: b.height, id: node.id }; });
   }
 
