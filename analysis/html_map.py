@@ -12,13 +12,14 @@ or open a comment; and the page only ever renders names with ``textContent`` / c
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from analysis.atomic_write import write_text_atomically
-from analysis.page_format import clean, codes, pack, string_arrays
+from analysis.page_format import clean, codes, pack, string_arrays, unpack
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_FORMAT = 2  # 1: the JSON page before issue 19
@@ -242,3 +243,11 @@ def _html_text(text: str) -> str:
 
 def write_map_html(path: Path, page: MapPage | SlicedMapPage) -> None:
     write_text_atomically(path, render_map_html(page))
+
+
+def read_map_html(text: str) -> tuple[dict, dict[str, dict[str, np.ndarray]]]:
+    """A written page's header and each blob's arrays, decoded as the page decodes them (for
+    tests and the benchmark; analysis/page_format.read_strings reads the string arrays)."""
+    header = json.loads(re.search(r'<script type="application/json" id="map-data">(.*?)</script>', text, re.S).group(1))
+    blobs = re.findall(r'<script type="application/octet-stream" id="map-blob-([\w-]+)">(.*?)</script>', text, re.S)
+    return header, {name: unpack(blob, header["layouts"][name]) for name, blob in blobs}
