@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -158,7 +159,8 @@ def page_payload(page: MapPage | SlicedMapPage) -> tuple[dict, dict[str, str]]:
             shown_names[int(accounts[i])] = clean(str(names[int(accounts[i])]))
         blobs[f"s{k}-core"], layouts[f"s{k}-core"] = pack(core)
         bit_of = [1 << kinds.index(name) for name in part.kind_names]
-        blobs[f"s{k}-links"], layouts[f"s{k}-links"] = pack(_links_arrays(part, bit_of))
+        fields = [_dictionary(values) for values in part.fields.values()]
+        blobs[f"s{k}-links"], layouts[f"s{k}-links"] = pack(_links_arrays(part, bit_of, fields))
         slices.append({
             "label": page.labels[k] if sliced else "",
             "count": len(part.names),
@@ -166,7 +168,7 @@ def page_payload(page: MapPage | SlicedMapPage) -> tuple[dict, dict[str, str]]:
                         "tags": list(s.tags)} for s in part.scenes],
             "colourings": [{"name": c.name, "categories": [{"label": label, "colour": colour} for label, colour in c.categories]}
                            for c in colourings],
-            "fields": [{"name": name, "values": _dictionary(values)[0]} for name, values in part.fields.items()],
+            "fields": [{"name": name, "values": texts} for name, (texts, _) in zip(part.fields, fields)],
             "core": f"s{k}-core", "links": f"s{k}-links",
         })
     header = {"format": PAGE_FORMAT, "title": page.title, "profileUrl": pages[0].profile_url, "kinds": list(kinds),
@@ -175,40 +177,42 @@ def page_payload(page: MapPage | SlicedMapPage) -> tuple[dict, dict[str, str]]:
     return header, blobs
 
 
-def _links_arrays(page: MapPage, bit_of: list[int]) -> dict[str, np.ndarray]:
+def _links_arrays(page: MapPage, bit_of: list[int], fields: list[tuple[list[str], np.ndarray]]) -> dict[str, np.ndarray]:
     """Neighbours (count per point, then per link: point or -1 - other, share in 1/10,000, type
     bits as the page numbers them), the tracks tying each link, the names off the map, fields."""
-    flat = [link for row in page.neighbours for link in row]
+    counts = np.fromiter(map(len, page.neighbours), dtype=np.int64, count=len(page.neighbours))
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(page.neighbours)), dtype=np.float64,
+                       count=3 * int(counts.sum())).reshape(-1, 3)
+    renumbered = np.array([_renumbered(bits, bit_of) for bits in range(1 << len(bit_of))], dtype=np.int64)
     arrays = {
-        "neighbourCount": codes([len(row) for row in page.neighbours]),
-        "neighbourRef": np.array([int(ref) for ref, _, _ in flat], dtype=np.int32),
-        "neighbourShare": np.array([min(max(round(float(share) * 10_000), 0), 65_535) for _, share, _ in flat], dtype=np.uint16),
-        "neighbourBits": codes([_renumbered(int(bits), bit_of) for _, _, bits in flat]),
+        "neighbourCount": codes(counts),
+        "neighbourRef": flat[:, 0].astype(np.int32),
+        "neighbourShare": np.clip(np.rint(flat[:, 1] * 10_000), 0, 65_535).astype(np.uint16),
+        "neighbourBits": codes(renumbered[flat[:, 2].astype(np.int64)]),
         **string_arrays("otherName", page.other_names), **string_arrays("otherPermalink", page.other_permalinks),
     }
     if page.tying is not None:
-        tying = [list(row[j]) if j < len(row) else [] for row, links in zip(page.tying, page.neighbours)
-                 for j in range(len(links))]
-        arrays["tyingCount"] = codes([len(objects) for objects in tying])
-        arrays["tyingObject"] = np.array([o for objects in tying for o in objects], dtype=np.uint32)
+        per_link: list[list[int]] = []
+        for row, links in zip(page.tying, page.neighbours):  # tying[i][j] for each shown link j (missing: none)
+            per_link.extend(row[:len(links)] if len(row) >= len(links) else [*row, *([[]] * (len(links) - len(row)))])
+        arrays["tyingCount"] = codes(np.fromiter(map(len, per_link), dtype=np.int64, count=len(per_link)))
+        arrays["tyingObject"] = np.fromiter(chain.from_iterable(per_link), dtype=np.uint32)
         objects = page.objects or []
         arrays.update(string_arrays("objectTitle", [title for title, _ in objects]))
         arrays.update(string_arrays("objectPath", [path for _, path in objects]))
-    for f, values in enumerate(page.fields.values()):
-        arrays[f"field{f}"] = codes(_dictionary(values)[1])
+    for f, (_, point_codes) in enumerate(fields):
+        arrays[f"field{f}"] = codes(point_codes)
     return arrays
 
 
-def _dictionary(values: list) -> tuple[list[str], list[int]]:
+def _dictionary(values: list) -> tuple[list[str], np.ndarray]:
     """A hover field as its distinct texts and one code per point (0: no value, not shown)."""
-    texts: dict[str, int] = {}
-    point_codes = []
-    for value in values:
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            point_codes.append(0)
-            continue
-        point_codes.append(texts.setdefault(clean(str(value)), len(texts)) + 1)
-    return list(texts), point_codes
+    texts: dict = {}
+    point_codes = np.zeros(len(values), dtype=np.int64)
+    for position, value in enumerate(values):
+        if value is not None and not (isinstance(value, float) and np.isnan(value)):
+            point_codes[position] = texts.setdefault(value, len(texts)) + 1
+    return [clean(str(value)) for value in texts], point_codes
 
 
 def _renumbered(bits: int, bit_of: list[int]) -> int:

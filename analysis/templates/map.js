@@ -61,8 +61,17 @@
     const inflated = new Blob([base64Bytes(block.textContent.trim())]).stream().pipeThrough(new DecompressionStream("deflate"));
     const buffer = await new Response(inflated).arrayBuffer();
     block.textContent = "";  // the base64 text is not needed again
-    const arrays = {};
-    for (const [key, [code, offset, length]] of Object.entries(header.layouts[name])) arrays[key] = new TYPED[code](buffer, offset, length);
+    const bytes = new Uint8Array(buffer), arrays = {};
+    for (const [key, [code, offset, length]] of Object.entries(header.layouts[name])) {
+      const size = TYPED[code].BYTES_PER_ELEMENT;
+      if (size === 1) { arrays[key] = new Uint8Array(buffer, offset, length); continue; }
+      const out = new Uint8Array(length * size);  // stored as byte planes (analysis/page_format.py)
+      for (let b = 0; b < size; b++) {
+        const plane = offset + b * length;
+        for (let i = 0, o = b; i < length; i++, o += size) out[o] = bytes[plane + i];
+      }
+      arrays[key] = new TYPED[code](out.buffer);
+    }
     return arrays;
   }
   // Strings: one UTF-8 byte array decoded to one string; a name is a slice of it, made when shown.
