@@ -226,9 +226,13 @@ def render_map_html(page: MapPage | SlicedMapPage) -> str:
     script = (TEMPLATES / "map.js").read_text(encoding="utf-8")
     # One pass over the template: a placeholder-looking string inside the data stays data.
     header, blobs = page_payload(page)
-    blob_blocks = "\n".join(f'<script type="application/octet-stream" id="map-blob-{name}">{text}</script>'
-                             for name, text in blobs.items())
-    parts = {"{{STYLE}}": style, "{{SCRIPT}}": script, "{{DATA}}": embed_json(header), "{{BLOBS}}": blob_blocks,
+    # What the first paint needs comes before the script, which paints while the browser is still
+    # reading the names and links after it.
+    later = {"names", *(part["links"] for part in header["slices"])}
+    blocks = {when: "\n".join(f'<script type="application/octet-stream" id="map-blob-{name}">{text}</script>'
+                              for name, text in blobs.items() if (name in later) == (when == "{{LATER_BLOBS}}"))
+              for when in ("{{FIRST_BLOBS}}", "{{LATER_BLOBS}}")}
+    parts = {"{{STYLE}}": style, "{{SCRIPT}}": script, "{{DATA}}": embed_json(header), **blocks,
              "{{TITLE}}": _html_text(page.title)}
     out, rest = [], template
     while "{{" in rest:

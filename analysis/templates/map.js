@@ -152,7 +152,7 @@
       mx[k].sort(); my[k].sort();
       return { x: at(mx[k], 0.5), y: at(my[k], 0.5), x0: at(mx[k], 0.02), x1: at(mx[k], 0.98), y0: at(my[k], 0.02), y1: at(my[k], 0.98) };
     });
-    renderer.setPoints(data, sizeFactor);
+    renderer.setPoints(data, sizeFactor, { grid: grid, cellStart: cellStart, cellPoints: cellPoints, minX: minX, minY: minY, cellSize: cellSize });
     renderer.setColours(colourCodes(), palette());
   }
 
@@ -170,7 +170,9 @@
   // alpha over the background; one putImageData per frame.
   function cpuRenderer() {
     const ctx = canvas.getContext("2d");
-    let image = null, pixels = null, stamps = [], codes = null, colours = null, points = null, sizes = null;
+    // The points in grid-cell order (the hover grid's): a frame reads only the cells in view, and
+    // reads them in memory order.
+    let image = null, pixels = null, stamps = [], codes = null, colours = null, cells = null, xs = null, ys = null, sizes = null;
     const background = 0xff000000 | (BACKGROUND[2] << 16) | (BACKGROUND[1] << 8) | BACKGROUND[0];
     function stamp(twiceRadius) {  // pixel offsets of a disc of radius twiceRadius / 2
       if (stamps[twiceRadius]) return stamps[twiceRadius];
@@ -182,9 +184,16 @@
     return {
       name: "cpu",
       resize(width, height) { image = ctx.createImageData(Math.max(1, width), Math.max(1, height)); pixels = new Uint32Array(image.data.buffer); stamps = []; },
-      setPoints(slice, factors) { points = slice; sizes = factors; },
+      setPoints(slice, factors, index) {
+        cells = index;
+        const order = index.cellPoints, n = order.length;
+        xs = new Float32Array(n); ys = new Float32Array(n); sizes = new Float32Array(n);
+        for (let k = 0; k < n; k++) { const i = order[k]; xs[k] = slice.xs[i]; ys[k] = slice.ys[i]; sizes[k] = factors[i]; }
+      },
       setColours(newCodes, rgbs) {
-        codes = newCodes;
+        const order = cells.cellPoints;
+        codes = new newCodes.constructor(order.length);
+        for (let k = 0; k < order.length; k++) codes[k] = newCodes[order[k]];
         colours = Uint32Array.from(rgbs, ([r, g, b]) => {
           const mix = (c, k) => Math.round(POINT_ALPHA * c + (1 - POINT_ALPHA) * BACKGROUND[k]);
           return (0xff000000 | (mix(b, 2) << 16) | (mix(g, 1) << 8) | mix(r, 0)) >>> 0;
@@ -192,22 +201,29 @@
       },
       draw(radius) {  // radius in CSS px; returns the points whose centre is in view
         const W = image.width, H = image.height, d = view.dpr, s = view.scale * d, tx = view.tx * d, ty = view.ty * d;
-        const xs = points.xs, ys = points.ys, n = points.count, rd = radius * d, maxTwice = 64;
+        const rd = radius * d, maxTwice = 64, pad = Math.min(maxTwice, 2.2 * rd + 2);
+        const { grid: g, cellStart: starts, minX: x0, minY: y0, cellSize: size } = cells;
+        const column = (x) => Math.max(0, Math.min(g - 1, Math.floor(((x - tx) / s - x0) / size)));
+        const row = (y) => Math.max(0, Math.min(g - 1, Math.floor(((ty - y) / s - y0) / size)));
+        const cx0 = column(-pad), cx1 = column(W + pad), cy0 = row(H + pad), cy1 = row(-pad);
         pixels.fill(background);
         let drawn = 0;
-        for (let i = 0; i < n; i++) {
-          const px = Math.round(xs[i] * s + tx), py = Math.round(-ys[i] * s + ty);
-          const twice = Math.min(maxTwice, Math.max(1, Math.round(2 * rd * sizes[i])));
-          const reach = twice >> 1;
-          if (px < -reach || py < -reach || px >= W + reach || py >= H + reach) continue;
-          if (px >= 0 && py >= 0 && px < W && py < H) drawn++;
-          const colour = colours[codes[i]] || colours[0], st = stamp(twice), offsets = st.offsets, base = py * W + px;
-          if (px - st.reach >= 0 && py - st.reach >= 0 && px + st.reach < W && py + st.reach < H) {
-            for (let k = 0; k < offsets.length; k++) pixels[base + offsets[k]] = colour;
-          } else {
-            for (let k = 0; k < offsets.length; k++) {
-              const x = px + st.dxs[k], y = py + st.dys[k];
-              if (x >= 0 && y >= 0 && x < W && y < H) pixels[y * W + x] = colour;
+        for (let cx = cx0; cx <= cx1; cx++) {
+          const end = starts[cx * g + cy1 + 1];
+          for (let i = starts[cx * g + cy0]; i < end; i++) {
+            const px = Math.round(xs[i] * s + tx), py = Math.round(-ys[i] * s + ty);
+            const twice = Math.min(maxTwice, Math.max(1, Math.round(2 * rd * sizes[i])));
+            const reach = twice >> 1;
+            if (px < -reach || py < -reach || px >= W + reach || py >= H + reach) continue;
+            if (px >= 0 && py >= 0 && px < W && py < H) drawn++;
+            const colour = colours[codes[i]] || colours[0], st = stamp(twice), offsets = st.offsets, base = py * W + px;
+            if (px - st.reach >= 0 && py - st.reach >= 0 && px + st.reach < W && py + st.reach < H) {
+              for (let k = 0; k < offsets.length; k++) pixels[base + offsets[k]] = colour;
+            } else {
+              for (let k = 0; k < offsets.length; k++) {
+                const x = px + st.dxs[k], y = py + st.dys[k];
+                if (x >= 0 && y >= 0 && x < W && y < H) pixels[y * W + x] = colour;
+              }
             }
           }
         }
@@ -839,6 +855,8 @@
     statusLine.textContent = `${count.toLocaleString("en")} accounts`;
     document.title = header.title;
 
+    // The names and links come after this script in the file: wait until the browser has read them.
+    if (document.readyState === "loading") await new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
     const [names, ...links] = await Promise.all([loadBlob("names"), ...slices.map((part) => loadBlob(part.links))]);
     accounts.names = stringTable(names, "name");
     accounts.permalinks = stringTable(names, "permalink");
