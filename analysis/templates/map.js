@@ -187,8 +187,8 @@
       setPoints(slice, factors, index) {
         cells = index;
         const order = index.cellPoints, n = order.length;
-        xs = new Float32Array(n); ys = new Float32Array(n); sizes = new Float32Array(n);
-        for (let k = 0; k < n; k++) { const i = order[k]; xs[k] = slice.xs[i]; ys[k] = slice.ys[i]; sizes[k] = factors[i]; }
+        xs = new Float32Array(n); ys = new Float32Array(n); sizes = new Uint8Array(n);  // size factor in 1/16
+        for (let k = 0; k < n; k++) { const i = order[k]; xs[k] = slice.xs[i]; ys[k] = slice.ys[i]; sizes[k] = Math.round(factors[i] * 16); }
       },
       setColours(newCodes, rgbs) {
         const order = cells.cellPoints;
@@ -207,17 +207,19 @@
         const row = (y) => Math.max(0, Math.min(g - 1, Math.floor(((ty - y) / s - y0) / size)));
         const cx0 = column(-pad), cx1 = column(W + pad), cy0 = row(H + pad), cy1 = row(-pad);
         pixels.fill(background);
+        // The disc of each size class for this frame's radius (no per-point rounding or lookups).
+        const discs = [], reaches = new Int32Array(64);
+        for (let c = 0; c < 64; c++) { discs.push(stamp(Math.min(maxTwice, Math.max(1, Math.round(2 * rd * c / 16))))); reaches[c] = discs[c].reach; }
         let drawn = 0;
         for (let cx = cx0; cx <= cx1; cx++) {
           const end = starts[cx * g + cy1 + 1];
           for (let i = starts[cx * g + cy0]; i < end; i++) {
-            const px = Math.round(xs[i] * s + tx), py = Math.round(-ys[i] * s + ty);
-            const twice = Math.min(maxTwice, Math.max(1, Math.round(2 * rd * sizes[i])));
-            const reach = twice >> 1;
+            const px = Math.round(xs[i] * s + tx), py = Math.round(-ys[i] * s + ty), c = sizes[i], reach = reaches[c];
             if (px < -reach || py < -reach || px >= W + reach || py >= H + reach) continue;
             if (px >= 0 && py >= 0 && px < W && py < H) drawn++;
-            const colour = colours[codes[i]] || colours[0], st = stamp(twice), offsets = st.offsets, base = py * W + px;
-            if (px - st.reach >= 0 && py - st.reach >= 0 && px + st.reach < W && py + st.reach < H) {
+            const colour = colours[codes[i]] || colours[0], st = discs[c], offsets = st.offsets, base = py * W + px;
+            if (reach === 0) { if (px >= 0 && py >= 0 && px < W && py < H) pixels[base] = colour; continue; }
+            if (px - reach >= 0 && py - reach >= 0 && px + reach < W && py + reach < H) {
               for (let k = 0; k < offsets.length; k++) pixels[base + offsets[k]] = colour;
             } else {
               for (let k = 0; k < offsets.length; k++) {
