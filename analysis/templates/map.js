@@ -863,6 +863,7 @@
     accounts.names = stringTable(names, "name");
     accounts.permalinks = stringTable(names, "permalink");
     links.forEach((part, k) => { loaded[k].links = sliceLinks(k, part); });
+    if (state.selected >= 0) select(state.selected, false);  // chosen before the links were there: fill its panel
     readSelection();
     ready = true;
     api.ready = true;
