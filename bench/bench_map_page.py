@@ -62,23 +62,24 @@ def synthetic_page(points: int, tying: bool, seed: int = 1) -> dict:
     follower_list = [None if i % 23 == 0 else int(f) for i, f in enumerate(followers)]
     members = [np.flatnonzero(cluster == k) for k in range(scenes)]
     others = points // 5
-    neighbours, tying_rows = [], []
-    refs = rng.integers(0, points, (points, 8))
-    for i in range(points):
-        own = members[cluster[i]] if cluster[i] >= 0 else None
-        row = []
-        shares = np.sort(rng.random(8))[::-1] * 0.5
-        for j in range(8):
-            if j % 4 == 3:
-                ref = -1 - int(refs[i, j] % others)
-            elif own is not None and len(own):
-                ref = int(own[refs[i, j] % len(own)])
-            else:
-                ref = int(refs[i, j])
-            row.append((ref, float(shares[j]), int(1 + refs[i, j] % 15)))
-        neighbours.append(row)
-        if tying:
-            tying_rows.append([list(rng.integers(0, points // 2, rng.integers(0, 3))) for _ in range(8)])
+    # 8 links per point: most to random members of its own scene, every fourth off the map.
+    by_scene = np.argsort(cluster, kind="stable")
+    first = np.searchsorted(cluster[by_scene], np.arange(-1, scenes))
+    size = np.diff(np.append(first, points))
+    draw = rng.integers(0, 2**31, (points, 8))
+    own = np.maximum(size[cluster + 1], 1)[:, None]
+    refs = np.where(size[cluster + 1][:, None] > 0, by_scene[np.minimum(first[cluster + 1][:, None] + draw % own, points - 1)], draw % points)
+    refs[:, 3::4] = -1 - draw[:, 3::4] % others
+    shares = (np.sort(rng.random((points, 8)), axis=1)[:, ::-1] * 0.5).tolist()
+    bits = (1 + draw % 15).tolist()
+    neighbours = [list(zip(r, s, b)) for r, s, b in zip(refs.tolist(), shares, bits)]
+    tying_rows = None
+    if tying:  # 0-2 tracks per link
+        counts = rng.integers(0, 3, points * 8)
+        flat = rng.integers(0, points // 2, int(counts.sum())).tolist()
+        ends = np.cumsum(counts).tolist()
+        per_link = [flat[e - c:e] for c, e in zip(counts.tolist(), ends)]
+        tying_rows = [per_link[8 * i:8 * i + 8] for i in range(points)]
     words = [f"word{k % 50} word{(k * 7) % 50}" for k in range(scenes)]
     return {
         "x": xy[:, 0], "y": xy[:, 1], "names": names, "permalinks": permalinks, "followers": follower_list,
@@ -89,7 +90,7 @@ def synthetic_page(points: int, tying: bool, seed: int = 1) -> dict:
         "generation": [str(2010 + (i % 15)) if i % 11 else None for i in range(points)],
         "fields": {"top words": [words[c] if c >= 0 else None for c in cluster],
                    "emerged": [2010 + (i % 15) if i % 11 else None for i in range(points)]},
-        "tying": tying_rows if tying else None,
+        "tying": tying_rows,
         "objects": [(f"track {k} 音楽", f"user-{k:07d}/track-{k}") for k in range(points // 2)] if tying else None,
     }
 
