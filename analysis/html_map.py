@@ -165,7 +165,7 @@ def page_payload(page: MapPage | SlicedMapPage) -> tuple[dict, dict[str, str]]:
             "label": page.labels[k] if sliced else "",
             "count": len(part.names),
             "scenes": [{"label": s.label, "size": s.size, "central": [int(i) for i in s.central], "colour": s.colour,
-                        "tags": list(s.tags)} for s in part.scenes],
+                        "tags": list(s.tags), "box": box} for s, box in zip(part.scenes, _scene_boxes(part, scene.values))],
             "colourings": [{"name": c.name, "categories": [{"label": label, "colour": colour} for label, colour in c.categories]}
                            for c in colourings],
             "fields": [{"name": name, "values": texts} for name, (texts, _) in zip(part.fields, fields)],
@@ -175,6 +175,25 @@ def page_payload(page: MapPage | SlicedMapPage) -> tuple[dict, dict[str, str]]:
               "accounts": len(names), "sliced": sliced, "slices": slices, "layouts": layouts,
               "shownNames": {str(a): name for a, name in shown_names.items()}}
     return header, blobs
+
+
+def _scene_boxes(page: MapPage, scene_of: list[int]) -> list[list[float]]:
+    """Per scene: the median x, y of its points (robust to a few far-flung ones: where its label
+    goes) and their 2-98 % extents (where a click in the legend zooms), [x, y, x0, x1, y0, y1]."""
+    scene_of = np.asarray(scene_of, dtype=np.int64)
+    xs, ys = np.asarray(page.x, dtype=np.float32), np.asarray(page.y, dtype=np.float32)
+    by_scene = np.argsort(scene_of, kind="stable")
+    bounds = np.searchsorted(scene_of[by_scene], np.arange(len(page.scenes) + 1))
+    boxes = []
+    for k in range(len(page.scenes)):
+        members = by_scene[bounds[k]:bounds[k + 1]]
+        if not len(members):
+            boxes.append([0.0] * 6)
+            continue
+        sx, sy = np.sort(xs[members]), np.sort(ys[members])
+        at = lambda values, q: float(values[min(len(values) - 1, int(q * (len(values) - 1)))])  # noqa: E731
+        boxes.append([round(v, 4) for v in (at(sx, 0.5), at(sy, 0.5), at(sx, 0.02), at(sx, 0.98), at(sy, 0.02), at(sy, 0.98))])
+    return boxes
 
 
 def _links_arrays(page: MapPage, bit_of: list[int], fields: list[tuple[list[str], np.ndarray]]) -> dict[str, np.ndarray]:

@@ -135,23 +135,19 @@
     // Point size by followers (log scale): 0.6x for unknown / tiny accounts up to 2.2x for the largest.
     let maxLog = 1;
     sizeFactor = new Float32Array(count);
-    for (let i = 0; i < count; i++) { const f = followersOf(i); sizeFactor[i] = Math.log1p(f || 0); if (sizeFactor[i] > maxLog) maxLog = sizeFactor[i]; }
+    const followers = accounts.followers, point = data.point;
+    for (let i = 0; i < count; i++) {
+      const f = followers[point ? point[i] : i], size = f === FOLLOWERS_UNKNOWN ? 0 : Math.log1p(f);
+      sizeFactor[i] = size;
+      if (size > maxLog) maxLog = size;
+    }
     for (let i = 0; i < count; i++) sizeFactor[i] = 0.6 + 1.6 * sizeFactor[i] / maxLog;
     if (sliced && !data.pointOfAccount) {
       data.pointOfAccount = new Int32Array(header.accounts).fill(-1);
       for (let i = 0; i < count; i++) data.pointOfAccount[data.point[i]] = i;
     }
-    // Scene centres (median of members: robust to a few far-flung points) and 2-98 % extents for zooming.
-    const sizes = new Uint32Array(data.scenes.length), codes = data.colourCodes[0];
-    for (let i = 0; i < count; i++) if (codes[i] > 0) sizes[codes[i] - 1]++;
-    const mx = data.scenes.map((_, k) => new Float32Array(sizes[k])), my = data.scenes.map((_, k) => new Float32Array(sizes[k]));
-    sizes.fill(0);
-    for (let i = 0; i < count; i++) { const k = codes[i] - 1; if (k >= 0) { mx[k][sizes[k]] = xs[i]; my[k][sizes[k]++] = ys[i]; } }
-    const at = (values, q) => values[Math.min(values.length - 1, Math.max(0, Math.floor(q * (values.length - 1))))] || 0;
-    sceneGeometry = data.scenes.map((_, k) => {
-      mx[k].sort(); my[k].sort();
-      return { x: at(mx[k], 0.5), y: at(my[k], 0.5), x0: at(mx[k], 0.02), x1: at(mx[k], 0.98), y0: at(my[k], 0.02), y1: at(my[k], 0.98) };
-    });
+    // Scene centres and 2-98 % extents (html_map._scene_boxes).
+    sceneGeometry = data.scenes.map((scene) => { const [x, y, x0, x1, y0, y1] = scene.box; return { x, y, x0, x1, y0, y1 }; });
     renderer.setPoints(data, sizeFactor, { grid: grid, cellStart: cellStart, cellPoints: cellPoints, minX: minX, minY: minY, cellSize: cellSize });
     renderer.setColours(colourCodes(), palette());
   }
@@ -834,7 +830,9 @@
   async function start() {
     renderer = chooseRenderer(params.get("r"));
     api.renderer = renderer.name;
+    const marks = { script: performance.now() };
     const [followers, ...cores] = await Promise.all([loadBlob("accounts"), ...slices.map((part) => loadBlob(part.core))]);
+    marks.decoded = performance.now();
     accounts.followers = followers.followers;
     cores.forEach((core, k) => { loaded[k] = sliceCore(k, core); });
     // The view fits every slice (they share one aligned space), so the slider never moves the camera.
@@ -850,8 +848,11 @@
     fitView();
     readView();
     prepare();
+    marks.prepared = performance.now();
     buildLegend();
     draw();
+    marks.painted = performance.now();
+    api.startMarks = marks;  // ms since navigation start: script running, first blobs decoded, prepared, painted
     api.firstPaintMs = performance.now();  // since navigation began: reading the page and decoding included
     api.scriptMs = performance.now() - started;
     statusLine.textContent = `${count.toLocaleString("en")} accounts`;
