@@ -190,10 +190,13 @@
         const order = cells.cellPoints;
         codes = new newCodes.constructor(order.length);
         for (let k = 0; k < order.length; k++) codes[k] = newCodes[order[k]];
-        colours = Uint32Array.from(rgbs, ([r, g, b]) => {
+        const blend = ([r, g, b]) => {
           const mix = (c, k) => Math.round(POINT_ALPHA * c + (1 - POINT_ALPHA) * BACKGROUND[k]);
           return (0xff000000 | (mix(b, 2) << 16) | (mix(g, 1) << 8) | mix(r, 0)) >>> 0;
-        });
+        };
+        // One entry per possible code (a code past the categories is grey), so the loop needs no check.
+        colours = new Uint32Array(Math.max(rgbs.length, codes.BYTES_PER_ELEMENT === 1 ? 256 : 65536)).fill(blend(rgbs[0]));
+        rgbs.forEach((colour, c) => { colours[c] = blend(colour); });
       },
       draw(radius) {  // radius in CSS px; returns the points whose centre is in view
         const W = image.width, H = image.height, d = view.dpr, s = view.scale * d, tx = view.tx * d, ty = view.ty * d;
@@ -213,7 +216,7 @@
             const px = Math.round(xs[i] * s + tx), py = Math.round(-ys[i] * s + ty), c = sizes[i], reach = reaches[c];
             if (px < -reach || py < -reach || px >= W + reach || py >= H + reach) continue;
             if (px >= 0 && py >= 0 && px < W && py < H) drawn++;
-            const colour = colours[codes[i]] || colours[0], st = discs[c], offsets = st.offsets, base = py * W + px;
+            const colour = colours[codes[i]], st = discs[c], offsets = st.offsets, base = py * W + px;
             if (reach === 0) { if (px >= 0 && py >= 0 && px < W && py < H) pixels[base] = colour; continue; }
             if (px - reach >= 0 && py - reach >= 0 && px + reach < W && py + reach < H) {
               for (let k = 0; k < offsets.length; k++) pixels[base + offsets[k]] = colour;
