@@ -3,7 +3,6 @@ and the per-year truth for one window."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
