@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 
 from analysis.build_map import main
+from analysis.html_map import read_map_html
+from analysis.page_format import read_strings
 from analysis.quality import load_scene_sets, neighbour_scene_agreement
 from world_dataset import small_sandbox_world, write_world_dataset
 
@@ -111,36 +113,35 @@ def test_map_groups_scenes_and_broken_variants_score_clearly_worse(crawl: Path, 
 
 
 def test_map_page_data_matches_the_coordinates(crawl: Path, default_run) -> None:
-    import re
-
-    html = (crawl / "output" / "map" / "map.html").read_text(encoding="utf-8")
-    data = json.loads(re.search(r'id="map-data">(.*?)</script>', html, re.S).group(1))
+    header, arrays = read_map_html((crawl / "output" / "map" / "map.html").read_text(encoding="utf-8"))
     coords = pd.read_parquet(crawl / "output" / "map" / "coords.parquet")
-    assert data["name"] == coords["username"].tolist() and len(data["x"]) == len(coords)
-    assert np.allclose(data["x"], coords["x"], atol=1e-3)
-    assert all(0 < len(row) <= 8 for row in data["neighbours"])
-    assert all(ref != point for point, row in enumerate(data["neighbours"]) for ref, _, _ in row)  # never itself
-    assert all(row[k][1] >= row[k + 1][1] for row in data["neighbours"] for k in range(len(row) - 1))
+    core, links, (part,) = arrays["s0-core"], arrays["s0-links"], header["slices"]
+    assert read_strings(arrays["names"], "name") == coords["username"].tolist() and len(core["x"]) == len(coords)
+    assert np.allclose(core["x"], coords["x"], atol=1e-3)
+    starts = np.concatenate([[0], np.cumsum(links["neighbourCount"], dtype=np.int64)]).astype(np.int64)
+    rows = [list(zip(links["neighbourRef"][a:b].tolist(), links["neighbourShare"][a:b].tolist(), links["neighbourBits"][a:b].tolist()))
+            for a, b in zip(starts[:-1], starts[1:])]
+    assert all(0 < len(row) <= 8 for row in rows)
+    assert all(ref != point for point, row in enumerate(rows) for ref, _, _ in row)  # never itself
+    assert all(row[k][1] >= row[k + 1][1] for row in rows for k in range(len(row) - 1))
     # Each link carries the interaction types behind it: some bit, and only types that exist.
-    assert data["kinds"] == sorted(data["kinds"]) and "likes" in data["kinds"]
-    bits = [b for row in data["neighbours"] for _, _, b in row]
-    assert all(0 < b < (1 << len(data["kinds"])) for b in bits) and len(set(bits)) > 1
+    assert header["kinds"] == sorted(header["kinds"]) and "likes" in header["kinds"]
+    bits = [b for row in rows for _, _, b in row]
+    assert all(0 < b < (1 << len(header["kinds"])) for b in bits) and len(set(bits)) > 1
     # The legend: every scene with its size and central accounts, sizes matching the points.
-    assert data["scenes"] and all(s["size"] == data["scene"].count(k) for k, s in enumerate(data["scenes"]))
-    assert all(len(s["central"]) >= 1 and data["scene"][s["central"][0]] == k for k, s in enumerate(data["scenes"]))
+    scene = core["colour0"].astype(int) - 1
+    assert part["scenes"] and all(s["size"] == (scene == k).sum() for k, s in enumerate(part["scenes"]))
+    assert all(len(s["central"]) >= 1 and scene[s["central"][0]] == k for k, s in enumerate(part["scenes"]))
     # Colour by generation: each point's category is its coords generation (undated: -1, grey).
-    assert [c["name"] for c in data["colourings"]] == ["scene", "generation"]
-    generation = data["colourings"][1]
-    cohorts = [category["label"] for category in generation["categories"]]
+    assert [c["name"] for c in part["colourings"]] == ["scene", "generation"]
+    cohorts = [category["label"] for category in part["colourings"][1]["categories"]]
     assert cohorts == sorted(coords["generation"].dropna().unique())
-    assert [cohorts[v] if v >= 0 else None for v in generation["values"]] == coords["generation"].tolist()
+    assert [cohorts[v - 1] if v > 0 else None for v in core["colour1"].tolist()] == coords["generation"].tolist()
 
 
 def test_scene_colours_are_the_same_on_a_second_run_of_the_same_data(crawl: Path, default_run, tmp_path: Path) -> None:
-    import re
-
     assert main(["--input", str(crawl / "output"), "--out", str(tmp_path), "--quiet"]) == 0
-    first, second = (json.loads(re.search(r'id="map-data">(.*?)</script>', (out / "map.html").read_text(encoding="utf-8"),
-                                          re.S).group(1))["scenes"] for out in (crawl / "output" / "map", tmp_path))
+    first, second = (read_map_html((out / "map.html").read_text(encoding="utf-8"))[0]["slices"][0]["scenes"]
+                     for out in (crawl / "output" / "map", tmp_path))
     assert [(s["label"], s["colour"]) for s in first] == [(s["label"], s["colour"]) for s in second]
     assert len({s["colour"] for s in first}) == len(first)  # distinct while the palette lasts

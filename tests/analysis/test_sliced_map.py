@@ -3,7 +3,6 @@ and the per-year truth for one window."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,9 @@ import pytest
 
 from analysis.build_map import MapOptions, recipe_of
 from analysis.errors import MapBuildError
+from analysis.html_map import read_map_html
 from analysis.map_page import carry_scene_colours
+from analysis.page_format import read_strings
 from analysis.sliced_map import SliceOptions, build_sliced_map, scene_sets_for_window, summary_lines
 from edge_dataset import write_edges
 
@@ -100,11 +101,6 @@ def test_scene_sets_for_window_reads_per_year_and_plain_truth(tmp_path: Path) ->
         scene_sets_for_window(tmp_path / "bad.parquet", None, None)
 
 
-def embedded_page_data(path: Path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    return json.loads(text.split('<script type="application/json" id="map-data">', 1)[1].split("</script>", 1)[0])
-
-
 def test_slices_write_one_page_with_every_slice_and_follow_the_recipe(crawl: Path) -> None:
     map_options = options(crawl, "scenes-recipe", recipe="scenes", clusters=True)
     report = sliced(map_options, SliceOptions())
@@ -112,15 +108,16 @@ def test_slices_write_one_page_with_every_slice_and_follow_the_recipe(crawl: Pat
     for entry in report["slices"]:  # the scenes recipe's own steps ran on every slice
         assert [step["step"] for step in entry["matrix_steps"]][-2:] == [
             "columns >= 2 accounts", "columns / mean intensity, shares"]
-    data = embedded_page_data(crawl / "scenes-recipe" / "map.html")
+    header, arrays = read_map_html((crawl / "scenes-recipe" / "map.html").read_text(encoding="utf-8"))
     coords = pd.read_parquet(crawl / "scenes-recipe" / "coords.parquet")
-    assert [part["label"] for part in data["slices"]] == ["2020", "2021"]
-    for part in data["slices"]:
+    assert [part["label"] for part in header["slices"]] == ["2020", "2021"]
+    for k, part in enumerate(header["slices"]):
         ids = coords.loc[coords["slice"] == part["label"], "id"].tolist()
-        assert len(part["point"]) == len(ids) == len(set(part["point"]))
+        points = arrays[f"s{k}-core"]["point"].tolist()
+        assert len(points) == len(ids) == len(set(points))
         assert [c["name"] for c in part["colourings"]] == ["scene", "generation"]
-        assert len(part["x"]) == len(ids) and part["scenes"]
-    assert len(data["account"]["name"]) == coords["id"].nunique()  # each account stored once
+        assert len(arrays[f"s{k}-core"]["x"]) == len(ids) and part["scenes"]
+    assert len(read_strings(arrays["names"], "name")) == header["accounts"] == coords["id"].nunique()  # each account once
 
 
 def test_scene_colours_follow_scenes_across_slices() -> None:

@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from playwright.sync_api import sync_playwright
 
 from analysis.html_map import MapPage, Scene, SlicedMapPage, write_map_html
 from analysis.map_page import generation_colouring
-from test_html_map_in_browser import CHROMIUM_ARGS, HOSTILE
+from test_html_map_in_browser import HOSTILE, blended, open_map
 
 # Accounts 0-99 in 2020, 50-149 in 2021, 100-219 in 2022; account 500 (generation 2019) only in
 # 2020, far from the rest so its pixel can be read.
@@ -54,22 +53,12 @@ def sliced_file(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def browser(sliced_file):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def browser(map_browser):
+    return map_browser.get()
 
 
-def open_page(browser, url: str):
-    context = browser.new_context(viewport={"width": 1200, "height": 800}, offline=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(url)
-    page.wait_for_function("window.scmapMap && window.scmapMap.drawnPoints > 0")
-    return page, errors
+open_page = open_map
 
 
 def shown(page) -> set[str]:
@@ -135,12 +124,10 @@ def test_colour_by_generation(browser, sliced_file: Path) -> None:
     def loner_pixel() -> list[int]:
         index = SLICES["2020"].index(LONER)
         x, y = page.evaluate(f"window.scmapMap.screenPosition({index})")
-        return page.evaluate(f"""() => {{ const c = document.getElementById('map'), r = c.getBoundingClientRect();
-            const d = window.devicePixelRatio || 1;
-            return Array.from(c.getContext('2d').getImageData(Math.round(({x} - r.left) * d), Math.round(({y} - r.top) * d), 1, 1).data); }}""")
+        return page.evaluate(f"window.scmapMap.pixel({x}, {y})")
 
     def close(pixel: list[int], colour: str) -> bool:
-        return all(abs(p - int(colour[k:k + 2], 16)) <= 3 for p, k in zip(pixel, (1, 3, 5)))
+        return all(abs(p - c) <= 3 for p, c in zip(pixel, blended(colour)))
 
     assert close(loner_pixel(), "#1f77b4")  # scene 0's colour
     page.select_option("#colour-by", label="generation")
