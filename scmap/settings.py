@@ -75,13 +75,13 @@ SCMAP_CHALLENGE_PAUSE = 60.0  # s new pages wait after a challenge, times the ch
 SCMAP_CHALLENGES_BEFORE_STOP = 3  # challenges in a row, then one plain message and the crawl stops
 
 # --- politeness: Scrapy paces, retries and caches every api-v2 call (docs/settings.md) -------
-# api-v2 is one download slot ("api-v2"): 1 call/s ±50 % (RANDOMIZE_DOWNLOAD_DELAY: 0.5-1.5 x),
+# api-v2 is one download slot ("api-v2"): 1 call/s ±50 % (DOWNLOAD_DELAY_JITTER: 0.5-1.5 x),
 # AutoThrottle slows it further when the site answers slower. The spiders of one
 # `python -m scmap.crawl` each have their own slot: scmap.crawl divides the rate among them.
 CONCURRENT_REQUESTS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # also bounds the api-v2 calls in flight
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # Scrapy >= 2.19's RANDOMIZE_DOWNLOAD_DELAY: each gap drawn in [0.5, 1.5] x
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0

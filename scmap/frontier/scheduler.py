@@ -487,7 +487,7 @@ class FrontierScheduler(BaseScheduler):
             return
         request = self._next_account_request()
         if request is not None:
-            engine.crawl(request)  # public: enqueues it here and wakes the engine
+            engine.crawl(self._start_account(request))  # public: enqueues it here and wakes the engine
         elif self.exhausted and not self.closing and engine.spider_is_idle():
             # Done and idle: close now rather than at the engine's next 5 s heartbeat.
             self.closing = True

@@ -3,7 +3,7 @@
 By default each node paces itself: its api-v2 download slot (DOWNLOAD_DELAY, AutoThrottle).
 Nodes behind one address (one NAT, one proxy) would together go N times over the site's limit;
 with SCMAP_SHARED_REQUEST_BUDGET this budget (scmap.transport.middlewares.SharedBudgetMiddleware)
-spreads one rate, 1 / DOWNLOAD_DELAY per second (jittered ±50 % with RANDOMIZE_DOWNLOAD_DELAY),
+spreads one rate, 1 / DOWNLOAD_DELAY per second (each gap jittered by DOWNLOAD_DELAY_JITTER),
 over all of them: each api-v2 call takes the next free slot from one Redis key, and a 429's pause
 (Retry-After) holds every node. A pause is kept locally at once and written to Redis for the
 other nodes, whose next acquisition honours it.
@@ -29,7 +29,7 @@ import redis
 import redis.asyncio
 
 from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_redis_url
-from scmap.setting_values import bool_setting, float_setting
+from scmap.setting_values import float_setting
 
 logger = logging.getLogger("scmap.frontier")
 
@@ -184,7 +184,7 @@ class SharedRequestBudget:
 
 def shared_budget_from_settings(settings: Any, url: str) -> SharedRequestBudget:
     """The crawl-wide budget on the frontier's Redis (`url`): 1 / DOWNLOAD_DELAY calls per
-    second, each gap jittered ±50 % with RANDOMIZE_DOWNLOAD_DELAY (Scrapy's own meaning)."""
+    second, each gap jittered by DOWNLOAD_DELAY_JITTER (Scrapy's own meaning: ±50 % = 0.5)."""
     delay = float_setting(settings, "DOWNLOAD_DELAY")
     return SharedRequestBudget(url, rate=1.0 / delay if delay > 0 else 0.0,
-                               jitter=0.5 if bool_setting(settings, "RANDOMIZE_DOWNLOAD_DELAY") else 0.0)
+                               jitter=float_setting(settings, "DOWNLOAD_DELAY_JITTER"))

@@ -87,7 +87,7 @@ class ChallengeGuardMiddleware:
         if challenge is None:
             return response
         spider = self.crawler.spider
-        self.guard.on_challenge(spider, request.meta.get("permalink", request.url), challenge, "api-v2")
+        self.guard.on_challenge(spider, request.meta.get("permalink", request.url), challenge, "the list")
         raise Challenged(challenge)
 
 

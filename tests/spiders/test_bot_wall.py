@@ -114,8 +114,7 @@ def test_a_challenged_list_call_gives_the_account_back_too(truth, api_wall_sandb
     ids, seeds = _seeds(truth, 6)
     result = run_crawl("follows", api_wall_sandbox, seeds, tmp_path / "run", limit=LIMIT,
                        settings={"SCMAP_CHALLENGES_BEFORE_STOP": "2", "SCMAP_CHALLENGE_PAUSE": "0.2",
-                                 "CONCURRENT_REQUESTS": "1",
-                                 "SCMAP_SESSION_LISTS_IN_FLIGHT": "1"})  # one list at a time, as pages
+                                 "CONCURRENT_REQUESTS": "1"})  # one api-v2 call at a time
     assert 2 <= result.stat("scmap/follows/challenges") < len(seeds)
     assert "Bot-wall challenge (captcha, json) on the list of" in result.log
     assert result.edges.empty and result.stat("scmap/follows/failed") == 0
