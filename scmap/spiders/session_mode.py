@@ -164,7 +164,7 @@ class SessionModeMixin:
         read = self._read_of(response.request)
         if read is None:
             return
-        self.site_answered = True
+        self._answered(read, response)
         if response.status == 404:
             self.logger.warning("Account not found (api-v2 404): %s", read.permalink)
             self._stat("not_found")
@@ -205,7 +205,7 @@ class SessionModeMixin:
         read = self._read_of(response.request)
         if read is None:
             return
-        self.site_answered = True
+        self._answered(read, response)
         request = response.request
         if response.status == 404:  # the user exists (or is being read): the list moved
             yield from self._fallback(read, request, f"list: HTTP 404 at {response.url}")
@@ -316,6 +316,14 @@ class SessionModeMixin:
             yield again
         else:
             yield from give_up() or ()
+
+    def _answered(self, read: AccountRead, response: Response) -> None:
+        """The site answered; the failures Scrapy's RetryMiddleware survived on the way count."""
+        self.site_answered = True
+        retried = int(response.meta.get("retry_times") or 0)
+        if retried:
+            read.retries["retried"] += retried
+            read.failures.append(f"{retried} retries before an answer: {response.url}")
 
     def _stall(self, read: AccountRead, why: str) -> None:
         read.failures.append(why)

@@ -39,7 +39,7 @@ class ProcessPause:
             return False
         self.until = until
         self.pauses += 1
-        logger.warning("api-v2: every page pauses %.1f s (%s)", seconds, reason)
+        logger.warning("api-v2: every page pauses %.1f s for a Retry-After (%s)", seconds, reason)
         return True
 
     async def wait(self) -> float:
