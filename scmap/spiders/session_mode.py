@@ -271,6 +271,8 @@ class SessionModeMixin:
                 and (failure.check(*UNANSWERED) or not failure.check(SessionUnavailable)):
             self._end(read)
             self._account_done(permalink, None, None, STATUS_REQUEUE)
+            if self.crawler.stats.get_value(CRAWL_ERROR_STAT):
+                return  # said once; the spider is closing
             line = (f"the site cannot be reached: {self.config.web_url} did not answer ({why}); "
                     "check SOUNDCLOUD_WEB_URL / SOUNDCLOUD_API_URL and the network, then run again")
             self.logger.error(line)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 from playwright._impl._errors import TargetClosedError
@@ -26,7 +27,7 @@ from scrapy.http import Response
 from scrapy.utils.misc import load_object
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
-from scmap.transport import PAGE, TRANSPORT_META_KEY
+from scmap.transport import API_SLOT, PAGE, TRANSPORT_META_KEY
 from scmap.transport.page import PageTransport, PageTransportConfig
 from scmap.transport.retry_after import PROCESS_PAUSE
 
@@ -37,6 +38,14 @@ class ScmapDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.transports: dict[str, Any] = {
             PAGE: PageTransport(self, PageTransportConfig.from_settings(crawler.settings), crawler.stats)}
         self._transport_classes = dict(crawler.settings.getdict("SCMAP_TRANSPORTS"))
+        self._last_call_at: float | None = None
+        self._in_flight = 0
+        # Scrapy 2.19's slot can start more than its concurrency when several requests are queued
+        # at once (it schedules each download as a task before counting it as transferring):
+        # the api-v2 calls are held to CONCURRENT_REQUESTS_PER_DOMAIN (or the slot's own) here.
+        slot = crawler.settings.getdict("DOWNLOAD_SLOTS").get(API_SLOT, {})
+        self._calls_at_once = asyncio.Semaphore(max(1, int(slot.get(
+            "concurrency", crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")))))
 
     def transport(self, name: str) -> Any:
         """The transport called `name`, built on first use."""
@@ -54,13 +63,27 @@ class ScmapDownloadHandler(ScrapyPlaywrightDownloadHandler):
             return await super().download_request(request)
         # A 429's Retry-After holds every call of the process, also those already past the
         # middlewares and queued in the slot (scmap.transport.middlewares.RetryAfterMiddleware).
+        async with self._calls_at_once:
+            return await self._call(name, request)
+
+    async def _call(self, name: str, request: Request) -> Response:
         waited = await PROCESS_PAUSE.wait()
         stats = self._crawler.stats
         if waited > 0:
             stats.inc_value("scmap/api/waits")
             stats.inc_value("scmap/api/wait_seconds", round(waited, 3))
         stats.inc_value("scmap/api/requests")
-        return await self.transport(name).download(request)
+        # How the downloader paced this spider's calls: the closest two starts, the most at once.
+        now = time.monotonic()
+        if self._last_call_at is not None:
+            stats.min_value("scmap/api/min_gap_ms", int((now - self._last_call_at) * 1000))
+        self._last_call_at = now
+        self._in_flight += 1
+        stats.max_value("scmap/api/max_in_flight", self._in_flight)
+        try:
+            return await self.transport(name).download(request)
+        finally:
+            self._in_flight -= 1
 
     async def _close(self) -> None:
         """Close this handler's contexts and hand the browser back to the provider (which
