@@ -372,20 +372,21 @@ def main() -> None:
         modes = args.modes.split(",")
         runs: dict[str, ModeRun] = {}
         calls = str(args.session_calls_in_flight)
-        if "session" in modes:
-            runs["session"] = crawl_mode("session", "session", spiders, site, seeds, work, args, {
-                "SCMAP_SESSION_CALLS_PER_CONTEXT": str(args.session_lists_per_context * 4)},
-                concurrency=args.session_calls_in_flight)
-        if "session-main" in modes:
-            runs["session-main"] = crawl_mode("session-main", "session", spiders, site, seeds, work, args, {
-                "SCMAP_REQUESTS_PER_SECOND": "0", "SCMAP_SESSION_LISTS_IN_FLIGHT": calls,
-                "SCMAP_SESSION_LISTS_PER_CONTEXT": str(args.session_lists_per_context)},
-                repo=unpack(args.baseline_ref, work / "main-tree"))
-        if "scroll" in modes:
-            runs["scroll"] = crawl_mode("scroll", "scroll", spiders, site, seeds, work, args, {})
-        if "http" in modes and spiders_know_mode("http"):
-            runs["http"] = crawl_mode("http", "http", spiders, site, seeds, work, args, {},
-                                      concurrency=args.session_calls_in_flight)
+        for mode in modes:  # in the order given: the first one also warms the sandbox up
+            if mode == "session":
+                runs["session"] = crawl_mode("session", "session", spiders, site, seeds, work, args, {
+                    "SCMAP_SESSION_CALLS_PER_CONTEXT": str(args.session_lists_per_context * 4)},
+                    concurrency=args.session_calls_in_flight)
+            elif mode == "session-main":
+                runs["session-main"] = crawl_mode("session-main", "session", spiders, site, seeds, work, args, {
+                    "SCMAP_REQUESTS_PER_SECOND": "0", "SCMAP_SESSION_LISTS_IN_FLIGHT": calls,
+                    "SCMAP_SESSION_LISTS_PER_CONTEXT": str(args.session_lists_per_context)},
+                    repo=unpack(args.baseline_ref, work / "main-tree"))
+            elif mode == "scroll":
+                runs["scroll"] = crawl_mode("scroll", "scroll", spiders, site, seeds, work, args, {})
+            elif mode == "http" and spiders_know_mode("http"):
+                runs["http"] = crawl_mode("http", "http", spiders, site, seeds, work, args, {},
+                                          concurrency=args.session_calls_in_flight)
         for run in runs.values():
             print(summary(run))
         ours = runs.get("session") or next(iter(runs.values()), None)
