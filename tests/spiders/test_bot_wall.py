@@ -85,6 +85,8 @@ def test_a_profile_made_by_the_login_flow_passes_the_wall(truth, wall_sandbox, t
     assert crawl.returncode == 0, crawl.log[-3000:]
     assert_exact_lists(truth, crawl, "follows", ids, LIMIT)
     assert crawl.stat("playwright/context_count/persistent/True") == 1
+    # The default mode ran in the profile: its session page lives in the profile's context.
+    assert crawl.stat("scmap/follows/session/lists_read") == len(ids)
     assert after.get("bot_wall_challenges_html", 0) == before.get("bot_wall_challenges_html", 0)
 
 
