@@ -1,21 +1,26 @@
-"""Crawl speed and memory: session mode vs scroll mode vs the article's way, same world and latency.
+"""Crawl speed and memory: session mode vs main's session mode vs scroll mode vs the article's
+way (and `http` when the spiders have it), same world and latency, one run.
 
     .venv/bin/python bench/bench_crawl.py [--accounts 50] [--latency-ms 150] [--concurrency 4]
-        [--session-lists-in-flight 8] [--polite-accounts 8]
+        [--session-calls-in-flight 16] [--baseline-ref 344793a] [--polite-accounts 6]
+        [--modes session,session-main,scroll,http]
 
 1. Starts the sandbox (a generated world) with per-request latency switched on.
-2. Crawls N accounts with each spider (`scrapy crawl`, a subprocess) in session mode (lists read
-   through api-v2 from one live page per context), then in scroll mode (each profile rendered,
-   the page's own api-v2 calls read), sampling memory and CPU of the Scrapy process and of the
-   browser processes (psutil over the process tree), and the sandbox's own CPU.
+2. Crawls N accounts with each spider (`scrapy crawl`, a subprocess) in session mode (every
+   api-v2 call a Scrapy Request run by the page transport), in main's session mode (the commit
+   `--baseline-ref`, unpacked with `git archive` into a temp dir and run from there: its own
+   browser and request budget inside the callback), in scroll mode (each profile rendered, the
+   page's own api-v2 calls read) and in `http` mode when the spiders know it, sampling memory and
+   CPU of the Scrapy process and of the browser processes (psutil over the process tree), and
+   the sandbox's own CPU.
 3. Crawls a sample of the same lists the article's way - scroll, fixed 0.5 s waits, 50 scrolls,
    then read the DOM - with the same number of pages open at once.
 4. Prints lists per minute, edges per second, CPU seconds per list, peak RSS, browser memory per
    quarter of the crawl (flat = no growth with the number of lists), whether the edges are
    identical, and the ratios.
-5. Crawls a few accounts in session mode with the polite real-site defaults (request budget
-   SCMAP_REQUESTS_PER_SECOND, DOWNLOAD_DELAY, AutoThrottle as in scmap/settings.py) and says how
-   long the article's crawl (2,250 accounts x 4 lists x 500 items) would take at that pace.
+5. Crawls a few accounts in session mode with the polite real-site defaults (DOWNLOAD_DELAY,
+   DOWNLOAD_DELAY_JITTER, AutoThrottle as in scmap/settings.py) and says how long the article's
+   crawl (2,250 accounts x 4 lists x 500 items) would take at that pace.
 """
 
 from __future__ import annotations
@@ -127,12 +132,11 @@ class ModeRun:
 
 
 def run_spider(spider: str, site, seeds: list[str], out_dir: Path, limit: int, concurrency: int,
-               mode: str, extra: dict[str, str]):
+               mode: str, extra: dict[str, str], repo: Path = REPO):
     out_dir.mkdir(parents=True, exist_ok=True)
     log_file = out_dir / f"{spider}.log"
     settings = {
         "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "ROBOTSTXT_OBEY": "False",
-        "SCMAP_REQUESTS_PER_SECOND": "0",  # the local sandbox: no request budget
         "CONCURRENT_REQUESTS": str(concurrency), "CONCURRENT_REQUESTS_PER_DOMAIN": str(concurrency),
         "OUTPUT_DIR": str(out_dir / "output"), "LOG_FILE": str(log_file), "LOG_LEVEL": "INFO",
         "SOUNDCLOUD_WEB_URL": site.web_url, "SOUNDCLOUD_API_URL": site.api_url,
@@ -144,7 +148,7 @@ def run_spider(spider: str, site, seeds: list[str], out_dir: Path, limit: int, c
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+    process = subprocess.Popen(command, cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     sampler = TreeSampler(process.pid)
     sampler.start()
@@ -169,18 +173,18 @@ def sandbox_cpu(site) -> float:
 
 
 def crawl_mode(name: str, mode: str, spiders: list[str], site, seeds: list[str], work: Path, args,
-               extra: dict[str, str]) -> ModeRun:
+               extra: dict[str, str], concurrency: int | None = None, repo: Path = REPO) -> ModeRun:
     run = ModeRun(name)
     for spider in spiders:
         cpu_before, counts_before = sandbox_cpu(site), sandbox_counts(site)
         elapsed, trace, _log = run_spider(spider, site, seeds, work / name / spider, args.limit,
-                                          args.concurrency, mode, extra)
+                                          concurrency or args.concurrency, mode, extra, repo)
         counts = sandbox_counts(site)
         edges = read_edges(work / name / spider)
         count = 0 if edges is None else len(edges)
         api = counts.get("api_requests", 0) - counts_before.get("api_requests", 0)
         quarters = " / ".join(f"{value:.0f}" for value in browser_quarters(trace))
-        print(f"  {name:7s} {spider:9s} {len(seeds)} lists in {elapsed:6.1f} s, {count:6d} edges, "
+        print(f"  {name:12s} {spider:9s} {len(seeds)} lists in {elapsed:6.1f} s, {count:6d} edges, "
               f"{api:5d} api calls; CPU {trace.cpu_seconds / len(seeds):.2f} s/list; peak RSS scrapy "
               f"{trace.scrapy_peak / MIB:4.0f} MiB, browser PSS {trace.browser_peak / MIB:4.0f} MiB "
               f"(median per quarter: {quarters})", flush=True)
@@ -279,7 +283,7 @@ def polite_crawl(site, world, work: Path, args) -> None:
     from scrapy.utils.project import get_project_settings
 
     defaults = get_project_settings()
-    rate = defaults.getfloat("SCMAP_REQUESTS_PER_SECOND")
+    rate = 1 / defaults.getfloat("DOWNLOAD_DELAY")
     accounts = [a["permalink"] for a in pick_accounts(world, args.polite_accounts)]
     out = work / "polite" / "likes"
     out.mkdir(parents=True, exist_ok=True)
@@ -301,13 +305,27 @@ def polite_crawl(site, world, work: Path, args) -> None:
     pages_per_full_list = 1 + -(-ARTICLE_CRAWL[2] // 200)
     article_requests = ARTICLE_CRAWL[0] * ARTICLE_CRAWL[1] * pages_per_full_list
     hours = article_requests / rate / 3600 if rate else float("nan")
-    print(f"polite real-site defaults (budget {rate:g} req/s ±{defaults.getfloat('SCMAP_REQUEST_JITTER'):.0%}, "
-          f"DOWNLOAD_DELAY {defaults.getfloat('DOWNLOAD_DELAY'):g} s, AutoThrottle on): {len(accounts)} likes lists "
+    print(f"polite real-site defaults (DOWNLOAD_DELAY {defaults.getfloat('DOWNLOAD_DELAY'):g} s "
+          f"±{defaults.getfloat('DOWNLOAD_DELAY_JITTER'):.0%}, AutoThrottle on): {len(accounts)} likes lists "
           f"(limit 500) in {elapsed:.1f} s, {requests} api-v2 calls = {per_list:.1f} per list, "
           f"{requests / elapsed:.2f} calls/s measured")
     print(f"the article's crawl ({ARTICLE_CRAWL[0]:,} accounts x {ARTICLE_CRAWL[1]} lists x {ARTICLE_CRAWL[2]} items"
           f" = {article_requests:,} api-v2 calls at {pages_per_full_list} per full list) at {rate:g} req/s: "
           f"{hours:.1f} h ({hours / 24:.1f} days)")
+
+
+def unpack(ref: str, into: Path) -> Path:
+    """The project at `ref` (git archive), to run main's code beside this one."""
+    into.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "archive", ref], cwd=REPO, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def spiders_know_mode(mode: str) -> bool:
+    from scmap.spiders.session_mode import MODES
+
+    return mode in MODES
 
 
 def _stat(log: str, name: str) -> int:
@@ -324,16 +342,19 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=150, help="sandbox per-request latency (jittered)")
     parser.add_argument("--limit", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=4, help="pages open at once (scroll, article)")
-    parser.add_argument("--session-lists-in-flight", type=int, default=16,
-                        help="lists one spider reads at once from its session page")
+    parser.add_argument("--session-calls-in-flight", type=int, default=16,
+                        help="api-v2 calls in flight per spider (CONCURRENT_REQUESTS_PER_DOMAIN; main: "
+                             "SCMAP_SESSION_LISTS_IN_FLIGHT, one call per list at a time)")
     parser.add_argument("--session-lists-per-context", type=int, default=50,
                         help="lists per context before it is retired (small here: shows memory stays flat)")
+    parser.add_argument("--baseline-ref", default="344793a", help="main's commit for session-main")
     parser.add_argument("--spiders", default=",".join(SPIDERS), help="comma-separated subset")
     parser.add_argument("--baseline-lists", type=int, default=16,
                         help="lists crawled the article's way (each costs >= 25 s)")
     parser.add_argument("--polite-accounts", type=int, default=6,
                         help="likes lists crawled with the real-site defaults (0 = skip)")
-    parser.add_argument("--modes", default="session,scroll", help="which of session,scroll to run")
+    parser.add_argument("--modes", default="session,session-main,scroll,http",
+                        help="which of session,session-main,scroll,http to run (http: when the spiders have it)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="scmap-bench-") as temp, \
@@ -346,27 +367,38 @@ def main() -> None:
         spiders = [name for name in args.spiders.split(",") if name in SPIDERS]
         print(f"sandbox {site.web_url}: {len(accounts)} accounts x {','.join(spiders)}, latency "
               f"{args.latency_ms} ms, limit {args.limit}; scroll: {args.concurrency} pages at once; "
-              f"session: {args.session_lists_in_flight} lists at once per spider, "
+              f"session: {args.session_calls_in_flight} api-v2 calls in flight per spider, "
               f"{args.session_lists_per_context} lists per context", flush=True)
         modes = args.modes.split(",")
         runs: dict[str, ModeRun] = {}
-        if "session" in modes:
-            runs["session"] = crawl_mode("session", "session", spiders, site, seeds, work, args, {
-                "SCMAP_SESSION_LISTS_IN_FLIGHT": str(args.session_lists_in_flight),
-                "SCMAP_SESSION_LISTS_PER_CONTEXT": str(args.session_lists_per_context)})
-        if "scroll" in modes:
-            runs["scroll"] = crawl_mode("scroll", "scroll", spiders, site, seeds, work, args, {})
+        calls = str(args.session_calls_in_flight)
+        for mode in modes:  # in the order given: the first one also warms the sandbox up
+            if mode == "session":
+                runs["session"] = crawl_mode("session", "session", spiders, site, seeds, work, args, {
+                    "SCMAP_SESSION_CALLS_PER_CONTEXT": str(args.session_lists_per_context * 4)},
+                    concurrency=args.session_calls_in_flight)
+            elif mode == "session-main":
+                runs["session-main"] = crawl_mode("session-main", "session", spiders, site, seeds, work, args, {
+                    "SCMAP_REQUESTS_PER_SECOND": "0", "SCMAP_SESSION_LISTS_IN_FLIGHT": calls,
+                    "SCMAP_SESSION_LISTS_PER_CONTEXT": str(args.session_lists_per_context)},
+                    repo=unpack(args.baseline_ref, work / "main-tree"))
+            elif mode == "scroll":
+                runs["scroll"] = crawl_mode("scroll", "scroll", spiders, site, seeds, work, args, {})
+            elif mode == "http" and spiders_know_mode("http"):
+                runs["http"] = crawl_mode("http", "http", spiders, site, seeds, work, args, {},
+                                          concurrency=args.session_calls_in_flight)
         for run in runs.values():
             print(summary(run))
-        if len(runs) == 2:
-            session, scroll = runs["session"], runs["scroll"]
-            same, compared = identical_edges(session, scroll)
-            print(f"identical edges session vs scroll: {same}/{compared} spiders "
-                  f"({session.edges} vs {scroll.edges} edges)")
-            print(f"session / scroll: {session.lists_per_minute / scroll.lists_per_minute:.1f}x lists/min, "
-                  f"{scroll.cpu_seconds / session.cpu_seconds:.1f}x less CPU per list, sandbox CPU "
-                  f"{session.sandbox_cpu / max(1, session.api_requests) * 1000:.1f} ms per api call")
-        ours = runs.get("session") or runs.get("scroll")
+        ours = runs.get("session") or next(iter(runs.values()), None)
+        for run in runs.values():
+            if run is not ours and ours is not None:
+                same, compared = identical_edges(ours, run)
+                print(f"identical edges {ours.name} vs {run.name}: {same}/{compared} spiders "
+                      f"({ours.edges} vs {run.edges} edges); {ours.name} / {run.name}: "
+                      f"{ours.lists_per_minute / run.lists_per_minute:.2f}x lists/min, CPU per list "
+                      f"{ours.cpu_seconds / ours.lists:.3f} vs {run.cpu_seconds / run.lists:.3f} s")
+        if ours is not None:
+            print(f"sandbox CPU {ours.sandbox_cpu / max(1, ours.api_requests) * 1000:.1f} ms per api call")
 
         if args.baseline_lists > 0 and ours is not None:
             sample = [(account["permalink"], spider) for account in accounts for spider in spiders]

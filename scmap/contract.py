@@ -8,7 +8,10 @@ Both sides import these names; neither imports the other. Details: docs/architec
   to its store itself, and the spider's `start()` then yields nothing. With any other
   scheduler (a crawl of exactly its seeds) `start()` yields one request per seed.
 - The scheduler asks `spider.request_for_account(permalink)` for an account's request and tags
-  it with `meta[ACCOUNT_META_KEY] = permalink`; the spider keeps that tag on its retries.
+  it with `meta[ACCOUNT_META_KEY] = permalink` (and ACCOUNT_TAGS it knows); then, if the spider
+  has `start_account(request) -> list[Request]`, it hands out those instead (session mode: the
+  user and the list's first page at once when the tags allow). The spider keeps the tags on
+  every later request of the account (`carry_account_tags`).
 - When an account is finished the spider sends `scmap.signals.account_done` (status one of
   ACCOUNT_STATUSES, `items` = how many items it yielded for the account) exactly once.
 - The follower-skip rule is `is_below_threshold` (defined with the other rules in
@@ -35,6 +38,8 @@ FOLLOWERS_META_KEY = "frontier_followers_count"
 # A refresh visit (scmap/refresh.py): the newest list item the previous visit stored
 # (Cutoff.encode()); the session reader stops paging there. Kept on retries.
 REFRESH_CUTOFF_META_KEY = "frontier_refresh_cutoff"
+# Every tag the frontier puts on an account's request: kept on all its later requests.
+ACCOUNT_TAGS = (ACCOUNT_META_KEY, USER_ID_META_KEY, FOLLOWERS_META_KEY, REFRESH_CUTOFF_META_KEY)
 HANDS_OUT_ACCOUNTS = "hands_out_accounts"  # class attribute of a scheduler that adds the seeds
 
 STATUS_DONE = "done"
@@ -59,6 +64,14 @@ FRONTIER_ARGUMENTS: Mapping[str, str] = {
     "frontier_url": "FRONTIER_URL",
 }
 _INTEGER_ARGUMENTS = ("bfs_accounts", "max_accounts", "min_followers", "accounts_in_flight")
+
+
+def carry_account_tags(meta: Mapping[str, Any], request: Any) -> Any:
+    """Put the frontier's tags of `meta` (an earlier request of the account) on `request`."""
+    for key in ACCOUNT_TAGS:
+        if key in meta:
+            request.meta.setdefault(key, meta[key])
+    return request
 
 
 def scheduler_hands_out_accounts(settings: Any) -> bool:

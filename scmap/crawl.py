@@ -67,6 +67,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except BadInput as error:
         report(str(error), settings)
         raise SystemExit(2) from None
+    if len(names) > 1:  # each spider has its own api-v2 slot: together, the configured rate
+        settings.set("DOWNLOAD_DELAY", settings.getfloat("DOWNLOAD_DELAY") * len(names),
+                     priority=max(settings.getpriority("DOWNLOAD_DELAY") or 0, 40))
     process = CrawlerProcess(settings)
     crawlers = [process.create_crawler(name) for name in names]
     for crawler in crawlers:

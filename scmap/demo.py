@@ -7,7 +7,7 @@
 2. serves it on a free loopback port,
 3. crawls it with the four spiders from the world's three demo seeds (`python -m scmap.crawl`:
    breadth-first, then most interacted-with first, skipping small accounts), lists read in
-   session mode with no request budget (the sandbox is local); one progress line per spider
+   session mode with no download delay (the sandbox is local); one progress line per spider
    on the console, Scrapy's log in `<out>/crawl.log`,
 4. builds the map (`python -m analysis.build_map`) and says where `map.html` is.
 
@@ -123,10 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
              "-s", f"SOUNDCLOUD_WEB_URL={sandbox.web_url}", "-s", f"SOUNDCLOUD_API_URL={sandbox.api_url}",
              "-s", f"OUTPUT_DIR={crawl_dir}", "-s", "LOG_LEVEL=INFO", "-s", f"LOG_FILE={log_file}",
              "-s", "SCMAP_CONSOLE_PROGRESS=True",
-             "-s", f"SCMAP_SESSION_LISTS_IN_FLIGHT={DEMO_ACCOUNTS_IN_FLIGHT}",
-             # The sandbox is ours and local: no request budget, no politeness delays (both
-             # stay on for the real site); a 429 would still pause every page.
-             "-s", "SCMAP_REQUESTS_PER_SECOND=0",
+             # The sandbox is ours and local: no politeness delays (they stay on for the real
+             # site); a 429 would still pause every page. Calls in flight per spider:
+             "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={DEMO_ACCOUNTS_IN_FLIGHT}",
+             "-s", f"CONCURRENT_REQUESTS={DEMO_ACCOUNTS_IN_FLIGHT}",
              "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "ROBOTSTXT_OBEY=False"])
         print(f"crawl done in {time.monotonic() - started:.0f} s: {crawl_dir}")
 

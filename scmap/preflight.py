@@ -113,6 +113,9 @@ def check_shared_budget(arguments: Mapping[str, Any], settings: Any) -> None:
         raise BadInput("SCMAP_SHARED_REQUEST_BUDGET is kept in the frontier's Redis: set "
                        "FRONTIER_URL=redis://host:6379/0 (or -a frontier_url=...) on every node "
                        "(or leave the shared budget off)")
+    if settings.getfloat("DOWNLOAD_DELAY") <= 0:
+        raise BadInput("SCMAP_SHARED_REQUEST_BUDGET spreads 1 / DOWNLOAD_DELAY calls a second over the "
+                       "crawl: set DOWNLOAD_DELAY above 0 (or leave the shared budget off)")
 
 
 def check_crawl(arguments: Mapping[str, Any], settings: Any, spider_count: int = 1) -> None:

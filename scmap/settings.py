@@ -6,8 +6,6 @@ point the spiders at the sandbox with `-s` or the environment variables below.
 
 import os
 
-from scmap.browser import launch_options
-
 BOT_NAME = "scmap"
 SPIDER_MODULES = ["scmap.spiders"]
 NEWSPIDER_MODULE = "scmap.spiders"
@@ -25,17 +23,23 @@ SOUNDCLOUD_API_URL = os.environ.get("SOUNDCLOUD_API_URL", "https://api-v2.soundc
 USER_AGENT = "scmap/0.1 (research crawler mapping music scenes; +https://github.com/scmap/scmap)"
 ROBOTSTXT_OBEY = True
 
-# --- rendering: scrapy-playwright with Chromium ------------------------------------------
-# One handler per scheme starts one Playwright driver each. Both are listed here; the spiders
-# keep only the scheme of SOUNDCLOUD_WEB_URL (InteractionSpider.update_settings), so one driver
-# runs: https for the real site, http for the sandbox.
+# --- the browser and the transports (scmap/transport, docs/architecture.md "Transports") ----
+# scmap's handler is scrapy-playwright's (rendered pages of scroll mode) plus the transports a
+# request names in meta["scmap_transport"]: "page" = fetch() in a live page of the same browser
+# (session mode's api-v2 calls); further ones in SCMAP_TRANSPORTS (name -> class path).
+# The spiders keep the handler on the scheme of SOUNDCLOUD_WEB_URL only (InteractionSpider.
+# update_settings): https for the real site, http for the sandbox.
 DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "http": "scmap.transport.handler.ScmapDownloadHandler",
+    "https": "scmap.transport.handler.ScmapDownloadHandler",
 }
+SCMAP_TRANSPORTS = {}
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
-PLAYWRIGHT_LAUNCH_OPTIONS = launch_options()
+# One Playwright driver and one Chromium per crawl process, shared by its spiders. Unset
+# PLAYWRIGHT_LAUNCH_OPTIONS = scmap.browser.launch_options() (system Chromium, no automation
+# tells), computed at launch so that this module stays inert at import.
+PLAYWRIGHT_BROWSER_PROVIDER = "scmap.browser.provider.SharedBrowserProvider"
 PLAYWRIGHT_ABORT_REQUEST = "scmap.browser.should_abort_request"
 # Keep the browser's own headers (User-Agent included): a consistent browser fingerprint.
 PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None
@@ -49,44 +53,53 @@ SCMAP_ACCOUNTS_PER_CONTEXT = 20
 SCMAP_COOKIE_BANNER_WAIT = 3.0  # s a new context's first page waits for the consent banner
 SCMAP_SCROLL_TRIGGER_TIMEOUT = 4.0  # s for a scroll to start the page's next API request
 SCMAP_RESPONSE_TIMEOUT = 20.0  # s for one API response before the page counts as stalled
-SCMAP_API_RETRIES = 5  # re-fetches of one failed API page (429 / 5xx / truncated JSON)
-SCMAP_MAX_RETRY_AFTER = 120.0  # s, cap on an honoured Retry-After
-SCMAP_LIST_TIMEOUT = 900.0  # s, cap on reading one account's list
-# Items per api-v2 page asked on the page's first list request (the web client asks 10-24, the
-# API serves up to 200; next_href keeps it). Fewer, larger requests. 0 = leave the page alone.
+SCMAP_API_RETRIES = 5  # scroll mode: re-fetches of one failed API page the page's own loader gave up on
+SCMAP_MAX_RETRY_AFTER = 120.0  # s, cap on an honoured Retry-After (a 429 pauses every api-v2 call)
+SCMAP_LIST_TIMEOUT = 900.0  # s, cap on reading one account's list in a rendered page (scroll mode)
+# Items asked per api-v2 list page, both modes (the web client asks 10-24, the API serves up to
+# 200; next_href keeps it). Fewer, larger requests. 0 = ask as the web client does (no `limit`).
 SCMAP_API_PAGE_SIZE = 200
 SCMAP_IGNORE_API_CAPTURE = False  # tests only: read every list from the DOM (docs/real-site.md)
 
-# --- session mode (scmap.session, docs/session-mode.md): the default -a mode=session ---------
-# Lists are read through api-v2 from one live page per browser context; -a mode=scroll renders
-# every profile instead (and is the automatic fallback when session mode cannot read a list).
-SCMAP_SESSION_LISTS_IN_FLIGHT = 16  # lists one spider reads at once from its session page (the budget paces the calls)
-SCMAP_SESSION_LISTS_PER_CONTEXT = 200  # then the context is retired (flat browser memory)
-
-# --- the request budget (scmap.pacing): every api-v2 call of the process, in-page ones too ---
-SCMAP_REQUESTS_PER_SECOND = 1.0  # 0 = unpaced (the local sandbox only); 429s always pause all pages
-SCMAP_REQUEST_JITTER = 0.5  # each gap drawn in [0.5, 1.5] x 1/rate
-# Nodes sharing one address: one budget for the whole crawl, kept in FRONTIER_URL's Redis
-# (scmap/frontier/shared_budget.py). Off: each node paces itself (its own address).
+# --- session mode (docs/session-mode.md): the default -a mode=session ---------------------
+# Every api-v2 call is a Scrapy Request in the "api-v2" download slot, run as fetch() in a live
+# session page (scmap/transport/page.py); -a mode=scroll renders every profile instead (and is
+# the automatic fallback when session mode cannot read a list).
+SCMAP_SESSION_CALLS_PER_CONTEXT = 800  # api-v2 calls per session page's context, then it is retired (flat memory)
+# Nodes sharing one address: one rate (1 / DOWNLOAD_DELAY) for the whole crawl, kept in
+# FRONTIER_URL's Redis (scmap/frontier/shared_budget.py). Off: each node paces itself.
 SCMAP_SHARED_REQUEST_BUDGET = False
 
 # --- the bot wall (scmap.spiders.challenge_guard, docs/real-site.md) -------------------------
 SCMAP_CHALLENGE_PAUSE = 60.0  # s new pages wait after a challenge, times the challenges in a row (<= 10 min)
 SCMAP_CHALLENGES_BEFORE_STOP = 3  # challenges in a row, then one plain message and the crawl stops
 
-# --- politeness ---------------------------------------------------------------------------
+# --- politeness: Scrapy paces, retries and caches every api-v2 call (docs/settings.md) -------
+# api-v2 is one download slot ("api-v2"): 1 call/s ±50 % (DOWNLOAD_DELAY_JITTER: 0.5-1.5 x),
+# AutoThrottle slows it further when the site answers slower. The spiders of one
+# `python -m scmap.crawl` each have their own slot: scmap.crawl divides the rate among them.
 CONCURRENT_REQUESTS = 4
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_DELAY = 2.0
-DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around DOWNLOAD_DELAY
+CONCURRENT_REQUESTS_PER_DOMAIN = 2  # also bounds the api-v2 calls in flight
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5  # Scrapy >= 2.19's RANDOMIZE_DOWNLOAD_DELAY: each gap drawn in [0.5, 1.5] x
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
-RETRY_TIMES = 3
+RETRY_TIMES = 5  # 429 / 5xx / timeouts of one call (a 429 also pauses every call: Retry-After)
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
-DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_TIMEOUT = 20  # s for one api-v2 call (a rendered page: PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT)
+# Nearer the downloader than HttpCacheMiddleware (900): a cached answer skips them, a challenge
+# or a 429 is never stored (scmap/transport/middlewares.py).
+DOWNLOADER_MIDDLEWARES = {
+    "scmap.transport.middlewares.RetryAfterMiddleware": 950,
+    "scmap.transport.middlewares.ChallengeGuardMiddleware": 960,
+    "scmap.transport.middlewares.SharedBudgetMiddleware": 970,
+}
+# HTTPCACHE_ENABLED=True replays api-v2 answers (working on parsers without the site); what
+# says "later" or "no" is never stored.
+HTTPCACHE_IGNORE_HTTP_CODES = [401, 403, 408, 429, 500, 502, 503, 504, 522, 524]
 
 # --- the frontier: which accounts to crawl, in which order (scmap/frontier, docs/frontier.md) -
 # Breadth-first from the seeds for FRONTIER_BFS_ACCOUNTS visits, then the unvisited account

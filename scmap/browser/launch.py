@@ -87,3 +87,21 @@ def launch_options(executable: str = SYSTEM_CHROMIUM, headless: bool = True) -> 
 def should_abort_request(request: Any) -> bool:
     """PLAYWRIGHT_ABORT_REQUEST: drop images, media and fonts (a Playwright Request)."""
     return request.resource_type in ABORTED_RESOURCE_TYPES
+
+
+async def open_context(playwright: Any, context_kwargs: dict[str, Any], headless: bool = True) -> tuple[Any, Any]:
+    """A browser context launched the way the crawl launches (scmap.browser.provider and
+    scrapy-playwright): a persistent one when `context_kwargs` name a profile (`user_data_dir`,
+    scmap.browser.profile), else a context of a fresh Chromium. Returns (context, close): the
+    doctor and `login` open their browser here."""
+    if context_kwargs.get("user_data_dir"):
+        context = await playwright.chromium.launch_persistent_context(**context_kwargs)
+        return context, context.close
+    browser = await playwright.chromium.launch(**launch_options(headless=headless))
+    context = await browser.new_context(**context_kwargs)
+
+    async def close() -> None:
+        await context.close()
+        await browser.close()
+
+    return context, close

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, TextIO
 
 from scmap.browser.cookies import load_cookies
+from scmap.browser.launch import open_context
 from scmap.browser.profile import check_profile_dir, persistent_context_kwargs, profile_in_use
 from scmap.soundcloud.challenge import recognise_challenge
 
@@ -96,8 +97,7 @@ async def login(profile_dir: str | Path, site_url: str, *, cookies_file: str | P
     directory.mkdir(parents=True, exist_ok=True)
     seen = _Seen()
     async with async_playwright() as playwright:
-        context = await playwright.chromium.launch_persistent_context(
-            **persistent_context_kwargs(directory, headless=headless))
+        context, _close = await open_context(playwright, persistent_context_kwargs(directory, headless=headless))
         closed = asyncio.Event()
         context.on("close", lambda *_: closed.set())
         if cookies:

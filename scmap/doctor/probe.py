@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scmap.browser.contexts import ContextPlan
-from scmap.browser.launch import launch_options
+from scmap.browser.launch import open_context
 from scmap.browser.login import BANNER_SELECTOR, CONSENT_COOKIE
 from scmap.doctor.checks import ApiCall, PageVisit
 from scmap.soundcloud.challenge import recognise_challenge
@@ -124,13 +124,8 @@ async def observe(web_url: str, api_url: str, account: str, targets: list[ListTa
 
     async with AsyncExitStack() as stack:
         playwright = await stack.enter_async_context(async_playwright())
-        if plan.profile_dir is not None:
-            context = await playwright.chromium.launch_persistent_context(**plan.kwargs)
-        else:
-            browser = await playwright.chromium.launch(**launch_options())
-            stack.push_async_callback(browser.close)
-            context = await browser.new_context(**plan.kwargs)
-        stack.push_async_callback(context.close)
+        context, close = await open_context(playwright, plan.kwargs)  # as the crawl launches
+        stack.push_async_callback(close)
         profile, page = await visit(context, f"{web_url}/{account}", api_url, timeout=timeout,
                                     banner_wait=banner_wait)
         observations = Observations(profile=profile)

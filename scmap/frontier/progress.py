@@ -78,11 +78,10 @@ def report_progress(store: FrontierStore, spider_name: str, rules: CrawlRules, s
 
 
 def _api_requests(stats: Any) -> str:
-    """The spider's api-v2 calls and the process's request budget (scmap.pacing), when paced."""
-    budget = stats.get_value("scmap/api/budget")
-    if budget is None:
+    """The spider's api-v2 calls sent (scmap.transport), when it made any."""
+    requests = stats.get_value("scmap/api/requests")
+    if not requests:
         return ""
-    return (f"; api-v2 requests {stats.get_value('scmap/api/requests', 0)}"
-            f" ({stats.get_value('scmap/api/waits', 0)} waited"
+    return (f"; api-v2 requests {requests} ({stats.get_value('scmap/api/waits', 0)} waited"
             f" {float(stats.get_value('scmap/api/wait_seconds', 0) or 0):.0f} s,"
-            f" {stats.get_value('scmap/api/process_pauses', 0)} 429 pauses), budget {budget}")
+            f" {stats.get_value('scmap/api/process_pauses', 0)} 429 pauses)")

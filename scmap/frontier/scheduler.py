@@ -215,7 +215,19 @@ class FrontierScheduler(BaseScheduler):
         self._settle_finishes()
         if self.requests:
             return self.requests.popleft()
-        return self._next_account_request()
+        request = self._next_account_request()
+        return None if request is None else self._start_account(request)
+
+    def _start_account(self, request: Request) -> Request:
+        """The tagged request of an account just handed out, or what the spider's optional
+        `start_account(request)` makes of it (scmap.contract): the first goes out now, the
+        others wait in the FIFO, served before any new account."""
+        start = getattr(self.spider, "start_account", None)
+        if start is None:
+            return request
+        first, *others = start(request)
+        self.requests.extend(others)
+        return first
 
     def _next_account_request(self) -> Request | None:
         """Claim the next account and build its request, or None (nothing to claim now)."""
@@ -480,7 +492,7 @@ class FrontierScheduler(BaseScheduler):
             return
         request = self._next_account_request()
         if request is not None:
-            engine.crawl(request)  # public: enqueues it here and wakes the engine
+            engine.crawl(self._start_account(request))  # public: enqueues it here and wakes the engine
         elif self.exhausted and not self.closing and engine.spider_is_idle():
             # Done and idle: close now rather than at the engine's next 5 s heartbeat.
             self.closing = True

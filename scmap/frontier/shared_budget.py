@@ -1,11 +1,11 @@
 """One request budget for the whole crawl, kept in Redis: for nodes that share one address.
 
-By default each node paces itself (its own address, its own budget: scmap/pacing.py's
-process-wide `RequestBudget`). Nodes behind one address (one NAT, one proxy) would together
-go N times over the site's limit; this budget spreads the same rate over all of them: each
-acquisition takes the next free slot from one Redis key, and a 429's pause (Retry-After) holds
-every node. It is a pacing.RequestBudget (the crawler uses either the same way; chosen by
-SCMAP_SHARED_REQUEST_BUDGET): a pause is kept locally at once and written to Redis for the
+By default each node paces itself: its api-v2 download slot (DOWNLOAD_DELAY, AutoThrottle).
+Nodes behind one address (one NAT, one proxy) would together go N times over the site's limit;
+with SCMAP_SHARED_REQUEST_BUDGET this budget (scmap.transport.middlewares.SharedBudgetMiddleware)
+spreads one rate, 1 / DOWNLOAD_DELAY per second (each gap jittered by DOWNLOAD_DELAY_JITTER),
+over all of them: each api-v2 call takes the next free slot from one Redis key, and a 429's pause
+(Retry-After) holds every node. A pause is kept locally at once and written to Redis for the
 other nodes, whose next acquisition honours it.
 
     budget = SharedRequestBudget("redis://...?prefix=crawl-1", rate=1.0)
@@ -29,7 +29,6 @@ import redis
 import redis.asyncio
 
 from scmap.frontier.store_url import install_log_masking, mask_store_url, parse_redis_url
-from scmap.pacing import DEFAULT_JITTER, DEFAULT_MAX_PAUSE, DEFAULT_REQUESTS_PER_SECOND, BudgetStats, RequestBudget
 from scmap.setting_values import float_setting
 
 logger = logging.getLogger("scmap.frontier")
@@ -61,19 +60,28 @@ return tostring(math.max(0, tonumber(redis.call('GET', KEYS[1]) or '0') - now))
 
 
 @dataclass
-class SharedBudgetStats(BudgetStats):
+class SharedBudgetStats:
+    requests: int = 0  # acquisitions (= api-v2 calls sent)
+    waits: int = 0  # acquisitions that had to wait
+    waited_seconds: float = 0.0
+    pauses: int = 0  # 429 pauses started or extended by this node
     fallbacks: int = 0  # acquisitions paced locally because Redis did not answer
 
 
-class SharedRequestBudget(RequestBudget):
+class SharedRequestBudget:
     """`rate` acquisitions per second for every node using the same Redis URL and prefix."""
 
-    def __init__(self, url: str, rate: float = DEFAULT_REQUESTS_PER_SECOND, jitter: float = DEFAULT_JITTER,
+    def __init__(self, url: str, rate: float, jitter: float = 0.0,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, rng: random.Random | None = None,
-                 client: redis.asyncio.Redis | None = None, max_pause: float = DEFAULT_MAX_PAUSE) -> None:
-        if rate <= 0:
-            raise ValueError(f"bad shared request budget: rate {rate!r}/s (a shared budget needs a rate)")
-        super().__init__(rate, jitter, sleep=sleep, rng=rng, max_pause=max_pause)
+                 client: redis.asyncio.Redis | None = None) -> None:
+        if rate <= 0 or not 0 <= jitter < 1:
+            raise ValueError(f"bad shared request budget: rate {rate!r}/s, jitter {jitter!r} "
+                             "(a shared budget needs a rate: DOWNLOAD_DELAY > 0)")
+        self.rate, self.jitter = float(rate), float(jitter)
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._next_slot = 0.0
+        self._paused_until = 0.0
         install_log_masking()
         target = parse_redis_url(url)
         self.url = mask_store_url(url)
@@ -88,6 +96,15 @@ class SharedRequestBudget(RequestBudget):
         self._redis_down = False
         self._published: set[asyncio.Task[Any]] = set()
         self.stats: SharedBudgetStats = SharedBudgetStats()
+
+    def _gap(self) -> float:
+        base = 1.0 / self.rate
+        return base * (1.0 + self.jitter * (2.0 * self._rng.random() - 1.0))
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds left in this node's own pause (0 when not paused)."""
+        return max(0.0, self._paused_until - time.monotonic())
 
     def describe(self) -> str:
         return f"{self.rate:g} req/s for the whole crawl (Redis {self.url})" + (
@@ -129,9 +146,14 @@ class SharedRequestBudget(RequestBudget):
         return slot - now
 
     def pause(self, seconds: float, reason: str = "429") -> float:
-        """Hold this node at once (RequestBudget.pause) and every other node from its next
-        acquisition (the pause is written to Redis in the background; `flush()` awaits it)."""
-        left = super().pause(seconds, reason)
+        """Hold this node at once and every other node from its next acquisition (the pause is
+        written to Redis in the background; `flush()` awaits it). Returns the pause left here."""
+        until = time.monotonic() + max(0.0, seconds)
+        if until > self._paused_until:
+            self._paused_until = until
+            self.stats.pauses += 1
+            logger.warning("shared request budget: every node pauses %.1f s (%s)", seconds, reason)
+        left = self.paused_for
         try:
             task = asyncio.get_running_loop().create_task(self._publish_pause(seconds))
         except RuntimeError:  # no running loop (a caller outside the crawl): local only
@@ -161,8 +183,8 @@ class SharedRequestBudget(RequestBudget):
 
 
 def shared_budget_from_settings(settings: Any, url: str) -> SharedRequestBudget:
-    """The crawl-wide budget on the frontier's Redis (`url`), at the process budget's rate
-    settings (SCMAP_REQUESTS_PER_SECOND, SCMAP_REQUEST_JITTER, SCMAP_MAX_RETRY_AFTER)."""
-    return SharedRequestBudget(url, rate=float_setting(settings, "SCMAP_REQUESTS_PER_SECOND"),
-                               jitter=float_setting(settings, "SCMAP_REQUEST_JITTER"),
-                               max_pause=float_setting(settings, "SCMAP_MAX_RETRY_AFTER"))
+    """The crawl-wide budget on the frontier's Redis (`url`): 1 / DOWNLOAD_DELAY calls per
+    second, each gap jittered by DOWNLOAD_DELAY_JITTER (Scrapy's own meaning: ±50 % = 0.5)."""
+    delay = float_setting(settings, "DOWNLOAD_DELAY")
+    return SharedRequestBudget(url, rate=1.0 / delay if delay > 0 else 0.0,
+                               jitter=float_setting(settings, "DOWNLOAD_DELAY_JITTER"))

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from scmap.pacing import RequestBudget, current_budget, retry_after_seconds
+from scmap.transport.retry_after import PROCESS_PAUSE, retry_after_seconds
 from scmap.soundcloud.collections import (
     CollectionError,
     CollectionPage,
@@ -29,6 +29,7 @@ class ApiCapture:
 
     api_url: str
     route: re.Pattern[str]
+    max_retry_after: float  # cap on the pause a 429 of the page's own call starts
     pages: list[CollectionPage] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # "429 url", "truncated url"...
     last_failed_url: str | None = None
@@ -67,11 +68,9 @@ class ApiCapture:
         try:
             status = response.status
             if status == 429:  # the page's own call was refused: every page of the process waits
-                budget = current_budget()
-                if budget is not None:
-                    header = (getattr(response, "headers", None) or {}).get("retry-after")
-                    budget.pause(retry_after_seconds(header, 1, budget.max_pause),
-                                 f"429 from {url.split('?', 1)[0]} (page's own call)")
+                header = (getattr(response, "headers", None) or {}).get("retry-after")
+                PROCESS_PAUSE.pause(retry_after_seconds(header, self.max_retry_after),
+                                    f"429 from {url.split('?', 1)[0]} (page's own call)")
             body = await response.text() if status == 200 else ""
             self.record(url, status, body)
         except Exception as error:  # page closed mid-read, body evicted...
@@ -117,10 +116,6 @@ class ApiCapture:
     def ordered(self) -> tuple[list[CollectionPage], bool]:
         return chain_pages(self.pages)
 
-    def item_count(self) -> int:
-        pages, _complete = self.ordered()
-        return sum(len(page.collection) for page in pages)
-
     def next_url(self) -> str | None:
         """Where the list continues: the last chained page's next_href (+ client params), the
         failed first request when no page came, None when the list is complete or unknown."""
@@ -134,7 +129,8 @@ class ApiCapture:
 
 
 def new_capture(config: ListConfig) -> ApiCapture:
-    return ApiCapture(api_url=config.api_url, route=re.compile(config.route))
+    return ApiCapture(api_url=config.api_url, route=re.compile(config.route),
+                      max_retry_after=config.max_retry_after)
 
 
 async def init_page(page: Any, request: Any) -> None:
@@ -148,11 +144,8 @@ async def init_page(page: Any, request: Any) -> None:
         page.on("requestfailed", capture.on_request_failed)
     page.on("close", lambda _page: capture.on_page_gone("closed"))
     page.on("crash", lambda _page: capture.on_page_gone("crashed"))
-    budget = current_budget()
-    paced = budget is not None and budget.rate > 0
-    if config.api_page_size or paced:
-        page_size = page_size_for(config) if config.api_page_size else None
-        await page.route(capture.matches, lambda route: _pace_and_size(route, page_size, budget if paced else None))
+    page_size = page_size_for(config) if config.api_page_size else None
+    await page.route(capture.matches, lambda route: _pause_and_size(route, page_size))
 
 
 def page_size_for(config: ListConfig) -> int:
@@ -161,13 +154,12 @@ def page_size_for(config: ListConfig) -> int:
     return size if config.limit is None else max(1, min(size, config.limit))
 
 
-async def _pace_and_size(route: Any, page_size: int | None, budget: RequestBudget | None) -> None:
-    """The page's own list call: sent when the process's request budget lets it (the page's
-    fetches bypass Scrapy's downloader), and asking for `page_size` items per page (the web
+async def _pause_and_size(route: Any, page_size: int | None) -> None:
+    """The page's own list call: held while the process waits out a 429's Retry-After (the
+    page's fetches are not Scrapy Requests), and asking for `page_size` items per page (the web
     client asks 10-24; the API serves up to 200). next_href repeats the limit, so only the
     first request is rewritten: a list of 500 then takes 3 requests instead of 21."""
-    if budget is not None:
-        await budget.acquire()
+    await PROCESS_PAUSE.wait()
     url = route.request.url
     rewritten = with_page_size(url, page_size) if page_size else url
     if rewritten != url:

@@ -18,16 +18,14 @@ import scrapy
 from scrapy.http import Response
 
 from scmap.contract import (
-    ACCOUNT_META_KEY,
     CRAWL_ERROR_STAT,
-    FOLLOWERS_META_KEY,
     REFRESH_CUTOFF_META_KEY,
-    USER_ID_META_KEY,
     STATUS_DONE,
     STATUS_FAILED,
     STATUS_NOT_FOUND,
     STATUS_REQUEUE,
     STATUS_SKIPPED,
+    carry_account_tags,
     is_below_threshold,
     scheduler_hands_out_accounts,
 )
@@ -35,7 +33,6 @@ from scmap.browser.contexts import BrowserSetupError, ContextPlan, context_plan
 from scmap.items import AccountItem, EdgeItem
 from scmap.refresh import Cutoff, newer_than
 from scmap.signals import account_done
-from scmap.setting_values import bool_setting, float_setting, int_setting
 from scmap.soundcloud.challenge import CHALLENGE_STATUSES
 from scmap.soundcloud.dom_edges import DomRead, edges_from_dom
 from scmap.soundcloud.edges import Source, edges_from_items
@@ -47,7 +44,8 @@ from scmap.spiders.contexts import ContextRotation
 from scmap.spiders.dom_fallback import read_dom
 from scmap.spiders.list_config import CAPTURE_META_KEY, CONFIG_META_KEY, ListConfig, ListResult
 from scmap.spiders.list_page import KeepNewer, read_list
-from scmap.spiders.session_mode import DEFAULT_MODE, SessionModeMixin, parse_mode, session_slot_settings
+from scmap.spiders.config import SpiderConfig
+from scmap.spiders.session_mode import DEFAULT_MODE, SessionModeMixin, parse_mode
 
 __all__ = ["InteractionSpider", "DEFAULT_LIMIT", "parse_limit", "skip_threshold"]
 
@@ -55,7 +53,7 @@ __all__ = ["InteractionSpider", "DEFAULT_LIMIT", "parse_limit", "skip_threshold"
 MAX_ATTEMPTS = 2
 NOT_FOUND_STATUSES = (404, 410)
 INIT_PAGE_CALLBACK = "scmap.spiders.challenge_guard.init_page"  # wraps api_capture.init_page
-PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+SCMAP_HANDLER = "scmap.transport.handler.ScmapDownloadHandler"
 
 
 class InteractionSpider(SessionModeMixin, scrapy.Spider):
@@ -84,43 +82,32 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
-        """Render through Playwright only the scheme the site is served on: each registered
-        scheme starts its own Playwright driver (real site: https; sandbox: http)."""
+        """scmap's handler (browser + transports) only on the scheme the site is served on: each
+        registered scheme builds its own handler (real site: https; sandbox: http)."""
         super().update_settings(settings)
         scheme = urlsplit(settings.get("SOUNDCLOUD_WEB_URL") or "").scheme
         handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
-        if scheme in ("http", "https") and handlers.get(scheme) == PLAYWRIGHT_HANDLER:
+        if scheme in ("http", "https") and handlers.get(scheme) == SCMAP_HANDLER:
             for other in ("http", "https"):
-                if other != scheme and handlers.get(other) == PLAYWRIGHT_HANDLER:
+                if other != scheme and handlers.get(other) == SCMAP_HANDLER:
                     del handlers[other]  # back to Scrapy's own handler (robots.txt...)
             settings.set("DOWNLOAD_HANDLERS", handlers, priority="spider")
-        session_slot_settings(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "InteractionSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.web_url = settings.get("SOUNDCLOUD_WEB_URL").rstrip("/")
-        spider.api_url = settings.get("SOUNDCLOUD_API_URL").rstrip("/")
+        spider.config = config = SpiderConfig.from_settings(settings)
+        spider.web_url, spider.api_url = config.web_url, config.api_url
         # The person's profile or cookies (scmap.browser.contexts; docs/real-site.md).
         try:
             spider.context_plan, spider.browser_setup_error = context_plan(settings), None
         except BrowserSetupError as error:
             spider.context_plan, spider.browser_setup_error = ContextPlan(), str(error)
-        spider.contexts = ContextRotation(spider.name, int_setting(settings, "SCMAP_ACCOUNTS_PER_CONTEXT"),
+        spider.contexts = ContextRotation(spider.name, config.accounts_per_context,
                                           rotate=spider.context_plan.rotate)
-        spider.cookie_banner_wait = float_setting(settings, "SCMAP_COOKIE_BANNER_WAIT")
         spider.skip_below_followers = skip_threshold(optional_int(getattr(spider, "min_followers", None)),
                                                      settings)
-        spider.list_settings = {
-            "scroll_trigger_timeout": float_setting(settings, "SCMAP_SCROLL_TRIGGER_TIMEOUT"),
-            "response_timeout": float_setting(settings, "SCMAP_RESPONSE_TIMEOUT"),
-            "api_retries": int_setting(settings, "SCMAP_API_RETRIES"),
-            "max_retry_after": float_setting(settings, "SCMAP_MAX_RETRY_AFTER"),
-            "list_timeout": float_setting(settings, "SCMAP_LIST_TIMEOUT"),
-            "api_page_size": int_setting(settings, "SCMAP_API_PAGE_SIZE") or None,
-            "ignore_capture": bool_setting(settings, "SCMAP_IGNORE_API_CAPTURE"),
-        }
         spider.setup_session_mode(crawler)
         return spider
 
@@ -150,7 +137,8 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         if scheduler_hands_out_accounts(self.crawler.settings):
             return
         for permalink in self.seeds:
-            yield self.request_for_account(permalink)
+            for request in self.start_account(self.request_for_account(permalink)):
+                yield request
 
     def request_for_account(self, permalink: str, attempt: int = 1) -> scrapy.Request:
         """The one request that crawls `permalink`'s list (contract with scmap.frontier)."""
@@ -161,8 +149,12 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
     def scroll_request(self, permalink: str, attempt: int = 1) -> scrapy.Request:
         """Render the account's list page and read the page's own api-v2 traffic."""
         context = self.contexts.next_account()
-        config = ListConfig(api_url=self.api_url, route=self.api_route, limit=self.limit,
-                            **self.list_settings)
+        c = self.config
+        config = ListConfig(api_url=c.api_url, route=self.api_route, limit=self.limit,
+                            scroll_trigger_timeout=c.scroll_trigger_timeout, response_timeout=c.response_timeout,
+                            api_retries=c.api_retries, max_retry_after=c.max_retry_after,
+                            list_timeout=c.list_timeout, api_page_size=c.api_page_size or None,
+                            ignore_capture=c.ignore_capture)
         return scrapy.Request(
             f"{self.web_url}/{permalink}/{self.page_path}",
             callback=self.parse_list,
@@ -230,7 +222,7 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
                 context_name = response.meta.get("playwright_context")
                 # Decided now, not when the request was made: an earlier page may have answered it.
                 waits = self.contexts.waits_for_banner(context_name)
-                config.cookie_banner_wait = self.cookie_banner_wait if waits else 0.0
+                config.cookie_banner_wait = self.config.cookie_banner_wait if waits else 0.0
                 result = await read_list(page, capture, config, self._keep_newer(response.meta))
                 if waits:
                     self.contexts.banner_answered(context_name, result.cookie_banner_accepted)
@@ -287,14 +279,8 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         if attempt < MAX_ATTEMPTS:
             self.logger.warning("List of %s failed (%s): retrying in a new page", permalink, why)
             self._stat("list_retries")
-            # A scroll request (mode=scroll, or session mode's fallback) is retried as one.
-            again = self.session_request if request.meta.get("scmap_mode") == "session" else self.scroll_request
-            retry = again(permalink, attempt=attempt + 1)
             # Keep the frontier's tags of the account (scmap.contract) on the new request.
-            for key in (ACCOUNT_META_KEY, USER_ID_META_KEY, FOLLOWERS_META_KEY, REFRESH_CUTOFF_META_KEY):
-                if key in request.meta:
-                    retry.meta[key] = request.meta[key]
-            return retry
+            return carry_account_tags(request.meta, self.scroll_request(permalink, attempt=attempt + 1))
         self.logger.error("List of %s failed after %d attempts: %s", permalink, attempt, why)
         self._stat("failed")
         self._account_done(permalink, None, None, STATUS_FAILED)
@@ -340,7 +326,7 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         """Fallback: the rendered entries, their hrefs resolved in the page (dom_fallback.py)."""
         client_id = client_id or (getattr(capture, "client_params", None) or {}).get("client_id")
         return await read_dom(page, self.interaction, self.limit, html, client_id, self.api_url,
-                              self.web_url, self.list_settings["response_timeout"])
+                              self.web_url, self.config.response_timeout)
 
     def _dom_edges(self, read: DomRead, source: Source) -> list[dict]:
         """Fallback edges: ids from the markup, else from the resolved hrefs."""

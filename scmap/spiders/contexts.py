@@ -36,8 +36,12 @@ class ContextRotation:
 
     def _name(self, account_index: int) -> str:
         if not self.rotate:
-            return f"{self.prefix}-profile"
+            return self.profile_context()
         return f"{self.prefix}-{account_index // self.accounts_per_context}"
+
+    def profile_context(self) -> str:
+        """The one persistent context of a browser profile (rotate=False)."""
+        return f"{self.prefix}-profile"
 
     def next_account(self) -> str:
         """The context of the next account's page."""

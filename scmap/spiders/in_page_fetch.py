@@ -1,22 +1,20 @@
-"""Requests made from inside a rendered page with `fetch()`: the browser's own cookies, TLS and
-headers, like the site's own calls (Playwright's context.request is not the browser's network
-stack). They bypass Scrapy's downloader, so DOWNLOAD_DELAY / AutoThrottle do not pace them:
-the process's request budget (scmap.pacing) does, here, for every one of them, and a 429
-answer pauses every page of the process for its Retry-After.
+"""Requests made from inside a rendered page with `fetch()` (scroll mode: the takeover of a
+list the page's own loader gave up on, the DOM fallback's /resolve calls, the JS bundle): the
+browser's own cookies, TLS and headers, like the site's own calls. Session mode's calls are
+Scrapy Requests run by the page transport (scmap/transport/page.py) instead.
 
-One script for every such fetch (list pages, /resolve, the JS bundle, session mode's calls):
-never throws into Playwright; each answer is `{status, retryAfter, text}` or `{status: 0, error}`
-("timeout"), plus `waited` (seconds the budget held it). With `keep`, a JSON answer is cut
-down to those keys (at every depth) inside the page, before it crosses to Python; a body that
-does not parse comes back as it was, so Python sees the truncation.
+They are not Scrapy Requests, so they honour the process's Retry-After pause themselves
+(scmap.transport.retry_after.PROCESS_PAUSE) and a 429 here starts one for every page.
+One script for every such fetch: never throws into Playwright; each answer is
+`{status, retryAfter, text}` or `{status: 0, error}` ("timeout"). With `keep`, a JSON answer is
+cut down to those keys (at every depth) inside the page, before it crosses to Python.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from scmap.pacing import RequestBudget, current_budget, retry_after_seconds
+from scmap.transport.retry_after import PROCESS_PAUSE, retry_after_seconds
 
 FETCH_JS = """async ([urls, concurrency, timeoutMs, keep]) => {
   const doFetch = (window.__scmapFetch || window.fetch).bind(window);
@@ -74,35 +72,24 @@ MUTE_PAGE_LOADER_JS = """(apiUrl) => {
 
 
 async def fetch_in_page(page: Any, urls: list[str], timeout: float, concurrency: int = 1,
-                        keep: list[str] | None = None, budget: RequestBudget | None = None,
+                        keep: list[str] | None = None, max_retry_after: float | None = None,
                         ) -> list[dict[str, Any]]:
-    """One answer dict per URL, in order, `concurrency` at a time, each sent when the request
-    budget (`budget`, else the process's) lets it. Raises only if the page is gone
-    (Playwright's error): a network fault or timeout is an answer with status 0."""
+    """One answer dict per URL, in order, `concurrency` at a time, after any Retry-After pause
+    of the process. Raises only if the page is gone (Playwright's error): a network fault or
+    timeout is an answer with status 0. A 429 pauses every page (capped by `max_retry_after`)."""
     if not urls:
         return []
-    budget = budget if budget is not None else current_budget()
-    timeout_ms = int(timeout * 1000)
-    if budget is None:  # no crawl in this process (a tool, a unit test): nothing to pace
-        answers = await page.evaluate(FETCH_JS, [urls, concurrency, timeout_ms, keep])
-        return [answer if isinstance(answer, dict) else {} for answer in answers or []]
-    gate = asyncio.Semaphore(max(1, concurrency))
-
-    async def one(url: str) -> dict[str, Any]:
-        async with gate:
-            waited = await budget.acquire()
-            answers = await page.evaluate(FETCH_JS, [[url], 1, timeout_ms, keep])
-        answer = answers[0] if answers and isinstance(answers[0], dict) else {}
-        answer["waited"] = waited
-        if int(answer.get("status") or 0) == 429:  # everyone waits, not only this page
-            budget.pause(retry_after_seconds(answer.get("retryAfter"), 1, budget.max_pause),
-                         f"429 from {url.split('?', 1)[0]}")
-        return answer
-
-    return list(await asyncio.gather(*(one(url) for url in urls)))
+    await PROCESS_PAUSE.wait()
+    answers = await page.evaluate(FETCH_JS, [urls, concurrency, int(timeout * 1000), keep])
+    answers = [answer if isinstance(answer, dict) else {} for answer in answers or []]
+    for url, answer in zip(urls, answers):
+        if int(answer.get("status") or 0) == 429 and max_retry_after is not None:
+            PROCESS_PAUSE.pause(retry_after_seconds(answer.get("retryAfter"), max_retry_after),
+                                f"429 from {url.split('?', 1)[0]}")
+    return answers
 
 
 async def fetch_one_in_page(page: Any, url: str, timeout: float, keep: list[str] | None = None,
-                            budget: RequestBudget | None = None) -> dict[str, Any]:
-    answers = await fetch_in_page(page, [url], timeout, keep=keep, budget=budget)
+                            max_retry_after: float | None = None) -> dict[str, Any]:
+    answers = await fetch_in_page(page, [url], timeout, keep=keep, max_retry_after=max_retry_after)
     return answers[0] if answers else {"status": 0, "error": "no answer"}

@@ -17,14 +17,15 @@ class ListConfig:
     api_url: str
     route: str  # regex on the api URL path of this interaction's list
     limit: int | None
-    scroll_trigger_timeout: float = 4.0
-    response_timeout: float = 20.0
-    api_retries: int = 5
-    max_retry_after: float = 120.0
-    list_timeout: float = 900.0
-    api_page_size: int | None = 200  # asked of the site on the page's first request; None = as the page asks
-    cookie_banner_wait: float = 0.0  # s to wait for the banner (until its context accepted it: contexts.py)
-    ignore_capture: bool = False  # tests only (SCMAP_IGNORE_API_CAPTURE): force the DOM fallback
+    # The rest from the spider's SpiderConfig (defaults: scmap/settings.py only).
+    scroll_trigger_timeout: float
+    response_timeout: float
+    api_retries: int
+    max_retry_after: float
+    list_timeout: float
+    api_page_size: int | None  # asked of the site on the page's first request; None = as the page asks
+    ignore_capture: bool  # tests only (SCMAP_IGNORE_API_CAPTURE): force the DOM fallback
+    cookie_banner_wait: float = 0.0  # s this page waits for the banner: decided per page (contexts.py)
 
     def to_meta(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -26,6 +26,7 @@ KeepNewer = Callable[[list[dict[str, Any]]], tuple[list[dict[str, Any]], bool]]
 from scmap.soundcloud.collections import CollectionPage, page_key
 from scmap.spiders.api_capture import ApiCapture
 from scmap.spiders.in_page_fetch import MUTE_PAGE_LOADER_JS, fetch_one_in_page
+from scmap.transport.retry_after import PROCESS_PAUSE
 from scmap.spiders.list_config import ListConfig, ListResult
 
 logger = logging.getLogger(__name__)
@@ -163,7 +164,7 @@ async def _fetch_with_retries(page: Any, capture: ApiCapture, config: ListConfig
     for attempt in range(config.api_retries + 1):
         if time.monotonic() > deadline:
             return None
-        answer = await fetch_one_in_page(page, url, config.response_timeout)
+        answer = await fetch_one_in_page(page, url, config.response_timeout, max_retry_after=config.max_retry_after)
         status = int(answer.get("status") or 0)
         if status == 200:
             good = capture.record(url, 200, answer.get("text") or "")
@@ -173,8 +174,9 @@ async def _fetch_with_retries(page: Any, capture: ApiCapture, config: ListConfig
             wait = min(2.0**attempt, 30.0)
         elif status == 429:
             reason = "rate_limited"
-            wait = _retry_after(answer.get("retryAfter"), attempt, config.max_retry_after)
-            logger.warning("429 from %s: waiting %.1fs (Retry-After %r)", url, wait, answer.get("retryAfter"))
+            wait = 0.0  # fetch_in_page paused every page for its Retry-After; the next call waits it out
+            logger.warning("429 from %s: every page waits %.1fs (Retry-After %r)", url,
+                           PROCESS_PAUSE.remaining(), answer.get("retryAfter"))
         elif status == 0 and answer.get("error") == "timeout":
             capture.record_failure(url, "timeout")
             timeouts += 1
@@ -194,14 +196,6 @@ async def _fetch_with_retries(page: Any, capture: ApiCapture, config: ListConfig
         if wait:
             await asyncio.sleep(min(wait, max(0.0, deadline - time.monotonic())))
     return None
-
-
-def _retry_after(header: Any, attempt: int, cap: float) -> float:
-    try:
-        seconds = float(header)
-    except (TypeError, ValueError):
-        seconds = 2.0**attempt
-    return max(0.5, min(seconds, cap))
 
 
 async def read_list(page: Any, capture: ApiCapture, config: ListConfig,

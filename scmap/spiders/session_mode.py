@@ -1,55 +1,68 @@
 """Session mode of the interaction spiders (`-a mode=session`, the default): an account's list
-is read through api-v2 from a live session page (scmap.session), not by rendering its profile.
+is read through api-v2, every call a Scrapy Request for its real api-v2 URL in the "api-v2"
+download slot, run by the page transport (scmap/transport/page.py: fetch() in a live page).
+Scrapy paces, retries and caches them; the callbacks only parse (docs/session-mode.md).
 
-The Scrapy request of an account is a `data:` URL: nothing to download, the work happens in
-the callback, which leases the spider's session page, reads the user (by the id the frontier
-knows, else /resolve), skips small accounts without reading their list, then reads the list.
-When session mode cannot read a list (endpoint moved, shape changed, no session page) the
-account is handed to the scroll path (`mode=scroll`, the rendered page) in the same crawl.
+Per account: the user (`/users/{id}` when the frontier knows the id, else `/resolve`), then -
+unless the profile's followers count skips the account - the list's first page, then each
+`next_href`, until `limit` items, the refresh cut-off or the end. When the frontier knows the id
+and a followers count that passes the skip, the user and the first page are asked at once
+(`start_account`, the contract's hook). When session mode cannot read a list (endpoint moved,
+shape changed, the user call unanswerable) the account is handed to the scroll path
+(`mode=scroll`, the rendered page) in the same crawl.
 """
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, AsyncIterator
-from urllib.parse import quote
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+from urllib.parse import quote, urlencode
 
 import scrapy
-from scrapy import signals
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
+from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError, TCPTimedOutError
+from twisted.internet.error import TimeoutError as DownloadTimeout
 
-from scmap.items import EdgeItem
-from scmap.pacing import process_budget
-from scmap.session.pool import SessionUnavailable, pool_for_process
-from scmap.session.reader import (
-    AccountNotFound,
-    Challenged,
-    CrawlStopped,
-    ClientIdRefused,
-    ListUnreadable,
-    ReaderConfig,
-    SessionRead,
-    SessionReader,
-)
 from scmap.contract import (
+    CRAWL_ERROR_STAT,
     FOLLOWERS_META_KEY,
     REFRESH_CUTOFF_META_KEY,
     STATUS_NOT_FOUND,
     STATUS_REQUEUE,
     STATUS_SKIPPED,
     USER_ID_META_KEY,
-    store_url,
+    carry_account_tags,
 )
-from scmap.refresh import Cutoff
-from scmap.setting_values import default, float_setting, int_setting
-from scmap.soundcloud.edges import Source, edges_from_items
+from scmap.items import EdgeItem
+from scmap.refresh import Cutoff, newer_than
+from scmap.soundcloud.collections import CollectionError, TruncatedJSONError, page_key, parse_collection
+from scmap.soundcloud.edges import EDGE_SOURCE_KEYS, Source, edges_from_items
 from scmap.spiders import challenge_guard
 from scmap.spiders.list_config import ListResult
+from scmap.transport import API_SLOT, KEEP_KEYS_META_KEY, PAGE, TRANSPORT_META_KEY
+from scmap.transport.middlewares import Challenged, CrawlStopped
+from scmap.transport.page import SessionUnavailable, SiteUnreachable
 
 MODES = ("session", "scroll")
 DEFAULT_MODE = "session"
 MODE_META_KEY = "scmap_mode"
-SESSION_SLOT = "scmap-session"  # downloader slot of the data: requests (no delay: nothing is fetched)
+CALL_META_KEY = "scmap_call"  # "user" or "page": which call of the account a request is
+UNREACHABLE_REASON = "site_unreachable"  # close reason when no call of the crawl reached the site
+
+# The api-v2 list each spider reads (docs/soundcloud-web.md 1.1), `{id}` the numeric user id.
+LIST_PATHS = {
+    "likes": "/users/{id}/likes",
+    "comments": "/users/{id}/comments",
+    "reposts": "/stream/users/{id}/reposts",
+    "follows": "/users/{id}/followings",
+}
+TRIM_KEYS = sorted(EDGE_SOURCE_KEYS)  # list pages are cut down to these inside the page
+# Failures that say "the site did not answer" (not "it answered badly").
+UNANSWERED = (SiteUnreachable, DownloadTimeout, TCPTimedOutError, DNSLookupError, ConnectionLost)
 
 
 def parse_mode(value: Any) -> str:
@@ -62,183 +75,275 @@ def parse_mode(value: Any) -> str:
     return mode
 
 
-def session_slot_settings(settings: Any) -> None:
-    """The data: requests of session mode skip DOWNLOAD_DELAY (the budget paces the real calls)."""
-    slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
-    slots.setdefault(SESSION_SLOT, {"concurrency": 1000, "delay": 0, "jitter": 0})
-    settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+@dataclass
+class AccountRead:
+    """One account being read in session mode (its calls come back in separate callbacks)."""
+
+    permalink: str
+    attempt: int
+    cutoff: Cutoff | None
+    at_once: bool = False  # user and first page asked together
+    user: dict[str, Any] | None = None
+    items: list[dict[str, Any]] = field(default_factory=list)
+    pages: int = 0
+    list_ended: bool = False  # complete, or stalled (what was read is kept)
+    complete: bool = False
+    stalled: bool = False
+    same_place: int = 0  # empty pages pointing back at themselves, in a row
+    retries: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
 
 
 class SessionModeMixin:
-    """Mixed into InteractionSpider; uses its `_stat`, `_account_item`, `_too_small`,
-    `_record_outcome`, `_account_done`, `_retry` and `scroll_request`."""
+    """Mixed into InteractionSpider (scmap/spiders/base.py), whose helpers it calls."""
 
     mode: str = DEFAULT_MODE
 
     def setup_session_mode(self, crawler: Any) -> None:
-        settings = crawler.settings
-        self.request_budget = process_budget(settings, store_url(self, settings))
-        plan = getattr(self, "context_plan", None)
-        if self.mode == "session" and plan is not None and not plan.rotate:
-            # A browser profile is one persistent context (scmap.browser): session mode's own
-            # browser cannot open it too, so the lists are read the scroll way in it.
-            self.logger.warning("Session mode does not run in a browser profile yet: mode=scroll")
-            self.mode = "scroll"
-        if self.mode != "session":
-            return
-        from scmap.browser import launch_options
+        self.reads: dict[str, AccountRead] = {}
+        self.site_answered = False  # any api-v2 answer this crawl (site_unreachable otherwise)
 
-        self.session_pool = pool_for_process(
-            self.web_url, launch_options=settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") or launch_options(),
-            lists_per_context=max(1, int_setting(settings, "SCMAP_SESSION_LISTS_PER_CONTEXT")),
-            cookie_banner_wait=float_setting(settings, "SCMAP_COOKIE_BANNER_WAIT"),
-            navigation_timeout=float_setting(settings, "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT") / 1000,
-            context_kwargs=dict(plan.kwargs) if plan is not None else {})
-        self.session_pool.attach()
-        self.session_reader = SessionReader(ReaderConfig(
-            api_url=self.api_url, web_url=self.web_url, interaction=self.interaction, limit=self.limit,
-            page_size=int_setting(settings, "SCMAP_API_PAGE_SIZE") or default("SCMAP_API_PAGE_SIZE"),
-            api_retries=self.list_settings["api_retries"],
-            max_retry_after=self.list_settings["max_retry_after"],
-            response_timeout=self.list_settings["response_timeout"],
-            list_timeout=self.list_settings["list_timeout"]), self.request_budget,
-            gate=self._may_call_the_site)
-        self.session_lists = asyncio.Semaphore(max(1, int_setting(settings, "SCMAP_SESSION_LISTS_IN_FLIGHT")))
-        crawler.signals.connect(self._close_session_pool, signal=signals.spider_closed)
-
-    async def _may_call_the_site(self) -> bool:
-        """challenge_guard hook: wait out a bot-wall pause; False once the crawl was stopped."""
-        guard = challenge_guard.process_guard(self.crawler.settings)
-        await guard.wait_while_paused()
-        return not guard.stopped
-
-    async def _close_session_pool(self, spider: Any) -> None:
-        if spider is self:
-            await self.session_pool.detach()
-
+    # --- requests -------------------------------------------------------------------------
     def session_request(self, permalink: str, attempt: int) -> scrapy.Request:
-        return scrapy.Request(
-            f"data:,{self.interaction}%20of%20{quote(permalink, safe='')}",
-            callback=self.parse_session, errback=self.list_failed, dont_filter=True,
-            meta={"permalink": permalink, "scmap_attempt": attempt, MODE_META_KEY: "session",
-                  "download_slot": SESSION_SLOT, "autothrottle_dont_adjust_delay": True})
+        """The account's first call: /resolve of its profile URL (start_account turns it into
+        /users/{id} when the frontier tagged the id)."""
+        url = f"{self.config.api_url}/resolve?url={quote(self.config.web_url + '/' + permalink, safe='')}"
+        request = self._api_request(url, "user", permalink, attempt)
+        request.meta[MODE_META_KEY] = "session"
+        return request
 
-    # --- the callback -------------------------------------------------------------------------
-    async def parse_session(self, response: Response) -> AsyncIterator[Any]:
-        permalink = response.meta["permalink"]
-        read = SessionRead()
-        # challenge_guard hook: after a bot-wall challenge every page waits out the pause.
-        await challenge_guard.process_guard(self.crawler.settings).wait_while_paused()
-        try:
-            async with self.session_lists:
-                user, skipped = await self._read_in_session(
-                    permalink, response.meta.get(USER_ID_META_KEY),
-                    response.meta.get(FOLLOWERS_META_KEY), read,
-                    Cutoff.decode(response.meta.get(REFRESH_CUTOFF_META_KEY, "")))
-        except AccountNotFound:
-            self.logger.warning("Account not found (api-v2 404): %s", permalink)
+    def start_account(self, request: scrapy.Request) -> list[scrapy.Request]:
+        """Contract hook: the tagged first request of an account -> the requests that start it."""
+        meta = request.meta
+        if meta.get(MODE_META_KEY) != "session":
+            return [request]
+        permalink = meta["permalink"]
+        read = AccountRead(permalink, int(meta.get("scmap_attempt", 1)),
+                           Cutoff.decode(meta.get(REFRESH_CUTOFF_META_KEY, "")))
+        self.reads[permalink] = read
+        user_id = _int_or_none(meta.get(USER_ID_META_KEY))
+        if user_id is None:
+            return [request]
+        request = request.replace(url=f"{self.config.api_url}/users/{user_id}")
+        known = _int_or_none(meta.get(FOLLOWERS_META_KEY))
+        if known is None or self._too_small({"followers_count": known}):
+            return [request]  # the user first: a small account costs no list read
+        read.at_once = True
+        return [request, self._first_page_request(read, user_id, meta)]
+
+    def _api_request(self, url: str, call: str, permalink: str, attempt: int,
+                     callback: Any = None) -> scrapy.Request:
+        plan = self.context_plan
+        meta = {"permalink": permalink, "scmap_attempt": attempt, CALL_META_KEY: call,
+                TRANSPORT_META_KEY: PAGE, "download_slot": API_SLOT,
+                # The web client's own calls, made as the page makes them (robots.txt is obeyed
+                # for the pages a crawl renders).
+                "dont_obey_robotstxt": True,
+                "handle_httpstatus_all": True,  # every final status is the callback's to judge
+                "playwright_context_kwargs": plan.kwargs}
+        if not plan.rotate:  # a browser profile: the session page lives in its one context
+            meta["playwright_context"] = self.contexts.profile_context()
+        if call == "page":
+            meta[KEEP_KEYS_META_KEY] = TRIM_KEYS
+        return scrapy.Request(url, callback=callback or (self.parse_user if call == "user" else self.parse_page),
+                              errback=self.api_failed, dont_filter=True, meta=meta)
+
+    def _first_page_request(self, read: AccountRead, user_id: int, meta: Any) -> scrapy.Request:
+        size = self.config.api_page_size
+        if size and self.limit is not None:
+            size = max(1, min(size, self.limit))
+        query = {"offset": 0, **({"limit": size} if size else {}), "linked_partitioning": 1}
+        url = f"{self.config.api_url}{LIST_PATHS[self.interaction].format(id=int(user_id))}?{urlencode(query)}"
+        return self._page_request(read, url, meta)
+
+    def _page_request(self, read: AccountRead, url: str, meta: Any) -> scrapy.Request:
+        return carry_account_tags(meta, self._api_request(url, "page", read.permalink, read.attempt))
+
+    # --- callbacks --------------------------------------------------------------------------
+    def parse_user(self, response: Response) -> Iterator[Any]:
+        read = self._read_of(response.request)
+        if read is None:
+            return
+        self._answered(read, response)
+        if response.status == 404:
+            self.logger.warning("Account not found (api-v2 404): %s", read.permalink)
             self._stat("not_found")
-            self._account_done(permalink, None, None, STATUS_NOT_FOUND)
+            self._end(read)
+            self._account_done(read.permalink, None, None, STATUS_NOT_FOUND)
             return
-        except Challenged as error:  # wall's hook: count / pause / stop, the account goes back
-            self._count_requests(read)
-            self._challenged(permalink, error.challenge, "the list")
+        if response.status != 200:
+            yield from self._fallback(read, response.request, f"user: HTTP {response.status}")
             return
-        except CrawlStopped:  # stopped at the bot wall before this account was read: give it back
-            self._count_requests(read)
+        try:
+            user = json.loads(response.text)
+        except ValueError:
+            yield from self._again_or(read, response.request, "truncated",
+                                      lambda: self._fallback(read, response.request, "user: truncated JSON"))
+            return
+        if not isinstance(user, dict) or not isinstance(user.get("id"), int) or \
+                user.get("kind") not in (None, "user"):
+            yield from self._fallback(read, response.request, f"user: not a user object ({type(user).__name__})")
+            return
+        read.user = user
+        if read.at_once:
+            if read.list_ended:
+                yield from self._finish_list(read)
+            return
+        if self._too_small(user):
+            self._end(read)
+            yield self._account_item(user)
+            self._stat("skipped_small")
+            self.logger.info("Skipped %s without reading its list: followers_count %s < %d",
+                             read.permalink, user.get("followers_count"), self.skip_below_followers)
+            self._account_done(read.permalink, user["id"], user.get("followers_count"), STATUS_SKIPPED, items=1)
+            return
+        yield self._first_page_request(read, user["id"], response.meta)
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        """A list page: its collection items are kept (newest first, cut at `limit` and at the
+        refresh cut-off); the list's EdgeItems are made when it ends (_finish_list)."""
+        read = self._read_of(response.request)
+        if read is None:
+            return
+        self._answered(read, response)
+        request = response.request
+        if response.status == 404:  # the user exists (or is being read): the list moved
+            yield from self._fallback(read, request, f"list: HTTP 404 at {response.url}")
+            return
+        if response.status != 200:  # Scrapy's retries are spent: keep what came before
+            self._stall(read, f"HTTP {response.status}: {response.url}")
+        else:
+            try:
+                page = parse_collection(response.text)
+            except TruncatedJSONError:
+                yield from self._again_or(read, request, "truncated",
+                                          lambda: self._stalled_now(read, f"truncated: {response.url}"))
+                return
+            except CollectionError as error:
+                yield from self._fallback(read, request, f"not a list page: {error}")
+                return
+            follow = self._take_page(read, page, response.url)
+            if follow is not None:
+                yield self._page_request(read, follow, response.meta)
+                return
+        if read.user is not None:
+            yield from self._finish_list(read)
+
+    def _take_page(self, read: AccountRead, page: Any, url: str) -> str | None:
+        """Keep the page's items; the URL to read next, or None when the list ended."""
+        read.pages += 1
+        newer, reached_cutoff = newer_than(self.interaction, page.collection, read.cutoff)
+        read.items.extend(newer)
+        if self.limit is not None:
+            del read.items[self.limit:]  # the most recent `limit`, a refresh visit too
+        if reached_cutoff or (self.limit is not None and len(read.items) >= self.limit) \
+                or page.next_href is None:
+            read.complete = read.list_ended = True  # at the cut-off the rest was read before
+            return None
+        if not page.collection and page_key(page.next_href) == page_key(url):
+            read.same_place += 1  # an empty "try again here" page: asked again, a bounded number of times
+            read.retries["no_progress"] += 1
+            if read.same_place > self.config.retry_times:
+                self._stall(read, f"no progress: {url}")
+                return None
+        else:
+            read.same_place = 0
+        return page.next_href
+
+    def api_failed(self, failure: Any) -> Iterator[Any]:
+        request = failure.request
+        read = self._read_of(request)
+        if read is None:
+            return
+        permalink = read.permalink
+        if failure.check(Challenged):  # counted, paused, maybe stopped by the middleware
+            self._end(read)
+            self._account_done(permalink, None, None, STATUS_REQUEUE)
+            return
+        if failure.check(CrawlStopped):  # stopped at the bot wall before this account was read
+            self._end(read)
             self._account_done(permalink, None, None, STATUS_REQUEUE)
             challenge_guard.on_stopped(self)
             return
-        except (ListUnreadable, SessionUnavailable) as error:
-            self._count_requests(read)
-            self.logger.warning("Session mode cannot read %s (%s): reading its rendered page", permalink, error)
-            self._stat("session/fallbacks")
-            yield self._fallback_request(response.request)
+        self._stat(f"errors/{failure.type.__name__}")
+        why = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        if failure.check(*UNANSWERED, ConnectError) and not self.site_answered \
+                and (failure.check(*UNANSWERED) or not failure.check(SessionUnavailable)):
+            self._end(read)
+            self._account_done(permalink, None, None, STATUS_REQUEUE)
+            if self.crawler.stats.get_value(CRAWL_ERROR_STAT):
+                return  # said once; the spider is closing
+            line = (f"the site cannot be reached: {self.config.web_url} did not answer ({why}); "
+                    "check SOUNDCLOUD_WEB_URL / SOUNDCLOUD_API_URL and the network, then run again")
+            self.logger.error(line)
+            self.crawler.stats.set_value(CRAWL_ERROR_STAT, line)
+            raise CloseSpider(UNREACHABLE_REASON)
+        if request.meta.get(CALL_META_KEY) == "user":
+            yield from self._fallback(read, request, why)
             return
-        except Exception as error:  # a dead page or browser: a new session page next time
-            self._count_requests(read)
-            retry = self._retry(response.request, f"session read failed: {error!r}")
-            if retry is not None:
-                yield retry
-            return
-        self._count_requests(read)
+        self._stall(read, why)
+        if read.user is not None:
+            yield from self._finish_list(read)
+
+    # --- outcome ----------------------------------------------------------------------------
+    def _finish_list(self, read: AccountRead) -> Iterator[Any]:
+        """The account's AccountItem and EdgeItems, then account_done with their count."""
+        self._end(read)
+        user = read.user or {}
+        source = Source(id=user["id"], permalink=user.get("permalink") or read.permalink)
         yield self._account_item(user)
-        if skipped:
-            self._stat("skipped_small")
-            self.logger.info("Skipped %s without reading its list: followers_count %s < %d",
-                             permalink, user.get("followers_count"), self.skip_below_followers)
-            self._account_done(permalink, user["id"], user.get("followers_count"), STATUS_SKIPPED, items=1)
-            return
-        source = Source(id=user["id"], permalink=user.get("permalink") or permalink)
         edges, unmappable = edges_from_items(self.interaction, read.items, source)
         for reason, count in unmappable.items():
             self._stat(f"skipped_items/{reason}", count)
         for edge in edges:
             yield EdgeItem(**edge)
+        self._stat("session/lists_read" if read.pages else "session/lists_unread")
         result = ListResult(items=read.items, complete=read.complete, source="api", stalled=read.stalled,
                             api_failures=read.failures, retries=dict(read.retries))
-        status = self._record_outcome(permalink, result, len(edges), source)
-        self._account_done(permalink, source.id, user.get("followers_count"), status, items=1 + len(edges))
+        status = self._record_outcome(read.permalink, result, len(edges), source)
+        self._account_done(read.permalink, source.id, user.get("followers_count"), status, items=1 + len(edges))
 
-    async def _read_in_session(self, permalink: str, user_id: Any, known_followers: Any,
-                               read: SessionRead, cutoff: Cutoff | None = None) -> tuple[dict[str, Any], bool]:
-        """(user, skipped); a refused client_id opens a new session page once.
+    def _fallback(self, read: AccountRead, request: scrapy.Request, why: str) -> Iterator[Any]:
+        """Session mode cannot read this list: the scroll path reads the rendered page."""
+        self._end(read)
+        self.logger.warning("Session mode cannot read %s (%s): reading its rendered page", read.permalink, why)
+        self._stat("session/fallbacks")
+        yield carry_account_tags(request.meta, self.scroll_request(read.permalink, read.attempt))
 
-        With the id known and the followers count known to pass the skip (both from edges the
-        frontier holds) the user and the list's first page are asked at once: one round trip
-        less per list. Otherwise the user comes first, so a small account costs no list read."""
-        user_id = _int_or_none(user_id)
-        known = _int_or_none(known_followers)
-        at_once = user_id is not None and known is not None and not self._too_small({"followers_count": known})
-        reader = self.session_reader
-        for fresh_session in (False, True):
-            async with self.session_pool.lease(self.name) as session:
-                self._note_session(session)
-                try:
-                    if at_once:
-                        user, listed = await asyncio.gather(
-                            reader.user(session, permalink, user_id, read),
-                            reader.items(session, user_id, read, cutoff), return_exceptions=True)
-                        for outcome in (user, listed):  # the user's fate first (not found...)
-                            if isinstance(outcome, BaseException):
-                                raise outcome
-                        return user, False
-                    user = await reader.user(session, permalink, user_id, read)
-                    if self._too_small(user):
-                        return user, True
-                    await reader.items(session, user["id"], read, cutoff)
-                    return user, False
-                except ClientIdRefused:
-                    self._stat("session/client_id_refused")
-                    self.session_pool.invalidate(session)
-                    if fresh_session:
-                        raise
-                    read.items.clear()
-        raise AssertionError("unreachable")
+    def _again_or(self, read: AccountRead, request: scrapy.Request, reason: str, give_up: Any) -> Iterator[Any]:
+        """The same call once more (RETRY_TIMES, Scrapy's retry helper), else `give_up()`."""
+        read.retries[reason] += 1
+        again = get_retry_request(request, spider=self, reason=reason)
+        if again is not None:
+            yield again
+        else:
+            yield from give_up() or ()
 
-    def _note_session(self, session: Any) -> None:
-        seen = self.__dict__.setdefault("_sessions_seen", set())
-        if session.number not in seen:
-            seen.add(session.number)
-            self._stat("session/pages_opened")
-            if session.cookie_banner_accepted:
-                self._stat("cookie_banner_accepted")
+    def _answered(self, read: AccountRead, response: Response) -> None:
+        """The site answered; the failures Scrapy's RetryMiddleware survived on the way count."""
+        self.site_answered = True
+        retried = int(response.meta.get("retry_times") or 0)
+        if retried:
+            read.retries["retried"] += retried
+            read.failures.append(f"{retried} retries before an answer: {response.url}")
 
-    def _fallback_request(self, request: scrapy.Request) -> scrapy.Request:
-        fallback = self.scroll_request(request.meta["permalink"], int(request.meta.get("scmap_attempt", 1)))
-        for key, value in request.meta.items():  # the frontier's tags of the account
-            if key.startswith("frontier_"):
-                fallback.meta.setdefault(key, value)
-        return fallback
+    def _stall(self, read: AccountRead, why: str) -> None:
+        read.failures.append(why)
+        read.stalled = read.list_ended = True
 
-    def _count_requests(self, read: SessionRead) -> None:
-        self._stat("session/lists_read" if read.pages else "session/lists_unread")
-        stats = self.crawler.stats
-        stats.inc_value("scmap/api/requests", read.requests)
-        stats.inc_value("scmap/api/waits", read.waits)
-        stats.inc_value("scmap/api/wait_seconds", round(read.waited_seconds, 3))
-        stats.set_value("scmap/api/budget", self.request_budget.describe())
-        stats.set_value("scmap/api/process_pauses", self.request_budget.stats.pauses)
+    def _stalled_now(self, read: AccountRead, why: str) -> Iterator[Any]:
+        self._stall(read, why)
+        if read.user is not None:
+            yield from self._finish_list(read)
+
+    def _read_of(self, request: scrapy.Request) -> AccountRead | None:
+        """The account's read, unless it already ended (the other call of an at-once pair)."""
+        read = self.reads.get(request.meta.get("permalink"))
+        return read if read is not None and read.attempt == int(request.meta.get("scmap_attempt", 1)) else None
+
+    def _end(self, read: AccountRead) -> None:
+        if self.reads.get(read.permalink) is read:
+            del self.reads[read.permalink]
 
 
 def _int_or_none(value: Any) -> int | None:

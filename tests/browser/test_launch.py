@@ -38,3 +38,27 @@ def test_headless_chromium_shows_no_automation_tells():
     major = int(seen["browser_version"].split(".")[0])
     assert re.search(rf"Chrome/{major}\.0\.0\.0 ", seen["ua"]), seen
     assert chromium_major_version(SYSTEM_CHROMIUM) == major
+
+
+def test_the_settings_module_is_inert_at_import():
+    """scmap/settings.py runs nothing (no `chromium --version`): the launch options are made
+    when scrapy-playwright launches (scmap.browser.provider)."""
+    import subprocess
+    import sys
+
+    code = ("import subprocess; calls = []; subprocess.run = lambda *a, **k: calls.append(a); "
+            "subprocess.Popen = lambda *a, **k: calls.append(a); import scmap.settings as s; "
+            "assert 'PLAYWRIGHT_LAUNCH_OPTIONS' not in vars(s); print(len(calls))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "0"
+
+
+def test_the_provider_fills_in_scmaps_launch_options_only_when_none_are_set():
+    from types import SimpleNamespace
+
+    from scmap.browser.provider import SharedBrowserProvider
+
+    unset = SharedBrowserProvider(SimpleNamespace(launch_options={}, browser_type_name="chromium"))
+    assert unset.config.launch_options == launch_options()
+    given = SharedBrowserProvider(SimpleNamespace(launch_options={"headless": False}, browser_type_name="chromium"))
+    assert given.config.launch_options == {"headless": False}

@@ -20,7 +20,6 @@ FAST_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "False",
     "ROBOTSTXT_OBEY": "False",
-    "SCMAP_REQUESTS_PER_SECOND": "0",  # the request budget is for the real site
     "CONCURRENT_REQUESTS": "2",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
     "PARQUET_FLUSH_SECONDS": "0",

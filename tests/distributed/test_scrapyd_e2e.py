@@ -74,7 +74,7 @@ def test_two_scrapyd_nodes_share_one_redis_frontier_through_a_kill_and_a_redis_r
                                        # 4 api calls/s per job: session mode reads 12 accounts
                                        # in seconds, too fast to freeze the victim mid-crawl.
                                        {"FRONTIER_LEASE_SECONDS": str(LEASE_SECONDS),
-                                        "SCMAP_REQUESTS_PER_SECOND": "4", "SCMAP_REQUEST_JITTER": "0"})
+                                        "DOWNLOAD_DELAY": "0.25", "DOWNLOAD_DELAY_JITTER": "0"})
             victim = next(j for j in jobs if j.node is nodes[0] and j.spider == VICTIM_SPIDER)
             store = RedisFrontierStore(f"{redis_url}?prefix={PREFIX}")
             try:

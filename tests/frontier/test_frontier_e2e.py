@@ -36,7 +36,6 @@ RULES = CrawlRules(bfs_accounts=BFS_ACCOUNTS, max_accounts=MAX_ACCOUNTS, min_fol
 SETTINGS = {
     "SCHEDULER": "scmap.frontier.scheduler.FrontierScheduler",
     "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "ROBOTSTXT_OBEY": "False",
-    "SCMAP_REQUESTS_PER_SECOND": "0",
     "CONCURRENT_REQUESTS": "4", "CONCURRENT_REQUESTS_PER_DOMAIN": "4", "LOG_LEVEL": "INFO",
     "FRONTIER_LOG_INTERVAL": "5",
     "PARQUET_BATCH_SIZE": "1",  # every edge on disk at once, whatever the writer's buffering

@@ -76,38 +76,48 @@ def test_a_node_paces_itself_while_redis_is_away(tmp_path):
         asyncio.run(scenario(server))
 
 
-def test_the_setting_gives_every_spider_of_the_process_the_shared_budget(redis_url):
-    """SCMAP_SHARED_REQUEST_BUDGET: pacing.process_budget hands out the Redis budget, and a
-    pause a spider starts (sync, as the readers call it) holds this node at once and reaches
-    Redis for the others."""
-    from scrapy.settings import Settings
+def test_the_setting_puts_the_shared_budget_in_the_downloader(redis_url):
+    """SCMAP_SHARED_REQUEST_BUDGET: SharedBudgetMiddleware paces api-v2 calls by the Redis budget
+    at 1 / DOWNLOAD_DELAY, and a 429 it sees holds this node at once and reaches Redis for the others."""
+    from scrapy import Request
+    from scrapy.exceptions import NotConfigured
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
 
-    from scmap import pacing
+    from scmap.spiders.likes import LikesSpider
+    from scmap.transport import API_SLOT
+    from scmap.transport.middlewares import SharedBudgetMiddleware
 
     url = f"{redis_url}?prefix=budget-setting-{uuid.uuid4().hex[:8]}"
-    settings = Settings({"SCMAP_SHARED_REQUEST_BUDGET": True, "FRONTIER_URL": url,
-                         "SCMAP_REQUESTS_PER_SECOND": RATE, "SCMAP_REQUEST_JITTER": 0.0})
-    pacing.reset_process_budget()
-    try:
-        budget = pacing.process_budget(settings)
-        assert isinstance(budget, SharedRequestBudget)
-        assert pacing.process_budget(Settings()) is budget  # one per process
-        other_node = SharedRequestBudget(url, rate=RATE, jitter=0.0)
+    with pytest.raises(NotConfigured):  # off by default: each node paces itself
+        SharedBudgetMiddleware.from_crawler(get_crawler(LikesSpider, settings_dict={"FRONTIER_URL": url}))
+    crawler = get_crawler(LikesSpider, settings_dict={
+        "SCMAP_SHARED_REQUEST_BUDGET": True, "FRONTIER_URL": url, "DOWNLOAD_DELAY": 1 / RATE,
+        "DOWNLOAD_DELAY_JITTER": 0, "SOUNDCLOUD_WEB_URL": "http://x", "SOUNDCLOUD_API_URL": "http://x/api-v2"})
+    crawler.spider = LikesSpider.from_crawler(crawler, seeds="x")
+    crawler.stats.open_spider()
+    middleware = SharedBudgetMiddleware.from_crawler(crawler)
+    budget = middleware.budget
+    assert isinstance(budget, SharedRequestBudget) and budget.rate == RATE and budget.jitter == 0
+    other_node = SharedRequestBudget(url, rate=RATE, jitter=0.0)
+    call = Request("http://x/api-v2/users/1", meta={"download_slot": API_SLOT})
 
-        async def scenario() -> None:
-            try:
-                await budget.acquire()
-                budget.pause(0.5, "429")
-                assert budget.paused_for > 0.4
-                await budget.flush()
-                assert await other_node.crawl_paused_for() > 0.3
-            finally:
-                await budget.close()
-                await other_node.close()
+    async def scenario() -> None:
+        try:
+            start = time.monotonic()
+            for _ in range(5):
+                await middleware.process_request(call)
+            assert time.monotonic() - start >= 4 / RATE * 0.9  # paced at the crawl-wide rate
+            middleware.process_response(call, Response(call.url, status=429, headers={"Retry-After": "0.5"},
+                                                       request=call))
+            assert budget.paused_for > 0.4
+            await budget.flush()
+            assert await other_node.crawl_paused_for() > 0.3
+        finally:
+            await budget.close()
+            await other_node.close()
 
-        asyncio.run(scenario())
-    finally:
-        pacing.reset_process_budget()
+    asyncio.run(scenario())
 
 
 def test_the_shared_budget_lives_where_the_frontier_does_also_with_a_frontier_url_argument(redis_url):
@@ -115,17 +125,14 @@ def test_the_shared_budget_lives_where_the_frontier_does_also_with_a_frontier_ur
     without FRONTIER_URL, and the budget is made on that Redis; a SQLite frontier is refused."""
     from scrapy.settings import Settings
 
-    from scmap import pacing, preflight
+    from scmap import preflight
+    from scmap.frontier.shared_budget import shared_budget_from_settings
 
     url = f"{redis_url}?prefix=budget-argument-{uuid.uuid4().hex[:8]}"
-    settings = Settings({"SCMAP_SHARED_REQUEST_BUDGET": True, "FRONTIER_URL": None})
+    settings = Settings({"SCMAP_SHARED_REQUEST_BUDGET": True, "FRONTIER_URL": None, "DOWNLOAD_DELAY": 1})
     preflight.check_shared_budget({"frontier_url": url}, settings)
     with pytest.raises(preflight.BadInput, match="FRONTIER_URL=redis://"):
         preflight.check_shared_budget({"frontier_url": "output/frontier.sqlite"}, settings)
-    pacing.reset_process_budget()
-    try:
-        budget = pacing.process_budget(settings, url)
-        assert isinstance(budget, SharedRequestBudget) and budget.url == mask_store_url(url)
-        asyncio.run(budget.close())
-    finally:
-        pacing.reset_process_budget()
+    budget = shared_budget_from_settings(settings, url)
+    assert isinstance(budget, SharedRequestBudget) and budget.url == mask_store_url(url)
+    asyncio.run(budget.close())

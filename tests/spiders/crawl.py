@@ -27,7 +27,6 @@ TEST_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "False",
     "ROBOTSTXT_OBEY": "False",
-    "SCMAP_REQUESTS_PER_SECOND": "0",  # the request budget is for the real site
     "CONCURRENT_REQUESTS": "4",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
     "LOG_LEVEL": "INFO",

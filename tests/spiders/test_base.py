@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import pickle
 
 import pytest
@@ -81,21 +82,65 @@ def test_request_for_account_is_persistable_and_points_at_the_list_page():
     assert restored.url == request.url and restored.callback == instance.parse_list
 
 
-def test_session_mode_is_the_default_and_its_request_is_persistable():
+def test_session_mode_is_the_default_and_its_requests_are_api_v2_calls():
     instance = spider(FollowsSpider, seeds="x", limit="all")
     assert instance.mode == "session"
     request = instance.request_for_account("some-one")
-    assert request.url.startswith("data:") and "some-one" in request.url
+    # The account's first call: /resolve, a real api-v2 URL, for the page transport, in the api-v2 slot.
+    assert request.url == "http://web/api-v2/resolve?url=http%3A%2F%2Fweb%2Fsome-one"
+    assert request.meta["scmap_transport"] == "page" and request.meta["download_slot"] == "api-v2"
     assert request.meta["scmap_mode"] == "session" and "playwright" not in request.meta
     restored = request_from_dict(pickle.loads(pickle.dumps(request.to_dict(spider=instance))), spider=instance)
-    assert restored.callback == instance.parse_session and restored.meta["permalink"] == "some-one"
-    # Its fallback is the scroll request of the same account, keeping the frontier's tags.
+    assert restored.callback == instance.parse_user and restored.meta["permalink"] == "some-one"
+    # The frontier knows the id: /users/{id}; and a passing followers count: the first page at once.
     request.meta.update(frontier_account="some-one", frontier_user_id=42)
-    fallback = instance._fallback_request(request)
+    (user_call,) = instance.start_account(request)
+    assert user_call.url == "http://web/api-v2/users/42"
+    request.meta["frontier_followers_count"] = 10_000
+    user_call, first_page = instance.start_account(request)
+    assert first_page.url.startswith("http://web/api-v2/users/42/followings?offset=0&limit=200")
+    assert first_page.meta["frontier_account"] == "some-one" and first_page.callback == instance.parse_page
+    # Its fallback is the scroll request of the same account, keeping the frontier's tags.
+    (fallback,) = list(instance._fallback(instance.reads["some-one"], request, "moved"))
     assert fallback.url == "http://web/some-one/following" and fallback.meta["playwright"]
     assert fallback.meta["frontier_account"] == "some-one" and fallback.meta["frontier_user_id"] == 42
     # A failed fallback is retried the scroll way, not in session mode again.
     assert instance._retry(fallback, "died").url == fallback.url
+
+
+def json_response(request, status, body):
+    from scrapy.http import TextResponse
+
+    return TextResponse(request.url, status=status, body=json.dumps(body).encode(), request=request,
+                        headers={"Content-Type": "application/json"})
+
+
+def test_session_callbacks_read_user_then_pages_and_finish_the_account():
+    instance = spider(LikesSpider, seeds="x", limit=3)
+    instance.crawler.stats.open_spider()
+    done = []
+
+    def on_done(**kwargs):
+        done.append(kwargs)
+
+    instance.crawler.signals.connect(on_done, signal=account_done)
+    (first,) = instance.start_account(instance.request_for_account("zoe"))
+    user = {"id": 7, "kind": "user", "permalink": "zoe", "username": "Zoe", "followers_count": 900}
+    (page_call,) = list(instance.parse_user(json_response(first, 200, user)))
+    assert page_call.url == "http://web/api-v2/users/7/likes?offset=0&limit=3&linked_partitioning=1"
+    like = lambda n: {"created_at": f"2024-01-0{n}T00:00:00Z", "kind": "like",
+                      "track": {"id": n, "kind": "track", "user": {"id": 100 + n, "permalink": f"u{n}",
+                                                                   "username": f"U{n}", "followers_count": 5}}}
+    page1 = {"collection": [like(1), like(2)], "next_href": "http://web/api-v2/users/7/likes?offset=x&limit=3"}
+    (next_call,) = list(instance.parse_page(json_response(page_call, 200, page1)))
+    assert next_call.url == page1["next_href"] and done == []
+    page2 = {"collection": [like(3), like(4)], "next_href": "http://web/api-v2/users/7/likes?offset=y&limit=3"}
+    out = list(instance.parse_page(json_response(next_call, 200, page2)))
+    kinds = [type(item).__name__ for item in out]
+    assert kinds == ["AccountItem", "EdgeItem", "EdgeItem", "EdgeItem"]  # cut at limit=3
+    assert [(d["permalink"], d["status"], d["items"]) for d in done] == [("zoe", "done", 4)]
+    # A late answer for a finished account is ignored.
+    assert list(instance.parse_page(json_response(next_call, 200, page2))) == []
 
 
 def test_mode_argument():
@@ -163,7 +208,7 @@ def test_with_a_profile_every_account_shares_one_persistent_context_never_closed
 
 
 def test_a_failed_list_is_retried_once_keeping_the_frontier_tag():
-    instance = spider(seeds="x")
+    instance = spider(seeds="x", mode="scroll")  # a session-mode call is retried by Scrapy
     instance.crawler.stats.open_spider()
     done = []
 
@@ -185,8 +230,8 @@ def test_a_failed_list_is_retried_once_keeping_the_frontier_tag():
 def test_playwright_renders_only_the_sites_scheme(web_url, kept):
     crawler = get_crawler(LikesSpider, settings_dict={
         "SOUNDCLOUD_WEB_URL": web_url,
-        "DOWNLOAD_HANDLERS": {"http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-                              "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"}})
+        "DOWNLOAD_HANDLERS": {"http": "scmap.transport.handler.ScmapDownloadHandler",
+                              "https": "scmap.transport.handler.ScmapDownloadHandler"}})
     assert set(crawler.settings.getdict("DOWNLOAD_HANDLERS")) == {kept}
 
 

@@ -85,6 +85,8 @@ def test_a_profile_made_by_the_login_flow_passes_the_wall(truth, wall_sandbox, t
     assert crawl.returncode == 0, crawl.log[-3000:]
     assert_exact_lists(truth, crawl, "follows", ids, LIMIT)
     assert crawl.stat("playwright/context_count/persistent/True") == 1
+    # The default mode ran in the profile: its session page lives in the profile's context.
+    assert crawl.stat("scmap/follows/session/lists_read") == len(ids)
     assert after.get("bot_wall_challenges_html", 0) == before.get("bot_wall_challenges_html", 0)
 
 
@@ -114,8 +116,7 @@ def test_a_challenged_list_call_gives_the_account_back_too(truth, api_wall_sandb
     ids, seeds = _seeds(truth, 6)
     result = run_crawl("follows", api_wall_sandbox, seeds, tmp_path / "run", limit=LIMIT,
                        settings={"SCMAP_CHALLENGES_BEFORE_STOP": "2", "SCMAP_CHALLENGE_PAUSE": "0.2",
-                                 "CONCURRENT_REQUESTS": "1",
-                                 "SCMAP_SESSION_LISTS_IN_FLIGHT": "1"})  # one list at a time, as pages
+                                 "CONCURRENT_REQUESTS": "1"})  # one api-v2 call at a time
     assert 2 <= result.stat("scmap/follows/challenges") < len(seeds)
     assert "Bot-wall challenge (captcha, json) on the list of" in result.log
     assert result.edges.empty and result.stat("scmap/follows/failed") == 0

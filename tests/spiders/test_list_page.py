@@ -123,7 +123,8 @@ class FakePage:
 
 def config(limit: int | None, **overrides) -> ListConfig:
     values = dict(api_url=API, route=ROUTE, limit=limit, scroll_trigger_timeout=0.2,
-                  response_timeout=0.3, api_retries=3, max_retry_after=0.05, list_timeout=20)
+                  response_timeout=0.3, api_retries=3, max_retry_after=0.05, list_timeout=20,
+                  api_page_size=None, ignore_capture=False)
     values.update(overrides)
     return ListConfig(**values)
 

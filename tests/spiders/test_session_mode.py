@@ -12,7 +12,7 @@ from scmap.sandbox.runner import run_sandbox
 from .crawl import run_crawl, sandbox_counts
 from .test_e2e import assert_exact_lists, permalink_of
 
-LISTS_IN_FLIGHT = 4
+CALLS_IN_FLIGHT = 4
 
 
 def longest_likers(truth, count: int) -> list[int]:
@@ -28,12 +28,14 @@ def test_429_storm_pauses_every_page_and_loses_nothing(truth, fault_sandbox, tmp
     # 8 api calls per 4 s window: far less than 4 lists read at once ask for.
     with fault_sandbox({"rate_limit": 8, "rate_window": 4}) as site:
         result = run_crawl("likes", site, seeds, tmp_path, limit="all", mode="session",
-                           settings={"SCMAP_SESSION_LISTS_IN_FLIGHT": LISTS_IN_FLIGHT,
-                                     "SCMAP_API_PAGE_SIZE": 50})
+                           settings={"CONCURRENT_REQUESTS_PER_DOMAIN": CALLS_IN_FLIGHT,
+                                     # a 429 uses up one of Scrapy's retries (RetryMiddleware)
+                                     "RETRY_TIMES": 20, "SCMAP_API_PAGE_SIZE": 50})
         served = sandbox_counts(site)
     assert result.returncode == 0, result.log[-3000:]
     assert served.get("rate_limited", 0) >= 3  # really a storm
-    assert result.stat("scmap/likes/api_retries/rate_limited") == served["rate_limited"]
+    assert result.stat("scmap/api/rate_limited") == served["rate_limited"]
+    assert result.stat("retry/reason_count/429 Unknown Status") == served["rate_limited"]
     assert result.stat("scmap/api/process_pauses") >= 1
     # Once a 429 came back, no page of the process asked again before its Retry-After ran out.
     assert served.get("requests_during_retry_after", 0) == 0
