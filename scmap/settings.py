@@ -63,6 +63,15 @@ SCMAP_IGNORE_API_CAPTURE = False  # tests only: read every list from the DOM (do
 SCMAP_SESSION_LISTS_IN_FLIGHT = 16  # lists one spider reads at once from its session page (the budget paces the calls)
 SCMAP_SESSION_LISTS_PER_CONTEXT = 200  # then the context is retired (flat browser memory)
 
+# --- http mode (-a mode=http, scmap/transport/http.py): api-v2 through curl_cffi, no browser open -
+# curl_cffi's newest desktop Chrome target (yt-dlp's rule: DataDome refuses Chrome targets < 116).
+SCMAP_HTTP_IMPERSONATE = "chrome152"
+# Where client_id and cookies come from, once: "http" (the home page through curl_cffi with
+# SCMAP_COOKIES, no browser), "browser" (one Chromium page, then closed), "auto" (http when only
+# SCMAP_COOKIES is given, else browser).
+SCMAP_HTTP_BOOTSTRAP = "auto"
+SCMAP_HTTP_BOOTSTRAP_WAIT = 3.0  # s the bootstrap page waits for DataDome's cookie
+
 # --- the request budget (scmap.pacing): every api-v2 call of the process, in-page ones too ---
 SCMAP_REQUESTS_PER_SECOND = 1.0  # 0 = unpaced (the local sandbox only); 429s always pause all pages
 SCMAP_REQUEST_JITTER = 0.5  # each gap drawn in [0.5, 1.5] x 1/rate
