@@ -36,11 +36,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
-import time
-
+from curl_cffi import BrowserType
 from curl_cffi.requests import AsyncSession
 from curl_cffi.requests import exceptions as curl_errors
 from scrapy import Request
@@ -63,12 +64,25 @@ logger = logging.getLogger(__name__)
 RESPONSE_FLAG = "scmap-http"
 BOOTSTRAP_CHALLENGE_FLAG = "scmap-http-bootstrap"
 STALE_CLIENT_ID_STATUSES = (401, 403)
+OLDEST_CHROME_TARGET = 116  # DataDome refuses older Chrome fingerprints (yt-dlp's SoundCloud extractor)
 DECODED_HEADERS = (b"Content-Encoding", b"Content-Length", b"Transfer-Encoding")  # curl decoded the body
 
 
 def is_challenge(response: Response) -> bool:
     """Is this answer a bot-wall (DataDome) challenge? Then the account needs the browser."""
     return is_challenge_answer(response.status, response.headers, response.body)
+
+
+def chrome_target(name: str) -> str:
+    """`name` when it is a curl_cffi Chrome target DataDome accepts, else a one-line ValueError."""
+    match = re.fullmatch(r"chrome(\d+)\w*", name or "")
+    if match is None or name not in {target.value for target in BrowserType}:
+        raise ValueError(f"SCMAP_HTTP_IMPERSONATE={name!r} is not a curl_cffi Chrome target: give e.g. "
+                         f"chrome152 (python -c 'import curl_cffi; print(list(curl_cffi.BrowserType))')")
+    if int(match.group(1)) < OLDEST_CHROME_TARGET:
+        raise ValueError(f"SCMAP_HTTP_IMPERSONATE={name!r}: DataDome refuses Chrome targets older than "
+                         f"{OLDEST_CHROME_TARGET}; give a newer one (chrome152)")
+    return name
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,7 @@ class HttpTransportConfig:
         plan = context_plan(settings)
         return cls(web_url=setting(settings, "SOUNDCLOUD_WEB_URL").rstrip("/"),
                    api_url=setting(settings, "SOUNDCLOUD_API_URL").rstrip("/"),
-                   impersonate=setting(settings, "SCMAP_HTTP_IMPERSONATE"),
+                   impersonate=chrome_target(setting(settings, "SCMAP_HTTP_IMPERSONATE")),
                    bootstrap=bootstrap_way(setting(settings, "SCMAP_HTTP_BOOTSTRAP"), plan),
                    plan=plan, launch_options=dict(setting(settings, "PLAYWRIGHT_LAUNCH_OPTIONS")),
                    navigation_timeout=float_setting(settings, "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT") / 1000,

@@ -30,7 +30,10 @@ def _jar_cookie(cookie: dict[str, Any]) -> http.cookiejar.Cookie:
 
 class ApiCookies:
     def __init__(self, cookies: Iterable[dict[str, Any]] = ()) -> None:
-        self._jar = CookieJar()
+        # A cookie without a leading dot is the browser's host-only cookie (Playwright's rule),
+        # not the lax Netscape reading that would send soundcloud.com's to api-v2 too.
+        self._jar = CookieJar(policy=http.cookiejar.DefaultCookiePolicy(
+            strict_ns_domain=http.cookiejar.DefaultCookiePolicy.DomainStrictNonDomain))
         for cookie in cookies:
             self._jar.set_cookie(_jar_cookie(cookie))
 

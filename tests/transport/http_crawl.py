@@ -23,6 +23,7 @@ from typing import Any, AsyncIterator
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+import psutil  # noqa: E402
 import scrapy  # noqa: E402
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler  # noqa: E402
 from scrapy.crawler import CrawlerProcess  # noqa: E402
@@ -69,7 +70,9 @@ class ApiReadSpider(scrapy.Spider):
     def parse(self, response: scrapy.http.Response) -> Any:
         self.answers.append({"url": response.url, "status": response.status, "flags": response.flags,
                              "body": response.text, "challenge": is_challenge(response),
-                             "at": time.monotonic()})
+                             "at": time.monotonic(),
+                             # "no browser kept open while reading": no child process right now
+                             "child_processes": len(psutil.Process().children(recursive=True))})
         if not self.config.get("follow_resolve") or "/resolve?" not in response.url or response.status != 200:
             return
         user_url = f"{self.settings['SOUNDCLOUD_API_URL']}/users/{response.json()['id']}"
