@@ -7,8 +7,8 @@ CONFIG: {"transport": "http" | "plain", "urls": [...], "follow_resolve": bool,
 "client_id": str (plain only: plain Scrapy does not add it), "settings": {...}, "out": path}.
 A /resolve answer with `follow_resolve` is followed to the user and its first likes page, as
 the spider does. Writes `out` (JSON): every answer (url, status, flags, body, challenge), the
-crawl's stats, and this process's CPU seconds and peak RSS (and its children's: the bootstrap
-browser).
+crawl's stats, this process's CPU seconds and peak RSS (and its children's: the bootstrap
+browser), and whether Playwright was loaded at all.
 """
 
 from __future__ import annotations
@@ -107,7 +107,8 @@ def main(config_path: str) -> int:
                                             if isinstance(value, (int, float, str))},
               "started": started, "cpu_seconds": own.ru_utime + own.ru_stime,
               "peak_rss_kib": own.ru_maxrss, "children_peak_rss_kib": children.ru_maxrss,
-              "children_cpu_seconds": children.ru_utime + children.ru_stime}
+              "children_cpu_seconds": children.ru_utime + children.ru_stime,
+              "playwright_loaded": "playwright.async_api" in sys.modules}  # was a browser started?
     Path(config["out"]).write_text(json.dumps(result, default=str), encoding="utf-8")
     return 0
 
