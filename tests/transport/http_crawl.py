@@ -4,7 +4,8 @@ subprocess by tests/transport/test_http_e2e.py and bench/bench_http_transport.py
     python tests/transport/http_crawl.py CONFIG.json
 
 CONFIG: {"transport": "http" | "plain", "urls": [...], "follow_resolve": bool,
-"client_id": str (plain only: plain Scrapy does not add it), "settings": {...}, "out": path}.
+"client_id": str (plain only: plain Scrapy does not add it), "digest_only": bool (keep a sha256
+of each body, not the body: the benchmark's memory figure), "settings": {...}, "out": path}.
 A /resolve answer with `follow_resolve` is followed to the user and its first likes page, as
 the spider does. Writes `out` (JSON): every answer (url, status, flags, body, challenge), the
 crawl's stats, this process's CPU seconds and peak RSS (and its children's: the bootstrap
@@ -13,6 +14,7 @@ browser), and whether Playwright was loaded at all.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import resource
 import sys
@@ -68,11 +70,14 @@ class ApiReadSpider(scrapy.Spider):
             yield scrapy.Request(self._url(url), callback=self.parse, dont_filter=True)
 
     def parse(self, response: scrapy.http.Response) -> Any:
+        body = hashlib.sha256(response.body).hexdigest() if self.config.get("digest_only") else response.text
         self.answers.append({"url": response.url, "status": response.status, "flags": response.flags,
-                             "body": response.text, "challenge": is_challenge(response),
-                             "at": time.monotonic(),
+                             "body": body, "challenge": is_challenge(response),
+                             "at": time.monotonic(), "cpu": time.process_time(),
                              # "no browser kept open while reading": no child process right now
-                             "child_processes": len(psutil.Process().children(recursive=True))})
+                             # (not in the benchmark: reading /proc per answer would cost CPU)
+                             "child_processes": None if self.config.get("digest_only")
+                             else len(psutil.Process().children(recursive=True))})
         if not self.config.get("follow_resolve") or "/resolve?" not in response.url or response.status != 200:
             return
         user_url = f"{self.settings['SOUNDCLOUD_API_URL']}/users/{response.json()['id']}"
