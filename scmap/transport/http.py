@@ -56,8 +56,8 @@ from scmap.soundcloud.challenge import is_challenge as is_challenge_answer
 from scmap.soundcloud.collections import with_client_params
 from scmap.transport.http_cookies import ApiCookies
 from scmap.transport.http_headers import API, DOCUMENT, call_headers
-from scmap.transport.http_session import (Answer, ApiSession, BootstrapChallenged, bootstrap_way,
-                                          session_from_browser, session_over_http)
+from scmap.transport.http_session import (Answer, ApiSession, BootstrapChallenged, BootstrapFailed,
+                                          bootstrap_way, session_from_browser, session_over_http)
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +183,9 @@ class HttpTransport:
             self.stats.inc_value("scmap/http/bootstrap_challenged")
             self._challenge = challenged.answer
             return
+        except BootstrapFailed as error:  # site down, no client_id: the next call tries again
+            self.stats.inc_value("scmap/http/bootstrap_failures")
+            raise DownloadFailedError(f"http mode: no identity for api-v2 calls: {_first_line(error)}") from None
         self.stats.inc_value(f"scmap/http/bootstraps/{config.bootstrap}")
         logger.info("http mode: client_id %s... and %d cookies from the %s; impersonating %s",
                     session.client_id[:6], len(self._cookies), session.source, config.impersonate)
@@ -237,7 +240,7 @@ class HttpTransport:
 
 def _download_error(request: Request, error: Exception) -> Exception:
     """curl_cffi's error as the Scrapy download exception RetryMiddleware knows."""
-    message = f"{request.url}: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
+    message = f"{request.url}: {_first_line(error)}"
     if isinstance(error, curl_errors.Timeout):
         return DownloadTimeoutError(message)
     if isinstance(error, curl_errors.DNSError):
@@ -245,3 +248,7 @@ def _download_error(request: Request, error: Exception) -> Exception:
     if isinstance(error, curl_errors.ConnectionError):
         return DownloadConnectionRefusedError(message)
     return DownloadFailedError(message)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error).strip() else type(error).__name__

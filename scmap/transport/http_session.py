@@ -116,9 +116,21 @@ async def session_over_http(web_url: str, cookies: tuple[dict[str, Any], ...], f
 async def session_from_browser(web_url: str, plan: ContextPlan, launch_options: dict[str, Any],
                                navigation_timeout: float, cookie_wait: float, fetch: Fetch) -> ApiSession:
     """One Chromium page of the home page; the browser is closed before this returns."""
+    from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
 
     url = web_url.rstrip("/") + "/"
+    try:
+        answer, cookies = await _load_page(async_playwright, url, plan, launch_options, navigation_timeout,
+                                           cookie_wait)
+    except PlaywrightError as error:  # no browser, or the page did not load
+        raise BootstrapFailed(f"the bootstrap browser could not load {url}: {str(error).splitlines()[0]}") from None
+    logger.info("http mode: browser page read and closed (%d cookies)", len(cookies))
+    return await session_from_page(url, answer, cookies, fetch, "browser page")
+
+
+async def _load_page(async_playwright: Any, url: str, plan: ContextPlan, launch_options: dict[str, Any],
+                     navigation_timeout: float, cookie_wait: float) -> tuple[Answer, tuple[dict[str, Any], ...]]:
     async with async_playwright() as playwright:
         browser = None
         if plan.profile_dir is not None:  # kwargs hold the launch options and user_data_dir
@@ -139,8 +151,7 @@ async def session_from_browser(web_url: str, plan: ContextPlan, launch_options: 
             await context.close()
             if browser is not None:
                 await browser.close()
-    logger.info("http mode: browser page read and closed (%d cookies)", len(cookies))
-    return await session_from_page(url, answer, cookies, fetch, "browser page")
+    return answer, cookies
 
 
 async def _wait_for_cookie(context: Any, name: str, seconds: float) -> bool:

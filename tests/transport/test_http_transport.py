@@ -14,6 +14,8 @@ from aiohttp import web
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 
+from scrapy.exceptions import DownloadConnectionRefusedError, DownloadFailedError
+
 from scmap.browser.contexts import BrowserSetupError
 from scmap.transport.http import HttpTransport, HttpTransportConfig, chrome_target, is_challenge
 from scmap.transport.http_headers import API_ACCEPT
@@ -29,13 +31,14 @@ class EchoSite:
     """A home page with hydration `apiClient`; /api-v2/echo answers the request it saw."""
 
     def __init__(self) -> None:
-        self.client_id = CLIENT_IDS[0]
+        self.client_id: str | None = CLIENT_IDS[0]  # None: a page without it
         self.home_pages = 0
         self.seen: list[dict[str, Any]] = []
 
     async def home(self, request: web.Request) -> web.Response:
         self.home_pages += 1
-        hydration = json.dumps([{"hydratable": "apiClient", "data": {"id": self.client_id, "isExpiring": False}}])
+        hydration = json.dumps([{"hydratable": "apiClient", "data": {"id": self.client_id, "isExpiring": False}}]
+                               if self.client_id else [])
         return web.Response(text=f"<html><head><script>window.__sc_version=\"{APP_VERSION}\"</script>"
                                  f"<script>window.__sc_hydration = {hydration};</script></head></html>",
                             content_type="text/html")
@@ -165,6 +168,31 @@ def test_a_challenge_comes_back_as_the_site_sent_it(run_with_site) -> None:
         assert not is_challenge(await transport.download(Request(f"{web_url}/api-v2/echo?client_id=x")))  # a 401
         assert stats.get_value("scmap/http/challenges") == 1
     run_with_site(test)
+
+
+def test_a_page_without_client_id_fails_the_call_and_the_next_call_asks_again(run_with_site) -> None:
+    async def test(site: EchoSite, transport: HttpTransport, web_url: str, stats: Any) -> None:
+        site.client_id = None
+        with pytest.raises(DownloadFailedError, match="http mode: no identity for api-v2 calls: no client_id on"):
+            await transport.download(Request(f"{web_url}/api-v2/echo"))
+        site.client_id = CLIENT_IDS[0]
+        assert (await transport.download(Request(f"{web_url}/api-v2/echo"))).status == 200
+        assert site.home_pages == 2 and stats.get_value("scmap/http/bootstrap_failures") == 1
+    run_with_site(test)
+
+
+def test_a_site_that_refuses_connections_is_scrapys_connection_refused(tmp_path: Path) -> None:
+    async def main() -> None:
+        crawler = get_crawler(settings_dict={"SOUNDCLOUD_WEB_URL": "http://127.0.0.1:9",  # discard port: closed
+                                             "SOUNDCLOUD_API_URL": "http://127.0.0.1:9/api-v2",
+                                             "SCMAP_HTTP_BOOTSTRAP": "http"})
+        transport = HttpTransport.from_crawler(crawler)
+        try:
+            with pytest.raises(DownloadConnectionRefusedError, match="http://127.0.0.1:9/"):
+                await transport.download(Request("http://127.0.0.1:9/api-v2/users/1"))
+        finally:
+            await transport.close()
+    asyncio.run(main())
 
 
 # --- settings ------------------------------------------------------------------------------------
