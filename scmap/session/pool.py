@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator
 
+from scmap.soundcloud.collections import web_client_params
 from scmap.spiders.dom_fallback import client_id_from_page_bundle
 from scmap.spiders.list_page import accept_cookies
 
@@ -62,10 +63,7 @@ class SessionPage:
 
     @property
     def client_params(self) -> dict[str, str]:
-        params = {"client_id": self.client_id, "app_locale": "en"}
-        if self.app_version:
-            params["app_version"] = self.app_version
-        return params
+        return web_client_params(self.client_id, self.app_version)
 
 
 @dataclass

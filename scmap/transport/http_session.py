@@ -24,6 +24,7 @@ from urllib.parse import urljoin
 from scmap.browser.contexts import ContextPlan
 from scmap.soundcloud.challenge import recognise_challenge
 from scmap.soundcloud.client_id import bundle_script_urls, client_id_from_bundle
+from scmap.soundcloud.collections import web_client_params
 from scmap.soundcloud.hydration import parse_hydration, parse_sc_version
 from scmap.transport.http_headers import DATADOME_COOKIE
 
@@ -56,11 +57,7 @@ class ApiSession:
 
     @property
     def client_params(self) -> dict[str, str]:
-        """What the web client adds to every api-v2 URL (docs/soundcloud-web.md 1.2)."""
-        params = {"client_id": self.client_id, "app_locale": "en"}
-        if self.app_version:
-            params["app_version"] = self.app_version
-        return params
+        return web_client_params(self.client_id, self.app_version)
 
 
 class BootstrapFailed(RuntimeError):
