@@ -66,6 +66,16 @@ SCMAP_IGNORE_API_CAPTURE = False  # tests only: read every list from the DOM (do
 # session page (scmap/transport/page.py); -a mode=scroll renders every profile instead (and is
 # the automatic fallback when session mode cannot read a list).
 SCMAP_SESSION_CALLS_PER_CONTEXT = 800  # api-v2 calls per session page's context, then it is retired (flat memory)
+
+# --- http mode (-a mode=http, scmap/transport/http.py): api-v2 through curl_cffi, no browser open -
+# curl_cffi's newest desktop Chrome target (yt-dlp's rule: DataDome refuses Chrome targets < 116).
+SCMAP_HTTP_IMPERSONATE = "chrome152"
+# Where client_id and cookies come from, once: "http" (the home page through curl_cffi with
+# SCMAP_COOKIES, no browser), "browser" (one Chromium page, then closed), "auto" (http when only
+# SCMAP_COOKIES is given, else browser).
+SCMAP_HTTP_BOOTSTRAP = "auto"
+SCMAP_HTTP_BOOTSTRAP_WAIT = 3.0  # s the bootstrap page waits for DataDome's cookie
+
 # Nodes sharing one address: one rate (1 / DOWNLOAD_DELAY) for the whole crawl, kept in
 # FRONTIER_URL's Redis (scmap/frontier/shared_budget.py). Off: each node paces itself.
 SCMAP_SHARED_REQUEST_BUDGET = False

@@ -14,6 +14,7 @@ import asyncio
 import collections
 import hashlib
 import math
+import re
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Awaitable, Callable
@@ -24,6 +25,8 @@ API_PREFIX = "/api-v2/"
 IGNORED_PARAMS = {"client_id", "app_version", "app_locale"}
 RATE_WINDOW_SECONDS = 60.0
 RETRY_AFTER_GRACE_SECONDS = 1.0  # requests already on their way when a 429 went out (busy 2-core CI)
+_CHROME_UA = re.compile(r"\bChrome/(\d+)\.")
+_CLIENT_HINTS = ("sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,18 @@ def fault_config_from_args(args: argparse.Namespace) -> FaultConfig:
 def request_key(request: web.Request) -> str:
     params = sorted((k, v) for k, v in request.query.items() if k not in IGNORED_PARAMS)
     return request.path + "?" + "&".join(f"{k}={v}" for k, v in params)
+
+
+def chrome_identity(headers: Any) -> list[str]:
+    """Which of Chrome's marks an api request carried (counted in stats): a Chrome user agent
+    (not HeadlessChrome), and the three client hints naming the same version (Chrome and
+    Chromium both list the "Chromium" brand)."""
+    ua = _CHROME_UA.search(headers.get("User-Agent", ""))
+    if ua is None or "HeadlessChrome" in headers.get("User-Agent", ""):
+        return []
+    hints = all(headers.get(name) for name in _CLIENT_HINTS) and \
+        f'"Chromium";v="{ua.group(1)}"' in headers.get("sec-ch-ua", "")
+    return ["api_requests_chrome_ua"] + (["api_requests_chrome_client_hints"] if hints else [])
 
 
 class FaultInjector:
@@ -132,6 +147,8 @@ class FaultInjector:
         request["fault_occurrence"] = self._seen[key]
         is_api = request.path.startswith(API_PREFIX)
         self.stats["api_requests" if is_api else "page_requests"] += 1
+        if is_api:
+            self.stats.update(chrome_identity(request.headers))
         if self.config.latency_ms > 0:
             delay = self.config.latency_ms * (0.5 + self._draw(request, "latency")) / 1000
             self.stats["delayed"] += 1

@@ -58,6 +58,14 @@ def parse_collection(body: str | bytes, url: str | None = None) -> CollectionPag
     )
 
 
+def web_client_params(client_id: str, app_version: str | None) -> dict[str, str]:
+    """What the web client adds to every api-v2 URL (docs/soundcloud-web.md 1.2)."""
+    params = {"client_id": client_id, "app_locale": "en"}
+    if app_version:
+        params["app_version"] = app_version
+    return params
+
+
 def with_client_params(next_href: str, params: dict[str, str]) -> str:
     """`next_href` plus the client's own parameters (client_id...), never duplicating one."""
     parts = urlsplit(next_href)

@@ -118,3 +118,16 @@ def test_latency_delays_requests_with_seeded_jitter(sandbox_world, http, api_cli
         assert min(durations) >= 0.15 and max(durations) < 2.0
         assert len({round(d, 2) for d in durations}) > 1, "latency is jittered"
         assert stats(http, info)["delayed"] >= 4
+
+
+def test_chrome_identity_counts_a_chrome_ua_and_client_hints_of_the_same_version() -> None:
+    from scmap.sandbox.faults import chrome_identity
+
+    ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/152.0.0.0 Safari/537.36"
+    hints = {"sec-ch-ua": '"Chromium";v="152", "Not?A_Brand";v="24", "Google Chrome";v="152"',
+             "sec-ch-ua-mobile": "?0", "sec-ch-ua-platform": '"Windows"'}
+    assert chrome_identity({"User-Agent": ua, **hints}) == ["api_requests_chrome_ua", "api_requests_chrome_client_hints"]
+    assert chrome_identity({"User-Agent": ua}) == ["api_requests_chrome_ua"]
+    assert chrome_identity({"User-Agent": ua.replace("152.0", "151.0"), **hints}) == ["api_requests_chrome_ua"]
+    assert chrome_identity({"User-Agent": ua.replace("Chrome/", "HeadlessChrome/"), **hints}) == []
+    assert chrome_identity({"User-Agent": "scmap/0.1 (research crawler)", **hints}) == []
