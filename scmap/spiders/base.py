@@ -75,7 +75,7 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         except (TypeError, ValueError) as error:
             self.limit, self.bad_limit = DEFAULT_LIMIT, str(error)
         self.seeds_not_found: list[str] = []  # reported by name when the crawl ends
-        try:  # session (read through api-v2 in a live page) or scroll (render each profile)
+        try:  # session (api-v2 in a live page), http (api-v2 through curl_cffi) or scroll (render each profile)
             self.mode, self.bad_mode = parse_mode(mode), None
         except ValueError as error:
             self.mode, self.bad_mode = DEFAULT_MODE, str(error)
