@@ -13,19 +13,20 @@ from scmap.transport import is_api_request
 
 PATH = "tests.spiders.browser_probe.BrowserProbe"
 BROWSERS_WHILE_READING = "test/browser_processes_while_reading"
+CHILDREN_WHILE_READING = "test/child_processes_while_reading"  # Playwright's driver too
 PROBED = "test/api_answers_probed"
 
 
-def browser_processes() -> int:
-    """Live Chromium processes under this one (Playwright's node driver is not a browser)."""
-    count = 0
+def live_children() -> list[str]:
+    """Names of the live processes under this one (Chromium's, Playwright's node driver...)."""
+    names = []
     for child in psutil.Process().children(recursive=True):
         try:
-            if "chrom" in child.name().lower() and child.status() != psutil.STATUS_ZOMBIE:
-                count += 1
+            if child.status() != psutil.STATUS_ZOMBIE:
+                names.append(child.name().lower())
         except psutil.NoSuchProcess:
             pass
-    return count
+    return names
 
 
 class BrowserProbe:
@@ -40,4 +41,8 @@ class BrowserProbe:
     def response_received(self, response: Any, request: Any, spider: Any) -> None:
         if is_api_request(request):
             self.stats.inc_value(PROBED)
-            self.stats.max_value(BROWSERS_WHILE_READING, browser_processes())
+            children = live_children()
+            if children:
+                spider.logger.info("Child processes while reading: %s", ", ".join(sorted(set(children))))
+            self.stats.max_value(BROWSERS_WHILE_READING, sum("chrom" in name for name in children))
+            self.stats.max_value(CHILDREN_WHILE_READING, len(children))

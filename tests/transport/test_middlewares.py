@@ -59,7 +59,18 @@ def test_a_429_pauses_every_api_call_of_the_process(monkeypatch):
     assert crawler.stats.get_value("scmap/api/process_pauses") == 1
 
 
-def test_a_challenge_fails_the_call_and_the_third_in_a_row_stops_the_crawl(monkeypatch):
+@pytest.fixture
+def current_loop():
+    """An event loop for the guard's stop to schedule the spiders' closing on (an earlier
+    test's asyncio.run() leaves none current)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def test_a_challenge_fails_the_call_and_the_third_in_a_row_stops_the_crawl(monkeypatch, current_loop):
     guard = ChallengeGuard(pause_seconds=0.0, challenges_before_stop=3)
     monkeypatch.setattr(challenge_guard, "_process_guard", guard)
     crawler = crawler_with_spider()
@@ -75,7 +86,7 @@ def test_a_challenge_fails_the_call_and_the_third_in_a_row_stops_the_crawl(monke
                                                        headers={"Content-Type": "application/json"}))
     assert crawler.stats.get_value("scmap/challenges") == 3 and guard.stopped
     with pytest.raises(CrawlStopped):  # no more calls once stopped
-        asyncio.run(middleware.process_request(api_call()))
+        current_loop.run_until_complete(middleware.process_request(api_call()))
 
 
 def test_a_challenge_on_the_http_transport_is_asked_again_in_the_browser(monkeypatch):
