@@ -3,14 +3,15 @@ way (and `http` when the spiders have it), same world and latency, one run.
 
     .venv/bin/python bench/bench_crawl.py [--accounts 50] [--latency-ms 150] [--concurrency 4]
         [--session-calls-in-flight 16] [--baseline-ref 344793a] [--polite-accounts 6]
-        [--modes session,session-main,scroll,http]
+        [--modes session,session-main,scroll,http,http-cookies]
 
 1. Starts the sandbox (a generated world) with per-request latency switched on.
 2. Crawls N accounts with each spider (`scrapy crawl`, a subprocess) in session mode (every
    api-v2 call a Scrapy Request run by the page transport), in main's session mode (the commit
    `--baseline-ref`, unpacked with `git archive` into a temp dir and run from there: its own
    browser and request budget inside the callback), in scroll mode (each profile rendered, the
-   page's own api-v2 calls read) and in `http` mode when the spiders know it, sampling memory and
+   page's own api-v2 calls read) and in `http` mode when the spiders know it (`http`: client_id
+   from one bootstrap browser page; `http-cookies`: with SCMAP_COOKIES, no browser), sampling memory and
    CPU of the Scrapy process and of the browser processes (psutil over the process tree), and
    the sandbox's own CPU.
 3. Crawls a sample of the same lists the article's way - scroll, fixed 0.5 s waits, 50 scrolls,
@@ -40,6 +41,7 @@ import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 import pyarrow.dataset as ds
@@ -334,6 +336,14 @@ def _stat(log: str, name: str) -> int:
     return int(found.group(1)) if found else 0
 
 
+def cookies_txt(web_url: str, path: Path) -> Path:
+    """A cookies.txt with one harmless cookie: http mode then takes client_id over http, no browser."""
+    host = urlsplit(web_url).hostname
+    path.write_text(f"# Netscape HTTP Cookie File\n{host}\tFALSE\t/\tFALSE\t0\tsc_anonymous_id\t1-2-3\n",
+                    encoding="utf-8")
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=50)
@@ -353,8 +363,9 @@ def main() -> None:
                         help="lists crawled the article's way (each costs >= 25 s)")
     parser.add_argument("--polite-accounts", type=int, default=6,
                         help="likes lists crawled with the real-site defaults (0 = skip)")
-    parser.add_argument("--modes", default="session,session-main,scroll,http",
-                        help="which of session,session-main,scroll,http to run (http: when the spiders have it)")
+    parser.add_argument("--modes", default="session,session-main,scroll,http,http-cookies",
+                        help="which of session,session-main,scroll,http,http-cookies to run (http: when the "
+                             "spiders have it; http-cookies: http with SCMAP_COOKIES, so no browser at all)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="scmap-bench-") as temp, \
@@ -387,6 +398,10 @@ def main() -> None:
             elif mode == "http" and spiders_know_mode("http"):
                 runs["http"] = crawl_mode("http", "http", spiders, site, seeds, work, args, {},
                                           concurrency=args.session_calls_in_flight)
+            elif mode == "http-cookies" and spiders_know_mode("http"):
+                runs["http-cookies"] = crawl_mode("http-cookies", "http", spiders, site, seeds, work, args, {
+                    "SCMAP_COOKIES": str(cookies_txt(site.web_url, work / "cookies.txt"))},
+                    concurrency=args.session_calls_in_flight)
         for run in runs.values():
             print(summary(run))
         ours = runs.get("session") or next(iter(runs.values()), None)

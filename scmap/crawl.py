@@ -1,7 +1,7 @@
 """All four interaction spiders in one command, sharing one frontier store.
 
     python -m scmap.crawl --seeds a,b,c [--bfs-accounts N] [--max-accounts N]
-        [--min-followers N] [--limit N|all] [--accounts-in-flight N] [--mode session|scroll]
+        [--min-followers N] [--limit N|all] [--accounts-in-flight N] [--mode session|http|scroll]
         [--spiders likes,follows]
         [-s SETTING=VALUE ...]
 
@@ -37,7 +37,8 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--min-followers", type=int)
     parser.add_argument("--limit", help="most recent N interactions per list (spider default if omitted)")
     parser.add_argument("--accounts-in-flight", type=int)
-    parser.add_argument("--mode", help="session (default: lists read through api-v2 in a live page) or scroll")
+    parser.add_argument("--mode", help="session (default: lists read through api-v2 in a live page), http (the "
+                        "same calls through curl_cffi, no browser open while reading) or scroll")
     parser.add_argument("--spiders", default=",".join(ALL_SPIDERS), help="subset, comma-separated")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (repeatable)")

@@ -49,7 +49,19 @@ def check_mode(value: Any) -> None:
     try:
         parse_mode(value)
     except ValueError:
-        raise BadInput(f"bad mode {value!r}: give -a mode=session (the default) or -a mode=scroll") from None
+        raise BadInput(f"bad mode {value!r}: give -a mode=session (the default), -a mode=http "
+                       "or -a mode=scroll") from None
+
+
+def check_http_mode(arguments: Mapping[str, Any], settings: Any) -> None:
+    """-a mode=http: its transport's settings usable (cookies, Chrome target, bootstrap way)."""
+    if parse_mode(arguments.get("mode")) != "http":
+        return
+    from scmap.transport.http import http_setup_error  # curl_cffi: only for this mode
+
+    error = http_setup_error(settings)
+    if error:
+        raise BadInput(f"-a mode=http: {error}")
 
 
 def check_refresh(value: Any) -> None:
@@ -127,6 +139,7 @@ def check_crawl(arguments: Mapping[str, Any], settings: Any, spider_count: int =
     check_frontier_arguments(arguments, settings)
     check_output_dir(settings)
     check_browser_setup(settings, spider_count)
+    check_http_mode(arguments, settings)
     check_shared_budget(arguments, settings)
     check_frontier_store(arguments, settings)
 

@@ -33,7 +33,7 @@ DOWNLOAD_HANDLERS = {
     "http": "scmap.transport.handler.ScmapDownloadHandler",
     "https": "scmap.transport.handler.ScmapDownloadHandler",
 }
-SCMAP_TRANSPORTS = {}
+SCMAP_TRANSPORTS = {"http": "scmap.transport.http.HttpTransport"}  # -a mode=http
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 # One Playwright driver and one Chromium per crawl process, shared by its spiders. Unset

@@ -45,7 +45,7 @@ from scmap.spiders.dom_fallback import read_dom
 from scmap.spiders.list_config import CAPTURE_META_KEY, CONFIG_META_KEY, ListConfig, ListResult
 from scmap.spiders.list_page import KeepNewer, read_list
 from scmap.spiders.config import SpiderConfig
-from scmap.spiders.session_mode import DEFAULT_MODE, SessionModeMixin, parse_mode
+from scmap.spiders.session_mode import API_TRANSPORTS, DEFAULT_MODE, SessionModeMixin, parse_mode
 
 __all__ = ["InteractionSpider", "DEFAULT_LIMIT", "parse_limit", "skip_threshold"]
 
@@ -75,7 +75,7 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         except (TypeError, ValueError) as error:
             self.limit, self.bad_limit = DEFAULT_LIMIT, str(error)
         self.seeds_not_found: list[str] = []  # reported by name when the crawl ends
-        try:  # session (read through api-v2 in a live page) or scroll (render each profile)
+        try:  # session (api-v2 in a live page), http (api-v2 through curl_cffi) or scroll (render each profile)
             self.mode, self.bad_mode = parse_mode(mode), None
         except ValueError as error:
             self.mode, self.bad_mode = DEFAULT_MODE, str(error)
@@ -104,6 +104,10 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
             spider.context_plan, spider.browser_setup_error = context_plan(settings), None
         except BrowserSetupError as error:
             spider.context_plan, spider.browser_setup_error = ContextPlan(), str(error)
+        if spider.mode == "http" and spider.browser_setup_error is None:
+            from scmap.transport.http import http_setup_error  # curl_cffi: only for this mode
+
+            spider.browser_setup_error = http_setup_error(settings)
         spider.contexts = ContextRotation(spider.name, config.accounts_per_context,
                                           rotate=spider.context_plan.rotate)
         spider.skip_below_followers = skip_threshold(optional_int(getattr(spider, "min_followers", None)),
@@ -142,7 +146,7 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
 
     def request_for_account(self, permalink: str, attempt: int = 1) -> scrapy.Request:
         """The one request that crawls `permalink`'s list (contract with scmap.frontier)."""
-        if self.mode == "session":
+        if self.mode in API_TRANSPORTS:
             return self.session_request(permalink, attempt)
         return self.scroll_request(permalink, attempt)
 

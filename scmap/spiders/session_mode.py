@@ -2,6 +2,9 @@
 is read through api-v2, every call a Scrapy Request for its real api-v2 URL in the "api-v2"
 download slot, run by the page transport (scmap/transport/page.py: fetch() in a live page).
 Scrapy paces, retries and caches them; the callbacks only parse (docs/session-mode.md).
+`-a mode=http` sends the same Requests, to the same callbacks, through the http transport
+(scmap/transport/http.py: curl_cffi, no browser open while reading); an account whose call the
+bot wall challenged there goes on in the page transport (ChallengeGuardMiddleware hands it over).
 
 Per account: the user (`/users/{id}` when the frontier knows the id, else `/resolve`), then -
 unless the profile's followers count skips the account - the list's first page, then each
@@ -43,12 +46,14 @@ from scmap.soundcloud.collections import CollectionError, TruncatedJSONError, pa
 from scmap.soundcloud.edges import EDGE_SOURCE_KEYS, Source, edges_from_items
 from scmap.spiders import challenge_guard
 from scmap.spiders.list_config import ListResult
-from scmap.transport import API_SLOT, KEEP_KEYS_META_KEY, PAGE, TRANSPORT_META_KEY
+from scmap.transport import API_SLOT, HTTP, KEEP_KEYS_META_KEY, PAGE, TRANSPORT_META_KEY
 from scmap.transport.middlewares import Challenged, CrawlStopped
 from scmap.transport.page import SessionUnavailable, SiteUnreachable
 
-MODES = ("session", "scroll")
+MODES = ("session", "http", "scroll")
 DEFAULT_MODE = "session"
+# The modes that read api-v2 with Requests, and the transport each sends them through.
+API_TRANSPORTS = {"session": PAGE, "http": HTTP}
 MODE_META_KEY = "scmap_mode"
 CALL_META_KEY = "scmap_call"  # "user" or "page": which call of the account a request is
 UNREACHABLE_REASON = "site_unreachable"  # close reason when no call of the crawl reached the site
@@ -66,7 +71,7 @@ UNANSWERED = (SiteUnreachable, DownloadTimeout, TCPTimedOutError, DNSLookupError
 
 
 def parse_mode(value: Any) -> str:
-    """`mode` argument: session (default) or scroll. Raises ValueError."""
+    """`mode` argument: session (default), http or scroll. Raises ValueError."""
     if value is None or value == "":
         return DEFAULT_MODE
     mode = str(value).strip().lower()
@@ -135,7 +140,7 @@ class SessionModeMixin:
                      callback: Any = None) -> scrapy.Request:
         plan = self.context_plan
         meta = {"permalink": permalink, "scmap_attempt": attempt, CALL_META_KEY: call,
-                TRANSPORT_META_KEY: PAGE, "download_slot": API_SLOT,
+                TRANSPORT_META_KEY: API_TRANSPORTS[self.mode], "download_slot": API_SLOT,
                 # The web client's own calls, made as the page makes them (robots.txt is obeyed
                 # for the pages a crawl renders).
                 "dont_obey_robotstxt": True,
@@ -157,7 +162,10 @@ class SessionModeMixin:
         return self._page_request(read, url, meta)
 
     def _page_request(self, read: AccountRead, url: str, meta: Any) -> scrapy.Request:
-        return carry_account_tags(meta, self._api_request(url, "page", read.permalink, read.attempt))
+        request = carry_account_tags(meta, self._api_request(url, "page", read.permalink, read.attempt))
+        if TRANSPORT_META_KEY in meta:  # an account handed to the browser transport stays there
+            request.meta[TRANSPORT_META_KEY] = meta[TRANSPORT_META_KEY]
+        return request
 
     # --- callbacks --------------------------------------------------------------------------
     def parse_user(self, response: Response) -> Iterator[Any]:

@@ -11,7 +11,9 @@ rendered pages (`meta["playwright"]`, scroll mode) and plain HTTP (robots.txt).
 
 The browser is scrapy-playwright's (PLAYWRIGHT_LAUNCH_OPTIONS, PLAYWRIGHT_CONTEXTS,
 PLAYWRIGHT_BROWSER_PROVIDER): scmap's provider (scmap/browser/provider.py) shares one Chromium
-among the spiders of a process, so closing here leaves the browser to the provider.
+among the spiders of a process, so closing here leaves the browser to the provider. For a
+spider in `-a mode=http` even the Playwright driver is started only when a request needs the
+browser (a call handed to the page transport, a rendered page): none while reading.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from scrapy.http import Response
 from scrapy.utils.misc import load_object
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
-from scmap.transport import API_SLOT, PAGE, TRANSPORT_META_KEY
+from scmap.transport import API_SLOT, HTTP, PAGE, TRANSPORT_META_KEY
 from scmap.transport.page import PageTransport, PageTransportConfig
 from scmap.transport.retry_after import PROCESS_PAUSE
 
@@ -40,12 +42,35 @@ class ScmapDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._transport_classes = dict(crawler.settings.getdict("SCMAP_TRANSPORTS"))
         self._last_call_at: float | None = None
         self._in_flight = 0
+        self._launch_on_demand = False
+        self._launching: asyncio.Future[None] | None = None
         # Scrapy 2.19's slot can start more than its concurrency when several requests are queued
         # at once (it schedules each download as a task before counting it as transferring):
         # the api-v2 calls are held to CONCURRENT_REQUESTS_PER_DOMAIN (or the slot's own) here.
         slot = crawler.settings.getdict("DOWNLOAD_SLOTS").get(API_SLOT, {})
         self._calls_at_once = asyncio.Semaphore(max(1, int(slot.get(
             "concurrency", crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")))))
+
+    def _launch_at_start(self) -> bool:
+        """False for a spider in http mode: no browser until a request needs one (_browser_ready)."""
+        self._launch_on_demand = getattr(self._crawler.spider, "mode", None) == HTTP
+        return not self._launch_on_demand
+
+    # scrapy-playwright connects one of these to engine_started (which one: its Scrapy version).
+    def _engine_started(self) -> Any:
+        return super()._engine_started() if self._launch_at_start() else None
+
+    async def _maybe_launch_in_thread(self) -> None:
+        if self._launch_at_start():
+            await super()._maybe_launch_in_thread()
+
+    async def _browser_ready(self) -> None:
+        """Start Playwright (and the startup contexts) the first time a request needs them."""
+        if not self._launch_on_demand:
+            return  # launched at engine start, as scrapy-playwright does
+        if self._launching is None:
+            self._launching = asyncio.ensure_future(self._launch())
+        await self._launching
 
     def transport(self, name: str) -> Any:
         """The transport called `name`, built on first use."""
@@ -59,6 +84,8 @@ class ScmapDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     async def download_request(self, request: Request) -> Response:
         name = request.meta.get(TRANSPORT_META_KEY)
+        if name == PAGE or (name is None and request.meta.get("playwright")):
+            await self._browser_ready()
         if name is None:
             return await super().download_request(request)
         # A 429's Retry-After holds every call of the process, also those already past the

@@ -51,6 +51,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from scmap.browser.contexts import ContextPlan, context_plan
+from scmap.browser.launch import launch_options
 from scmap.setting_values import float_setting, int_setting, setting
 from scmap.soundcloud.challenge import is_challenge as is_challenge_answer
 from scmap.soundcloud.collections import with_client_params
@@ -71,6 +72,16 @@ DECODED_HEADERS = (b"Content-Encoding", b"Content-Length", b"Transfer-Encoding")
 def is_challenge(response: Response) -> bool:
     """Is this answer a bot-wall (DataDome) challenge? Then the account needs the browser."""
     return is_challenge_answer(response.status, response.headers, response.body)
+
+
+def http_setup_error(settings: Any) -> str | None:
+    """Why `-a mode=http` cannot start with these settings (one line), or None: an unusable
+    SCMAP_COOKIES / SCMAP_BROWSER_PROFILE, SCMAP_HTTP_IMPERSONATE or SCMAP_HTTP_BOOTSTRAP."""
+    try:
+        HttpTransportConfig.from_settings(settings)
+    except ValueError as error:  # BrowserSetupError is one
+        return str(error)
+    return None
 
 
 def chrome_target(name: str) -> str:
@@ -94,7 +105,7 @@ class HttpTransportConfig:
     impersonate: str  # a curl_cffi target (SCMAP_HTTP_IMPERSONATE)
     bootstrap: str  # "http" or "browser" (SCMAP_HTTP_BOOTSTRAP resolved)
     plan: ContextPlan  # the person's profile / cookies (SCMAP_BROWSER_PROFILE / SCMAP_COOKIES)
-    launch_options: dict[str, Any]
+    launch_options: dict[str, Any]  # PLAYWRIGHT_LAUNCH_OPTIONS; empty: scmap.browser's, made at launch
     navigation_timeout: float  # s
     cookie_wait: float  # s
     timeout: float  # s, DOWNLOAD_TIMEOUT when a request has no download_timeout
@@ -109,7 +120,7 @@ class HttpTransportConfig:
                    api_url=setting(settings, "SOUNDCLOUD_API_URL").rstrip("/"),
                    impersonate=chrome_target(setting(settings, "SCMAP_HTTP_IMPERSONATE")),
                    bootstrap=bootstrap_way(setting(settings, "SCMAP_HTTP_BOOTSTRAP"), plan),
-                   plan=plan, launch_options=dict(setting(settings, "PLAYWRIGHT_LAUNCH_OPTIONS")),
+                   plan=plan, launch_options=settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"),
                    navigation_timeout=float_setting(settings, "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT") / 1000,
                    cookie_wait=float_setting(settings, "SCMAP_HTTP_BOOTSTRAP_WAIT"),
                    timeout=float_setting(settings, "DOWNLOAD_TIMEOUT"),
@@ -173,7 +184,7 @@ class HttpTransport:
         self._cookies = ApiCookies(seed_cookies)
         try:
             if config.bootstrap == "browser":
-                session = await session_from_browser(config.web_url, config.plan, config.launch_options,
+                session = await session_from_browser(config.web_url, config.plan, config.launch_options or launch_options(),
                                                      config.navigation_timeout, config.cookie_wait, self._fetch)
                 self._cookies = ApiCookies(session.cookies)
             else:

@@ -8,16 +8,20 @@ in scmap/settings.py), so a cached answer skips them and a challenge is never ca
 - RetryAfterMiddleware: a 429 pauses every api-v2 call of the process for its Retry-After
   (capped by SCMAP_MAX_RETRY_AFTER); the transports wait it out before calling; RetryMiddleware
   then retries the 429 itself.
-- ChallengeGuardMiddleware: a bot-wall challenge (scmap.soundcloud.challenge) is counted, pauses
-  the process's calls, stops the crawl after SCMAP_CHALLENGES_BEFORE_STOP in a row
-  (scmap.spiders.challenge_guard) and fails the request with Challenged: the spider gives the
-  account back. While the crawl is paused calls wait; once it is stopped they fail with CrawlStopped.
+- ChallengeGuardMiddleware: a challenge on the http transport (-a mode=http) hands the call to
+  the browser: the same request again with meta scmap_transport="page" (stat
+  scmap/http/handed_to_browser; the spider keeps the account's next pages there). A bot-wall
+  challenge (scmap.soundcloud.challenge) of the browser is counted, pauses the process's calls,
+  stops the crawl after SCMAP_CHALLENGES_BEFORE_STOP in a row (scmap.spiders.challenge_guard)
+  and fails the request with Challenged: the spider gives the account back. While the crawl is
+  paused calls wait; once it is stopped they fail with CrawlStopped.
 - SharedBudgetMiddleware (SCMAP_SHARED_REQUEST_BUDGET): one rate for every node of the crawl,
   kept in the frontier's Redis (scmap/frontier/shared_budget.py).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from scrapy import Request
@@ -26,8 +30,10 @@ from scrapy.http import Response
 
 from scmap.setting_values import float_setting
 from scmap.soundcloud.challenge import CHALLENGE_STATUSES, Challenge, recognise_challenge
-from scmap.transport import is_api_request
+from scmap.transport import HTTP, PAGE, TRANSPORT_META_KEY, is_api_request
 from scmap.transport.retry_after import PROCESS_PAUSE, retry_after_seconds
+
+logger = logging.getLogger(__name__)
 
 
 class RetryAfterMiddleware:
@@ -80,12 +86,17 @@ class ChallengeGuardMiddleware:
             raise CrawlStopped("the crawl was stopped at the bot wall")
         return None
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response | Request:
         if not is_api_request(request) or response.status not in CHALLENGE_STATUSES:
             return response
         challenge = recognise_challenge(response.status, response.headers, response.body)
         if challenge is None:
             return response
+        if request.meta.get(TRANSPORT_META_KEY) == HTTP:  # the browser may pass where curl cannot
+            self.crawler.stats.inc_value("scmap/http/handed_to_browser")
+            logger.info("Bot-wall challenge (%s, %s) on the http transport for %s: asked again in the browser",
+                        challenge.kind, challenge.shape, request.meta.get("permalink", request.url))
+            return request.replace(meta={**request.meta, TRANSPORT_META_KEY: PAGE}, dont_filter=True)
         spider = self.crawler.spider
         self.guard.on_challenge(spider, request.meta.get("permalink", request.url), challenge, "the list")
         raise Challenged(challenge)

@@ -47,7 +47,7 @@ def assert_refused(process: subprocess.CompletedProcess, elapsed: float, *words:
     (["-a", "seeds=some-artist", "-a", "limit=lots"], ("bad limit 'lots'",)),
     (["-a", "seeds=some-artist", "-a", "max_accounts=many"], ("bad frontier argument", "-a max_accounts=")),
     (["-a", "seeds=some-artist", "-a", "accounts_in_flight=0"], ("accounts_in_flight must be >= 1",)),
-    (["-a", "seeds=some-artist", "-a", "mode=turbo"], ("bad mode 'turbo'", "-a mode=session")),
+    (["-a", "seeds=some-artist", "-a", "mode=turbo"], ("bad mode 'turbo'", "-a mode=session", "-a mode=http")),
 ])
 def test_scrapy_crawl_refuses_bad_arguments(tmp_path, arguments, words):
     process, elapsed = run([*SCRAPY, "crawl", "likes", *arguments, "-s", f"OUTPUT_DIR={tmp_path}"])
@@ -82,6 +82,22 @@ def test_an_unusable_cookies_file_is_refused(tmp_path):
     process, elapsed = run([*SCRAPY, "crawl", "likes", "-a", "seeds=some-artist", "-s", f"OUTPUT_DIR={tmp_path}",
                             "-s", f"SCMAP_COOKIES={tmp_path / 'missing.txt'}"])
     assert_refused(process, elapsed, "SCMAP_COOKIES", "no such file")
+    assert process.returncode == 2
+
+
+@pytest.mark.parametrize(("setting", "words"), [
+    ("SCMAP_COOKIES={missing}", ("SCMAP_COOKIES", "no such file")),
+    ("SCMAP_COOKIES={empty}", ("SCMAP_COOKIES",)),
+    ("SCMAP_HTTP_IMPERSONATE=chrome99", ("-a mode=http", "SCMAP_HTTP_IMPERSONATE", "older than 116")),
+    ("SCMAP_HTTP_IMPERSONATE=firefox133", ("-a mode=http", "not a curl_cffi Chrome target")),
+    ("SCMAP_HTTP_BOOTSTRAP=sometimes", ("-a mode=http", "SCMAP_HTTP_BOOTSTRAP", "auto, http, browser")),
+])
+def test_http_mode_with_unusable_settings_is_refused(tmp_path, setting, words):
+    (tmp_path / "empty.txt").write_text("# Netscape HTTP Cookie File\n", encoding="utf-8")
+    setting = setting.format(missing=tmp_path / "missing.txt", empty=tmp_path / "empty.txt")
+    process, elapsed = run([*SCRAPY, "crawl", "likes", "-a", "seeds=some-artist", "-a", "mode=http",
+                            "-s", f"OUTPUT_DIR={tmp_path / 'out'}", "-s", setting])
+    assert_refused(process, elapsed, *words)
     assert process.returncode == 2
 
 

@@ -240,7 +240,7 @@ def test_a_list_read_in_either_mode_resets_the_challenges_in_a_row(monkeypatch):
     hours after the last one is not 'in a row' with it."""
     guard = ChallengeGuard(in_a_row=2)
     monkeypatch.setattr(challenge_guard, "_process_guard", guard)
-    for mode in ("session", "scroll"):
+    for mode in ("session", "http", "scroll"):
         instance = spider(seeds="x", mode=mode)
         instance._account_done("acct", 1, 300, "skipped")
         assert guard.in_a_row == 2  # no list read

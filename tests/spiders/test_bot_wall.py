@@ -90,14 +90,31 @@ def test_a_profile_made_by_the_login_flow_passes_the_wall(truth, wall_sandbox, t
     assert after.get("bot_wall_challenges_html", 0) == before.get("bot_wall_challenges_html", 0)
 
 
+def assert_handed_to_the_browser(result, interaction: str) -> None:
+    """mode=http: every call the wall challenged on the http transport was asked again in the
+    browser transport, and only the browser's challenges counted towards the stop."""
+    handed = result.stat("scmap/http/handed_to_browser")
+    assert handed >= result.stat(f"scmap/{interaction}/challenges") >= 2
+    assert "asked again in the browser" in result.log
+    # The browser transport tried its page (walled too when the wall covers pages).
+    assert result.stat("scmap/session/pages_opened") + result.stat("scmap/session/pages_failed") >= 1
+
+
+# mode=http: the http transport's challenges go to the browser transport, which meets the same
+# wall (no cookies) and stops as session mode does.
 @pytest.mark.timeout(600)
-def test_without_cookies_the_crawl_stops_with_the_plain_message_and_fails_nothing(truth, wall_sandbox, tmp_path):
+@pytest.mark.parametrize("mode", ["session", "http"])
+def test_without_cookies_the_crawl_stops_with_the_plain_message_and_fails_nothing(truth, wall_sandbox, tmp_path,
+                                                                                   mode):
     ids, seeds = _seeds(truth, 6)
     before = sandbox_counts(wall_sandbox)
-    result = run_crawl("likes", wall_sandbox, seeds, tmp_path / "run", limit=LIMIT,
+    result = run_crawl("likes", wall_sandbox, seeds, tmp_path / "run", limit=LIMIT, mode=mode,
                        settings={"SCMAP_CHALLENGES_BEFORE_STOP": "2", "SCMAP_CHALLENGE_PAUSE": "0.2",
                                  "CONCURRENT_REQUESTS": "1"})
     after = sandbox_counts(wall_sandbox)
+    if mode == "http":
+        assert_handed_to_the_browser(result, "likes")
+        assert result.stat("scmap/http/bootstrap_challenged") == 1  # its home page was walled too
     assert after.get("bot_wall_challenges_html", 0) - before.get("bot_wall_challenges_html", 0) >= 2
     assert result.edges.empty
     # It stopped at the 2nd in a row: pages already under way may add one, the rest never start.
@@ -112,11 +129,15 @@ def test_without_cookies_the_crawl_stops_with_the_plain_message_and_fails_nothin
 
 
 @pytest.mark.timeout(600)
-def test_a_challenged_list_call_gives_the_account_back_too(truth, api_wall_sandbox, tmp_path):
+@pytest.mark.parametrize("mode", ["session", "http"])
+def test_a_challenged_list_call_gives_the_account_back_too(truth, api_wall_sandbox, tmp_path, mode):
     ids, seeds = _seeds(truth, 6)
-    result = run_crawl("follows", api_wall_sandbox, seeds, tmp_path / "run", limit=LIMIT,
+    result = run_crawl("follows", api_wall_sandbox, seeds, tmp_path / "run", limit=LIMIT, mode=mode,
                        settings={"SCMAP_CHALLENGES_BEFORE_STOP": "2", "SCMAP_CHALLENGE_PAUSE": "0.2",
                                  "CONCURRENT_REQUESTS": "1"})  # one api-v2 call at a time
+    if mode == "http":
+        assert_handed_to_the_browser(result, "follows")
+        assert result.stat("scmap/http/bootstraps/browser") == 1  # pages pass: client_id was read
     assert 2 <= result.stat("scmap/follows/challenges") < len(seeds)
     assert "Bot-wall challenge (captcha, json) on the list of" in result.log
     assert result.edges.empty and result.stat("scmap/follows/failed") == 0

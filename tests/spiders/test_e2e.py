@@ -1,4 +1,5 @@
-"""End to end: `scrapy crawl <spider>` through real Chromium against the sandbox over HTTP.
+"""End to end: `scrapy crawl <spider>` through real Chromium against the sandbox over HTTP, in
+each mode (session, http, scroll).
 
 For a handful of awkward accounts (renamed, non-ASCII, emoji, blank, HTML-special, playlist
 liker/reposter, self liker, empty...) the Parquet edges must equal the world's most recent
@@ -12,6 +13,10 @@ from collections import Counter
 import pandas as pd
 import pytest
 
+from tests.bot_wall_helpers import write_cookies_txt
+
+from .browser_probe import BROWSERS_WHILE_READING, CHILDREN_WHILE_READING, PROBED
+from .browser_probe import PATH as BROWSER_PROBE
 from .crawl import run_crawl, sandbox_counts
 
 LIMIT = 30
@@ -56,7 +61,7 @@ def assert_exact_lists(truth, result, interaction: str, user_ids: list[int], lim
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("mode", ["session", "scroll"])
+@pytest.mark.parametrize("mode", ["session", "http", "scroll"])
 @pytest.mark.parametrize("spider", list(SPIDERS))
 def test_every_spider_stores_exactly_the_most_recent_interactions(spider, mode, truth, clean_sandbox, tmp_path):
     interaction = SPIDERS[spider]
@@ -68,21 +73,35 @@ def test_every_spider_stores_exactly_the_most_recent_interactions(spider, mode, 
     seeds[0] = f"https://soundcloud.com/{seeds[0]}/{spider}"
     seeds += [users.loc[renamed, "old_permalink"], MALFORMED_SEED]
 
-    served_before = sandbox_counts(clean_sandbox).get("api_requests", 0)
-    result = run_crawl(spider, clean_sandbox, seeds, tmp_path, limit=LIMIT, mode=mode)
-    served = sandbox_counts(clean_sandbox).get("api_requests", 0) - served_before
+    before = sandbox_counts(clean_sandbox)
+    probe = {"EXTENSIONS": f'{{"{BROWSER_PROBE}": 500}}'} if mode != "scroll" else {}
+    result = run_crawl(spider, clean_sandbox, seeds, tmp_path, limit=LIMIT, mode=mode, settings=probe)
+    after = sandbox_counts(clean_sandbox)
+    served = after.get("api_requests", 0) - before.get("api_requests", 0)
 
     assert result.returncode == 0, result.log[-3000:]
     # Each mode really read the lists its own way.
-    if mode == "session":
+    if mode in ("session", "http"):  # the same api-v2 Requests, through either transport
         assert result.stat(f"scmap/{interaction}/session/lists_read") == len(user_ids)
         assert result.stat(f"scmap/{interaction}/scrolls") == 0 and result.stat("scmap/api/requests") > 0
         # Every api-v2 call the site served went through Scrapy's downloader (the session
         # page's own home-page load is not an api-v2 call).
         assert served == result.stat("scmap/api/requests") > 0
         assert result.stat("downloader/request_count") >= served
+        assert result.stat(PROBED) == served  # every api answer looked for browser processes
+    if mode == "session":
         assert result.stat("scmap/session/cookie_banner_accepted") >= 1  # once per session page
-    else:
+        assert result.stat(BROWSERS_WHILE_READING) >= 1  # the probe sees a browser when there is one
+    if mode == "http":
+        # client_id from one browser page, closed before the first api-v2 call; no challenge.
+        assert result.stat("scmap/http/bootstraps/browser") == 1 and result.stat("scmap/http/challenges") == 0
+        # Not even Playwright's driver: the bootstrap's browser and driver ended before reading.
+        assert result.stat(BROWSERS_WHILE_READING) == result.stat(CHILDREN_WHILE_READING) == 0
+        # Each call as Chrome sends it: its user agent and the client hints of that version.
+        assert after["api_requests_chrome_ua"] - before.get("api_requests_chrome_ua", 0) == served
+        assert after["api_requests_chrome_client_hints"] - \
+            before.get("api_requests_chrome_client_hints", 0) == served
+    if mode == "scroll":
         assert result.stat(f"scmap/{interaction}/session/lists_read") == 0
     assert_exact_lists(truth, result, interaction, user_ids, LIMIT)
     # The limit really cut some lists, and some lists were shorter than it.
@@ -108,6 +127,21 @@ def test_every_spider_stores_exactly_the_most_recent_interactions(spider, mode, 
     old_slug = users.loc[renamed, "old_permalink"]
     assert f"Seeds not found on the site, crawled without them (check their spelling): {old_slug}" in result.log
     assert result.stat(f"scmap/{interaction}/seeds_not_found") == 1
+
+
+@pytest.mark.timeout(300)
+def test_http_mode_with_cookies_txt_never_starts_a_browser(truth, clean_sandbox, tmp_path):
+    """SCMAP_COOKIES alone: client_id from the home page over curl_cffi, no Chromium at all."""
+    user_ids = quirky_ids(truth)[:4]
+    cookies = write_cookies_txt(tmp_path / "cookies.txt", clean_sandbox.web_url, {"sc_anonymous_id": "1-2-3"})
+    result = run_crawl("likes", clean_sandbox, [permalink_of(truth, u) for u in user_ids], tmp_path / "run",
+                       limit=LIMIT, mode="http",
+                       settings={"SCMAP_COOKIES": str(cookies), "EXTENSIONS": f'{{"{BROWSER_PROBE}": 500}}'})
+    assert result.returncode == 0, result.log[-3000:]
+    assert_exact_lists(truth, result, "likes", user_ids, LIMIT)
+    assert result.stat("scmap/http/bootstraps/http") == 1
+    assert result.stat(PROBED) > 0 and result.stat(CHILDREN_WHILE_READING) == 0
+    assert result.stat("playwright/browser_count") == 0  # scrapy-playwright never launched one
 
 
 @pytest.mark.timeout(300)

@@ -1,6 +1,7 @@
 """scmap's downloader middlewares on api-v2 calls (no browser): a 429 pauses every call of the
 process for its Retry-After; a bot-wall challenge fails the call with Challenged (counted,
-paused, the crawl stopped after N in a row); other requests pass untouched."""
+paused, the crawl stopped after N in a row) - on the http transport it is asked again in the
+browser; other requests pass untouched."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from scrapy.utils.test import get_crawler
 from scmap.spiders import challenge_guard
 from scmap.spiders.challenge_guard import ChallengeGuard
 from scmap.spiders.likes import LikesSpider
-from scmap.transport import API_SLOT
+from scmap.transport import API_SLOT, HTTP, PAGE, TRANSPORT_META_KEY
 from scmap.transport.middlewares import ChallengeGuardMiddleware, Challenged, CrawlStopped, RetryAfterMiddleware
 from scmap.transport.retry_after import ProcessPause, retry_after_seconds
 
@@ -58,7 +59,18 @@ def test_a_429_pauses_every_api_call_of_the_process(monkeypatch):
     assert crawler.stats.get_value("scmap/api/process_pauses") == 1
 
 
-def test_a_challenge_fails_the_call_and_the_third_in_a_row_stops_the_crawl(monkeypatch):
+@pytest.fixture
+def current_loop():
+    """An event loop for the guard's stop to schedule the spiders' closing on (an earlier
+    test's asyncio.run() leaves none current)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def test_a_challenge_fails_the_call_and_the_third_in_a_row_stops_the_crawl(monkeypatch, current_loop):
     guard = ChallengeGuard(pause_seconds=0.0, challenges_before_stop=3)
     monkeypatch.setattr(challenge_guard, "_process_guard", guard)
     crawler = crawler_with_spider()
@@ -74,4 +86,28 @@ def test_a_challenge_fails_the_call_and_the_third_in_a_row_stops_the_crawl(monke
                                                        headers={"Content-Type": "application/json"}))
     assert crawler.stats.get_value("scmap/challenges") == 3 and guard.stopped
     with pytest.raises(CrawlStopped):  # no more calls once stopped
-        asyncio.run(middleware.process_request(api_call()))
+        current_loop.run_until_complete(middleware.process_request(api_call()))
+
+
+def test_a_challenge_on_the_http_transport_is_asked_again_in_the_browser(monkeypatch):
+    guard = ChallengeGuard(pause_seconds=0.0, challenges_before_stop=2)
+    monkeypatch.setattr(challenge_guard, "_process_guard", guard)
+    crawler = crawler_with_spider()
+    middleware = ChallengeGuardMiddleware.from_crawler(crawler)
+    call = api_call().replace(meta={**api_call().meta, TRANSPORT_META_KEY: HTTP, "retry_times": 1},
+                              dont_filter=False)
+    challenge = Response(call.url, status=403, body=CHALLENGE_BODY, request=call,
+                         headers={"Content-Type": "application/json"})
+    again = middleware.process_response(call, challenge)
+    assert isinstance(again, Request) and again.url == call.url and again.callback == call.callback
+    assert again.meta[TRANSPORT_META_KEY] == PAGE and again.dont_filter  # the dupe filter saw it once
+    assert again.meta["permalink"] == "acct" and again.meta["retry_times"] == 1
+    assert call.meta[TRANSPORT_META_KEY] == HTTP  # the original is left as it was
+    # Not the crawl's challenge: nothing counted towards the pause or the stop.
+    assert crawler.stats.get_value("scmap/http/handed_to_browser") == 1
+    assert crawler.stats.get_value("scmap/challenges") is None and guard.in_a_row == 0
+    # The browser transport's own challenge is the crawl's.
+    with pytest.raises(Challenged):
+        middleware.process_response(again, Response(call.url, status=403, body=CHALLENGE_BODY, request=again,
+                                                    headers={"Content-Type": "application/json"}))
+    assert crawler.stats.get_value("scmap/challenges") == 1 and guard.in_a_row == 1
