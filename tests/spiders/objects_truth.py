@@ -9,6 +9,9 @@ from typing import Any
 import pandas as pd
 
 KEY = ["kind", "object_id"]
+# The lists whose items carry the full track (genre, tag_list, counts); a user's comments carry the
+# reduced one, and list items carry playlists without genre or tag_list (docs/architecture.md).
+FULL_TRACK_LISTS = ("likes", "reposts")
 
 
 def expected_objects(world: Any, user_ids: list[int], interaction: str, limit: int | None) -> pd.DataFrame:
@@ -22,7 +25,7 @@ def expected_objects(world: Any, user_ids: list[int], interaction: str, limit: i
     for kind, table in (("track", world.tracks), ("playlist", world.playlists)):
         ids = sorted(set(rows.loc[rows["object_kind"] == kind, "object_id"].astype(int)))
         found = table.set_index("id").loc[ids]
-        full = kind == "track" and interaction != "comments"
+        full = kind == "track" and interaction in FULL_TRACK_LISTS
         frames.append(pd.DataFrame({
             "kind": kind, "object_id": ids, "owner_id": found["user_id"].astype(int).tolist(),
             "created_at": found["created_at"].tolist(),
