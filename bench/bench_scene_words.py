@@ -1,16 +1,21 @@
 """Benchmark: scenes named by their music, generations by upload dates, and scenes found in the
-reduced space versus on the map (issue 18), on a sandbox world and a history world.
+reduced space versus on the map (issue 18), on a sandbox world and a history world, from what a
+real crawl of each world wrote; and what writing the objects adds to that crawl.
 
-    .venv/bin/python bench/bench_scene_words.py                       # sandbox 3,000 + history 1,500 accounts
-    .venv/bin/python bench/bench_scene_words.py --accounts 1200 --history-accounts 800
+    .venv/bin/python bench/bench_scene_words.py                       # sandbox 800 + history 500 accounts
+    .venv/bin/python bench/bench_scene_words.py --accounts 1500 --history-accounts 800 --mode scroll
 
-Until the spider writes the objects dataset, each world's crawl is written the way
-tests/analysis/world_dataset.py writes it (crawled = >= 250 followers, the most recent 500 of each
-list) and its objects dataset is built from those crawled edges and the world's own tracks and
-playlists (tests/analysis/object_dataset.py): exactly the objects a crawl would see (only those
-that appear in crawled lists), with their upload date, genre and tags.
+Per world: the world is written and served by the sandbox (scmap.sandbox.runner), and
+`python -m scmap.crawl` (the four spiders, one process, real Chromium) reads the lists of the
+accounts the article's crawl would read (>= 250 followers with interactions, the most recent 500
+of each list: tests/analysis/world_dataset.py's rule) on exactly those seeds, twice: with
+SCMAP_WRITE_OBJECTS off (edges only, pages trimmed to the edges' keys) and on. The map is built
+from the second crawl's OUTPUT_DIR (edges, accounts and the objects the spiders wrote).
 
 Prints per world:
+- crawl: wall time and CPU of each crawl, objects off then on (the sandbox is warmed by the first,
+  which favours "off": the time objects add is, if anything, overstated), whether both crawls
+  stored the same edges, and disk: objects/ MiB beside edges/ MiB (compacted on close);
 - scene words: the share of found scenes of 30+ accounts whose top 3 words contain a planted word
   of the scene most of their accounts belong to (target >= 0.8), and each such scene's words;
 - emergence: median error in years, over mapped accounts that own a track in the world, against
@@ -20,12 +25,15 @@ Prints per world:
 - clustering: adjusted Rand index against the planted scenes (primary scene; accounts no method
   puts in a scene count as their own label -1) and the share clustered, for each cluster method
   (analysis/reduced_clusters.py); and on the held-out worlds (tests/analysis/quality_worlds.py,
-  the "published-map" worlds) the same ARI per method.
+  the "published-map" worlds, edges written from their truth: no crawl) the same ARI per method.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,32 +44,90 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "analysis")]
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import pyarrow.dataset as ds  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
-from object_dataset import crawled_objects, planted_words, write_objects  # noqa: E402
+from object_dataset import planted_words  # noqa: E402
 from scene_scoring import SCENE_MIN_ACCOUNTS, median_error_years, scene_word_hits, upload_quantiles  # noqa: E402
-from world_dataset import crawled_edges, write_world_dataset  # noqa: E402
+from world_dataset import FOLLOWER_THRESHOLD, LIMIT  # noqa: E402
+
+# Local sandbox: no politeness delay (it is for the real site), more calls in flight.
+CRAWL_SETTINGS = {
+    "SCHEDULER": "scrapy.core.scheduler.Scheduler",  # exactly the seeds (the frontier has its own benches)
+    "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "ROBOTSTXT_OBEY": "False",
+    "CONCURRENT_REQUESTS": "32", "CONCURRENT_REQUESTS_PER_DOMAIN": "8", "LOG_LEVEL": "INFO",
+}
+EDGE_KEY = ["src_id", "dst_id", "interaction", "object_kind", "object_id", "created_at"]
 
 
-def write_sandbox(accounts: int, seed: int, out: Path):
+def crawled_seeds(world) -> list[str]:
+    """The accounts the article's crawl reads: >= 250 followers and some interactions."""
+    users = world.users
+    crawled = users[(users["followers_count"] >= FOLLOWER_THRESHOLD) & users["id"].isin(world.interactions["src_id"])]
+    return sorted(crawled["permalink"])
+
+
+def crawl(world_dir: Path, seeds: list[str], out: Path, mode: str, objects: bool) -> dict:
+    """`python -m scmap.crawl` of exactly `seeds` into `out`: wall and CPU seconds (the crawler and
+    its Chromium, as children of this process), and the edges it stored."""
+    from scmap.sandbox.runner import run_sandbox
+
+    settings = {**CRAWL_SETTINGS, "OUTPUT_DIR": str(out), "LOG_FILE": str(out.with_suffix(".log")),
+                "SCMAP_WRITE_OBJECTS": str(objects)}
+    with run_sandbox(world_dir) as site:
+        command = [sys.executable, "-m", "scmap.crawl", "--seeds", ",".join(seeds), "--limit", str(LIMIT),
+                   "--mode", mode, "-s", f"SOUNDCLOUD_WEB_URL={site.web_url}", "-s", f"SOUNDCLOUD_API_URL={site.api_url}",
+                   *[arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        began = time.perf_counter()
+        done = subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        seconds = time.perf_counter() - began
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"crawl failed ({done.returncode}), see {out.with_suffix('.log')}: {done.stderr[-2000:]}")
+    edges = ds.dataset(out / "edges", partitioning="hive").to_table(columns=EDGE_KEY).to_pandas()
+    return {"seconds": seconds, "cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+            "edges": set(map(tuple, edges.astype(str).to_numpy())), "objects": objects}
+
+
+def crawl_both(name: str, world, world_dir: Path, root: Path, mode: str) -> Path:
+    """The crawl without objects, then with them (whose OUTPUT_DIR the map is built from)."""
+    seeds = crawled_seeds(world)
+    without = crawl(world_dir, seeds, root / "crawl-edges-only", mode, objects=False)
+    with_objects = crawl(world_dir, seeds, root / "crawl", mode, objects=True)
+    out = root / "crawl"
+    objects_mib, edges_mib = _bytes(out / "objects") / 2**20, _bytes(out / "edges") / 2**20
+    print(f"\n== {name}: crawl of {len(seeds):,} accounts x 4 lists (limit {LIMIT}, mode {mode})")
+    for run in (without, with_objects):
+        print(f"  objects {'on ' if run['objects'] else 'off'}: {run['seconds']:.1f} s wall, {run['cpu']:.1f} s CPU "
+              f"(crawler + Chromium), {len(run['edges']):,} distinct edges")
+    print(f"  objects add {with_objects['seconds'] / without['seconds'] - 1:+.1%} wall time, "
+          f"{with_objects['cpu'] / without['cpu'] - 1:+.1%} CPU; same edges: {with_objects['edges'] == without['edges']}")
+    print(f"  disk: objects/ {objects_mib:.2f} MiB beside edges/ {edges_mib:.2f} MiB (ratio {objects_mib / edges_mib:.2f}), "
+          f"{ds.dataset(out / 'objects', partitioning='hive').count_rows():,} object rows")
+    return out
+
+
+def write_sandbox(accounts: int, seed: int, root: Path, mode: str):
     from scmap.sandbox.world import generate_world
 
     world = generate_world(seed=seed, accounts=accounts)
-    write_world_dataset(world, out)
-    write_objects(out / "objects", crawled_objects(world, crawled_edges(world)))
-    return world
+    world.write(root / "world")
+    out = crawl_both(f"sandbox world, seed {seed}, {accounts:,} accounts", world, root / "world", root, mode)
+    world.users[["id", "scene", "scenes"]].to_parquet(out / "truth.parquet", index=False)
+    return world, out
 
 
-def write_history(accounts: int, seed: int, out: Path):
-    from history_dataset import write_history_dataset
+def write_history(accounts: int, seed: int, root: Path, mode: str):
     from scmap.sandbox.world_history import YEARS, generate_history_world
 
     history = generate_history_world(seed=seed, accounts=accounts)
-    write_history_dataset(history, out)
-    write_objects(out / "objects", crawled_objects(history.world, crawled_edges(history.world)))
+    history.world.write(root / "world")
+    out = crawl_both(f"history world, seed {seed}, {accounts:,} accounts", history.world, root / "world", root, mode)
     final = history.truth(YEARS[-1])
     final[["id", "scene", "scenes"]].to_parquet(out / "truth-final.parquet", index=False)
-    return history.world
+    return history.world, out
 
 
 def cluster_scores(out: Path, ids: np.ndarray, map_xy: np.ndarray, points: np.ndarray, metric: str,
@@ -156,8 +222,6 @@ def run_world(name: str, root: Path, world, truth_path: Path, recipe: str) -> No
     print(f"\n== {name} ({recipe}): {len(coords):,} mapped, {len(rows)} scenes of {SCENE_MIN_ACCOUNTS}+ accounts, "
           f"build_map {seconds:.1f} s, of which read objects {report['timings_seconds'].get('read objects', 0):.1f} s, "
           f"scene words {report['timings_seconds'].get('scene words', 0):.1f} s")
-    print(f"disk: objects/ {_bytes(root / 'objects') / 2**20:.2f} MiB beside edges/ {_bytes(root / 'edges') / 2**20:.2f} MiB "
-          f"(ratio {_bytes(root / 'objects') / _bytes(root / 'edges'):.2f}; one file per kind, as compacted)")
     print(f"scene words: share of scenes whose top 3 words hold a planted word: {share:.2f}")
     for cluster, size, majority, words, hit in rows:
         print(f"  scene {cluster:>2} ({size:>4} accounts, mostly {majority}): {', '.join(words) or '-'}"
@@ -195,21 +259,26 @@ def run_quality_worlds(root: Path, sources: int, recipe: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=3000, help="sandbox world accounts (default %(default)s)")
-    parser.add_argument("--history-accounts", type=int, default=1500, help="history world accounts (default %(default)s)")
+    parser.add_argument("--accounts", type=int, default=800, help="sandbox world accounts (default %(default)s)")
+    parser.add_argument("--history-accounts", type=int, default=500, help="history world accounts (default %(default)s)")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--mode", default="session", help="the crawl's -a mode (default %(default)s)")
     parser.add_argument("--recipe", default="scenes")
     parser.add_argument("--sources", type=int, default=600, help="held-out worlds' crawled accounts (0: skip)")
+    parser.add_argument("--worlds", default="sandbox,history", help="which crawled worlds (default %(default)s)")
     parser.add_argument("--data-dir", type=Path, default=None, help="where the worlds are written (default: temp)")
     args = parser.parse_args()
+    worlds = set(args.worlds.split(","))
     with tempfile.TemporaryDirectory() as temp:
         root = args.data_dir or Path(temp)
-        sandbox = write_sandbox(args.accounts, args.seed, root / "sandbox")
-        run_world(f"sandbox world, seed {args.seed}, {args.accounts:,} accounts", root / "sandbox", sandbox,
-                  root / "sandbox" / "truth.parquet", args.recipe)
-        history = write_history(args.history_accounts, args.seed, root / "history")
-        run_world(f"history world, seed {args.seed}, {args.history_accounts:,} accounts", root / "history", history,
-                  root / "history" / "truth-final.parquet", args.recipe)
+        if "sandbox" in worlds:
+            sandbox, out = write_sandbox(args.accounts, args.seed, root / "sandbox", args.mode)
+            run_world(f"sandbox world, seed {args.seed}, {args.accounts:,} accounts", out, sandbox,
+                      out / "truth.parquet", args.recipe)
+        if "history" in worlds:
+            history, out = write_history(args.history_accounts, args.seed, root / "history", args.mode)
+            run_world(f"history world, seed {args.seed}, {args.history_accounts:,} accounts", out, history,
+                      out / "truth-final.parquet", args.recipe)
         if args.sources:
             run_quality_worlds(root / "quality", args.sources, args.recipe)
     return 0

@@ -60,6 +60,9 @@ SCMAP_LIST_TIMEOUT = 900.0  # s, cap on reading one account's list in a rendered
 # 200; next_href keeps it). Fewer, larger requests. 0 = ask as the web client does (no `limit`).
 SCMAP_API_PAGE_SIZE = 200
 SCMAP_IGNORE_API_CAPTURE = False  # tests only: read every list from the DOM (docs/real-site.md)
+# Write the tracks and playlists the list items carry (OUTPUT_DIR/objects, ObjectItem), all modes.
+# False: edges only (pages trimmed to the edges' keys): what bench/bench_scene_words.py compares.
+SCMAP_WRITE_OBJECTS = True
 
 # --- session mode (docs/session-mode.md): the default -a mode=session ---------------------
 # Every api-v2 call is a Scrapy Request in the "api-v2" download slot, run as fetch() in a live

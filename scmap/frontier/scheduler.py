@@ -559,8 +559,12 @@ def _encoded(cutoff: Cutoff | None) -> str:
 
 
 def _tag_of(response: Any) -> Any:
-    """The account a response's request was handed out for (scmap.contract.ACCOUNT_META_KEY)."""
-    return getattr(response, "meta", {}).get(contract.ACCOUNT_META_KEY)
+    """The account a response's request was handed out for (scmap.contract.ACCOUNT_META_KEY).
+    Items an errback yielded come with its Failure, whose `request` carries the tags."""
+    meta = getattr(response, "meta", None)
+    if meta is None:
+        meta = getattr(getattr(response, "request", None), "meta", None) or {}
+    return meta.get(contract.ACCOUNT_META_KEY)
 
 
 def _get(item: Any, field: str) -> Any:

@@ -3,8 +3,9 @@
 
 Per account: render `{web}/{permalink}/{page_path}` in Chromium (scrapy-playwright), read the
 list from the page's own api-v2 responses (scmap.spiders.list_page), keep the most recent
-`limit` items, emit one AccountItem (from the page's hydration `user`) and one EdgeItem per
-item, then send `account_done`. Every fault becomes a log line, a stat, and an account status.
+`limit` items, emit one AccountItem (from the page's hydration `user`), one EdgeItem per
+item and one ObjectItem per track / playlist an item carries, then send `account_done`. Every
+fault becomes a log line, a stat, and an account status.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from scmap.contract import (
     scheduler_hands_out_accounts,
 )
 from scmap.browser.contexts import BrowserSetupError, ContextPlan, context_plan
-from scmap.items import AccountItem, EdgeItem
+from scmap.items import AccountItem, EdgeItem, ObjectItem, object_items
 from scmap.refresh import Cutoff, newer_than
 from scmap.signals import account_done
 from scmap.soundcloud.challenge import CHALLENGE_STATUSES
 from scmap.soundcloud.dom_edges import DomRead, edges_from_dom
 from scmap.soundcloud.edges import Source, edges_from_items
 from scmap.soundcloud.hydration import parse_hydration
+from scmap.soundcloud.objects import objects_from_collection
 from scmap.spiders import challenge_guard
 from scmap.spiders.api_capture import new_capture
 from scmap.spiders.arguments import DEFAULT_LIMIT, optional_int, parse_limit, read_seeds, skip_threshold
@@ -264,7 +266,10 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         edges = self._edges(result, source, dom) if source else []
         for edge in edges:
             yield EdgeItem(**edge)
-        items += len(edges)
+        objects = self._list_objects(result.items if result.source != "dom" else _resolved_objects(dom))
+        for item in objects:
+            yield item
+        items += len(edges) + len(objects)
         status = self._record_outcome(permalink, result, len(edges), source)
         self._account_done(permalink, source.id if source else None,
                            user.get("followers_count"), status, items=items)
@@ -325,6 +330,14 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
         for reason, count in skipped.items():
             self._stat(f"skipped_items/{reason}", count)
         return edges
+
+    def _list_objects(self, collection: list[Any]) -> list[ObjectItem]:
+        """The tracks and playlists the list's items carry (none with SCMAP_WRITE_OBJECTS off)."""
+        if not self.config.write_objects:
+            return []
+        objects = object_items(objects_from_collection(collection))
+        self._stat("objects", len(objects))
+        return objects
 
     async def _read_dom(self, page: Any, html: str, client_id: str | None, capture: Any) -> DomRead:
         """Fallback: the rendered entries, their hrefs resolved in the page (dom_fallback.py)."""
@@ -397,6 +410,12 @@ class InteractionSpider(SessionModeMixin, scrapy.Spider):
 
     def _stat(self, name: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"scmap/{self.interaction}/{name}", count)
+
+
+def _resolved_objects(dom: DomRead | None) -> list[dict[str, Any]]:
+    """The DOM fallback's objects: the full tracks / playlists its hrefs resolved to (entries whose
+    markup held the ids are not resolved, so they carry none)."""
+    return [] if dom is None else list(dom.resolved.values())
 
 
 def _user_id_from_api_urls(capture: Any) -> int | None:

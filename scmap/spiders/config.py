@@ -22,6 +22,7 @@ class SpiderConfig:
     list_timeout: float  # SCMAP_LIST_TIMEOUT (scroll mode)
     api_page_size: int  # SCMAP_API_PAGE_SIZE; 0 = as the web client asks (no `limit`)
     ignore_capture: bool  # SCMAP_IGNORE_API_CAPTURE (tests)
+    write_objects: bool  # SCMAP_WRITE_OBJECTS: ObjectItems beside the edges
     retry_times: int  # RETRY_TIMES: also bounds re-asking an empty "try again here" page
 
     @classmethod
@@ -38,5 +39,6 @@ class SpiderConfig:
             list_timeout=float_setting(settings, "SCMAP_LIST_TIMEOUT"),
             api_page_size=max(0, int_setting(settings, "SCMAP_API_PAGE_SIZE")),
             ignore_capture=bool_setting(settings, "SCMAP_IGNORE_API_CAPTURE"),
+            write_objects=bool_setting(settings, "SCMAP_WRITE_OBJECTS"),
             retry_times=int_setting(settings, "RETRY_TIMES"),
         )

@@ -44,6 +44,7 @@ from scmap.items import EdgeItem
 from scmap.refresh import Cutoff, newer_than
 from scmap.soundcloud.collections import CollectionError, TruncatedJSONError, page_key, parse_collection
 from scmap.soundcloud.edges import EDGE_SOURCE_KEYS, Source, edges_from_items
+from scmap.soundcloud.objects import OBJECT_SOURCE_KEYS
 from scmap.spiders import challenge_guard
 from scmap.spiders.list_config import ListResult
 from scmap.transport import API_SLOT, HTTP, KEEP_KEYS_META_KEY, PAGE, TRANSPORT_META_KEY
@@ -65,7 +66,10 @@ LIST_PATHS = {
     "reposts": "/stream/users/{id}/reposts",
     "follows": "/users/{id}/followings",
 }
-TRIM_KEYS = sorted(EDGE_SOURCE_KEYS)  # list pages are cut down to these inside the page
+# List pages are cut down to these inside the page: the edges' keys and the carried objects'
+# (a page trimmed to both gives the same edges and objects); the edges' alone with objects off.
+TRIM_KEYS = sorted(EDGE_SOURCE_KEYS | OBJECT_SOURCE_KEYS)
+EDGE_TRIM_KEYS = sorted(EDGE_SOURCE_KEYS)
 # Failures that say "the site did not answer" (not "it answered badly").
 UNANSWERED = (SiteUnreachable, DownloadTimeout, TCPTimedOutError, DNSLookupError, ConnectionLost)
 
@@ -149,7 +153,7 @@ class SessionModeMixin:
         if not plan.rotate:  # a browser profile: the session page lives in its one context
             meta["playwright_context"] = self.contexts.profile_context()
         if call == "page":
-            meta[KEEP_KEYS_META_KEY] = TRIM_KEYS
+            meta[KEEP_KEYS_META_KEY] = TRIM_KEYS if self.config.write_objects else EDGE_TRIM_KEYS
         return scrapy.Request(url, callback=callback or (self.parse_user if call == "user" else self.parse_page),
                               errback=self.api_failed, dont_filter=True, meta=meta)
 
@@ -295,7 +299,7 @@ class SessionModeMixin:
 
     # --- outcome ----------------------------------------------------------------------------
     def _finish_list(self, read: AccountRead) -> Iterator[Any]:
-        """The account's AccountItem and EdgeItems, then account_done with their count."""
+        """The account's AccountItem, EdgeItems and ObjectItems, then account_done with their count."""
         self._end(read)
         user = read.user or {}
         source = Source(id=user["id"], permalink=user.get("permalink") or read.permalink)
@@ -305,11 +309,14 @@ class SessionModeMixin:
             self._stat(f"skipped_items/{reason}", count)
         for edge in edges:
             yield EdgeItem(**edge)
+        objects = self._list_objects(read.items)
+        yield from objects
         self._stat("session/lists_read" if read.pages else "session/lists_unread")
         result = ListResult(items=read.items, complete=read.complete, source="api", stalled=read.stalled,
                             api_failures=read.failures, retries=dict(read.retries))
         status = self._record_outcome(read.permalink, result, len(edges), source)
-        self._account_done(read.permalink, source.id, user.get("followers_count"), status, items=1 + len(edges))
+        self._account_done(read.permalink, source.id, user.get("followers_count"), status,
+                           items=1 + len(edges) + len(objects))
 
     def _fallback(self, read: AccountRead, request: scrapy.Request, why: str) -> Iterator[Any]:
         """Session mode cannot read this list: the scroll path reads the rendered page."""

@@ -1,7 +1,9 @@
 """Test and benchmark helper: the objects dataset (docs/architecture.md) a crawl of a sandbox
 world would have written beside its edges: every track and playlist that appears in the crawled
 lists (``crawled_edges``), with the world's own metadata (upload date, genre, tags), one row per
-object, in ``objects/kind=track|playlist/part-*.parquet``.
+object, in ``objects/kind=track|playlist/part-*.parquet``. As the spiders store them: a track seen
+only in a user's comments is the reduced one (no genre, tags or counts), a playlist has no genre,
+tags, plays or comment count (tests/spiders/test_e2e.py checks the crawl against the same rule).
 
 Until a crawl of a sandbox world writes objects in the analysis tests and benchmarks, this is how
 the analysis of them is tested and measured: the same objects a crawl sees (only those its lists
@@ -18,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scmap.pipelines.edge_schema import OBJECT_SCHEMA
+from tests.spiders.objects_truth import FULL_TRACK_LISTS
 
 # The writer's schema (written once, scmap/pipelines/edge_schema.py), nullable like edge_dataset.py's.
 OBJECT_FILE_SCHEMA = pa.schema([field.with_nullable(True) for field in OBJECT_SCHEMA])
@@ -39,6 +42,13 @@ def crawled_objects(world, edges: pd.DataFrame) -> dict[str, pd.DataFrame]:
         })
         for column in ("playback_count", "likes_count", "reposts_count", "comment_count"):
             frame[column] = rows[column] if column in rows else None
+        carried_full = edges["interaction"].isin(FULL_TRACK_LISTS) & (edges["object_kind"] == kind)
+        reduced = ~rows["id"].isin(edges.loc[carried_full, "object_id"]).to_numpy()
+        if kind == "playlist":
+            frame[["genre", "tags", "playback_count", "comment_count"]] = None
+        elif reduced.any():
+            frame.loc[reduced, ["genre", "tags", "playback_count", "likes_count",
+                                "reposts_count", "comment_count"]] = None
         frame["scraped_at"] = pd.Timestamp("2026-03-01", tz="UTC")
         frame["crawl_id"] = "crawl-1"
         result[kind] = frame.reset_index(drop=True)

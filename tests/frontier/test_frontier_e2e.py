@@ -1,7 +1,8 @@
 """End to end: the real likes spider through Chromium against the sandbox, driven by the
 frontier. The visit order must be the one the rules give on the world's ground truth
 (computed here from the world files, without the crawler); accounts under the threshold are
-never crawled; kill -9 + the same command again ends with the same visits and edges."""
+never crawled; kill -9 + the same command again ends with the same visits, edges and objects
+(every track and playlist of the lists read, exact against the world)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from scmap.sandbox.runner import generate_world_dir, run_sandbox
 from scmap.sandbox.world import load_world
 from tests.frontier.fake_crawl import WEIGHTS
 from tests.frontier.reference_order import reference_picks
+from tests.spiders.objects_truth import assert_exact_objects, expected_objects
 
 REPO = Path(__file__).resolve().parents[2]
 INTERACTION = "likes"
@@ -110,6 +112,10 @@ def edge_set(out: Path) -> set[tuple]:
     return set(zip(*(table.column(c).to_pylist() for c in columns)))
 
 
+def objects_of(out: Path):
+    return ds.dataset(str(out / "objects"), format="parquet", partitioning="hive").to_table().to_pandas()
+
+
 def files_per_partition(out: Path) -> dict[str, int]:
     counted = Counter(str(path.parent.relative_to(out)) for path in out.rglob("part-*.parquet"))
     return dict(counted)
@@ -132,7 +138,8 @@ def picks(out: Path) -> list[tuple[int, str, str]]:
 
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("mode", ["session", "scroll"])
-def test_real_spider_visits_in_the_rules_order_and_resumes_after_kill(mode, tmp_path, sandbox, ground_truth):
+def test_real_spider_visits_in_the_rules_order_and_resumes_after_kill(mode, tmp_path, sandbox, ground_truth,
+                                                                     world_dir):
     seeds = seeds_of(ground_truth)
     assert len(seeds) == 3
     expected = reference_picks(ground_truth, seeds, BFS_ACCOUNTS, MAX_ACCOUNTS, MIN_FOLLOWERS, WEIGHTS, IN_FLIGHT)
@@ -150,8 +157,14 @@ def test_real_spider_visits_in_the_rules_order_and_resumes_after_kill(mode, tmp_
     store.close()
     assert len(sources) == sum(1 for p in visited if ground_truth["edges"][p])
     assert "frontier likes (final): phase 2" in log
+    # The tracks and playlists of the lists read, as the world has them.
+    world = load_world(world_dir)
+    read_ids = [int(world.users.set_index("permalink").loc[p, "id"]) for p in visited]
+    objects = expected_objects(world, read_ids, INTERACTION, LIMIT)
+    assert_exact_objects(objects_of(whole), objects)
     # The crawl merged its per-edge part files on close (PARQUET_BATCH_SIZE=1 wrote one per edge).
-    assert files_per_partition(whole) == {"accounts": 1, "edges/interaction=likes": 1}
+    object_partitions = {f"objects/kind={kind}": 1 for kind in set(objects["kind"])}
+    assert files_per_partition(whole) == {"accounts": 1, "edges/interaction=likes": 1, **object_partitions}
     # Each mode read the lists its own way (session mode: ids from the frontier, no /resolve).
     assert (f"'scmap/{INTERACTION}/session/lists_read'" in log) == (mode == "session")
 
@@ -167,12 +180,18 @@ def test_real_spider_visits_in_the_rules_order_and_resumes_after_kill(mode, tmp_
     finish(start(crawl_command(seeds, resumed, sandbox, mode), tmp_path / "killed.log"), tmp_path / "killed.log")
     assert picks(resumed) == picks(whole)
     assert edge_set(resumed) == edge_set(whole)
+    assert_exact_objects(objects_of(resumed), objects)  # none lost to the kill
     # The killed crawl could not merge its files: `scmap.compact` does, and the analysis reads
     # the same edges from the merged files as from the small ones.
     killed_files, counts_before = files_per_partition(resumed), analysis_edges(resumed)
     assert killed_files["edges/interaction=likes"] > 10
     assert compact_main([str(resumed), "--min-age", "0"], out=io.StringIO()) == 0
-    assert files_per_partition(resumed) == {"accounts": 2, "edges/interaction=likes": 2}  # one per crawl id
+    merged = files_per_partition(resumed)
+    assert {k: n for k, n in merged.items() if not k.startswith("objects/")} == \
+        {"accounts": 2, "edges/interaction=likes": 2}  # one per crawl id
+    assert set(merged) - {"accounts", "edges/interaction=likes"} == set(object_partitions)
+    assert all(n <= 2 for n in merged.values())
+    assert_exact_objects(objects_of(resumed), objects)
     assert analysis_edges(resumed) == counts_before
     assert counts_before[0] == len(edge_set(whole)) == analysis_edges(whole)[0]
 

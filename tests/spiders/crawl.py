@@ -41,6 +41,7 @@ class CrawlResult:
     returncode: int
     edges: pd.DataFrame
     accounts: pd.DataFrame
+    objects: pd.DataFrame  # OUTPUT_DIR/objects (with its `kind` partition column)
     stats: dict[str, Any]
     log: str
 
@@ -84,8 +85,9 @@ CRAWL_ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 def collect_result(spider: str, out_dir: Path, returncode: int, stderr: str = "") -> CrawlResult:
     log_file = out_dir / f"{spider}.log"
     log = (log_file.read_text(encoding="utf-8") if log_file.exists() else "") + stderr
-    return CrawlResult(returncode, _read_dataset(out_dir / "output" / "edges"),
-                       _read_dataset(out_dir / "output" / "accounts"), parse_stats(log), log)
+    output = out_dir / "output"
+    return CrawlResult(returncode, _read_dataset(output / "edges"), _read_dataset(output / "accounts"),
+                       _read_dataset(output / "objects"), parse_stats(log), log)
 
 
 def run_crawl(spider: str, sandbox: Any, seeds: list[str], out_dir: Path, *, limit: Any = 30,

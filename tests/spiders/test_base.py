@@ -20,6 +20,7 @@ from scmap.spiders.base import DEFAULT_LIMIT, parse_limit
 from scmap.spiders.follows import FollowsSpider
 from scmap.spiders.likes import LikesSpider
 from scmap.spiders.list_config import CONFIG_META_KEY, ListConfig
+from scmap.spiders.session_mode import EDGE_TRIM_KEYS, TRIM_KEYS
 
 
 @pytest.mark.parametrize("text, permalink", [
@@ -115,8 +116,9 @@ def json_response(request, status, body):
                         headers={"Content-Type": "application/json"})
 
 
-def test_session_callbacks_read_user_then_pages_and_finish_the_account():
-    instance = spider(LikesSpider, seeds="x", limit=3)
+@pytest.mark.parametrize("objects", [True, False])
+def test_session_callbacks_read_user_then_pages_and_finish_the_account(objects):
+    instance = spider(LikesSpider, {"SCMAP_WRITE_OBJECTS": objects}, seeds="x", limit=3)
     instance.crawler.stats.open_spider()
     done = []
 
@@ -128,6 +130,8 @@ def test_session_callbacks_read_user_then_pages_and_finish_the_account():
     user = {"id": 7, "kind": "user", "permalink": "zoe", "username": "Zoe", "followers_count": 900}
     (page_call,) = list(instance.parse_user(json_response(first, 200, user)))
     assert page_call.url == "http://web/api-v2/users/7/likes?offset=0&limit=3&linked_partitioning=1"
+    # The page is cut down in the browser to the keys the edges (and the objects) are read from.
+    assert page_call.meta["scmap_keep_keys"] == (TRIM_KEYS if objects else EDGE_TRIM_KEYS)
     like = lambda n: {"created_at": f"2024-01-0{n}T00:00:00Z", "kind": "like",
                       "track": {"id": n, "kind": "track", "user": {"id": 100 + n, "permalink": f"u{n}",
                                                                    "username": f"U{n}", "followers_count": 5}}}
@@ -137,8 +141,11 @@ def test_session_callbacks_read_user_then_pages_and_finish_the_account():
     page2 = {"collection": [like(3), like(4)], "next_href": "http://web/api-v2/users/7/likes?offset=y&limit=3"}
     out = list(instance.parse_page(json_response(next_call, 200, page2)))
     kinds = [type(item).__name__ for item in out]
-    assert kinds == ["AccountItem", "EdgeItem", "EdgeItem", "EdgeItem"]  # cut at limit=3
-    assert [(d["permalink"], d["status"], d["items"]) for d in done] == [("zoe", "done", 4)]
+    # cut at limit=3; each liked track is an object too, counted in the account's items
+    assert kinds == ["AccountItem", *["EdgeItem"] * 3, *["ObjectItem"] * (3 if objects else 0)]
+    assert [(item["object_id"], item["owner_id"], item["kind"]) for item in out[4:]] == \
+        ([(1, 101, "track"), (2, 102, "track"), (3, 103, "track")] if objects else [])
+    assert [(d["permalink"], d["status"], d["items"]) for d in done] == [("zoe", "done", len(out))]
     # A late answer for a finished account is ignored.
     assert list(instance.parse_page(json_response(next_call, 200, page2))) == []
 

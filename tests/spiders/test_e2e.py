@@ -3,7 +3,8 @@ each mode (session, http, scroll).
 
 For a handful of awkward accounts (renamed, non-ASCII, emoji, blank, HTML-special, playlist
 liker/reposter, self liker, empty...) the Parquet edges must equal the world's most recent
-`limit` listed interactions of that type, exactly.
+`limit` listed interactions of that type, exactly, and the objects dataset the tracks and
+playlists those lists carry, with the world's owner, upload date, genre and tags.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tests.bot_wall_helpers import write_cookies_txt
 from .browser_probe import BROWSERS_WHILE_READING, CHILDREN_WHILE_READING, PROBED
 from .browser_probe import PATH as BROWSER_PROBE
 from .crawl import run_crawl, sandbox_counts
+from .objects_truth import assert_exact_objects, expected_objects
 
 LIMIT = 30
 SPIDERS = {"likes": "likes", "comments": "comments", "reposts": "reposts", "follows": "follows"}
@@ -104,6 +106,14 @@ def test_every_spider_stores_exactly_the_most_recent_interactions(spider, mode, 
     if mode == "scroll":
         assert result.stat(f"scmap/{interaction}/session/lists_read") == 0
     assert_exact_lists(truth, result, interaction, user_ids, LIMIT)
+    # The tracks and playlists the lists carried, from the same callbacks (none for followings).
+    if interaction == "follows":
+        assert result.objects.empty and result.stat(f"scmap/{interaction}/objects") == 0
+    else:
+        expected = expected_objects(truth, user_ids, interaction, LIMIT)
+        assert_exact_objects(result.objects, expected)
+        assert result.stat("parquet/objects_written") == len(expected)
+        assert result.stat(f"scmap/{interaction}/objects") == result.stat(f"scmap/{interaction}/edges")
     # The limit really cut some lists, and some lists were shorter than it.
     listed = [len(truth.recent_interactions(u, interaction)) for u in user_ids]
     assert max(listed) > LIMIT and min(listed) < LIMIT
