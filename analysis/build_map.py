@@ -25,7 +25,7 @@ from analysis.coords import write_coords
 from analysis.datasets import paths_text
 from analysis.errors import MapBuildError
 from analysis.generations import emerged_from_counts, emergence_from_edges, generation_of, plot_generations
-from analysis.graph_export import export_graph, graph_edges, parse_formats
+from analysis.graph_export import export_graph, iter_graph_edges, parse_formats
 from analysis.html_map import write_map_html
 from analysis.interaction_matrix import parse_weights
 from analysis.map_page import generation_colouring, map_page, neighbour_ids, neighbours_of
@@ -143,7 +143,8 @@ def build_map(options: MapOptions) -> dict:
         exported = []
         if options.export:
             exported = export_graph(options.out, "graph", coords,
-                                    graph_edges(shares.scores, shares.row_ids, shares.column_ids, totals), options.export)
+                                    iter_graph_edges(shares.scores, shares.row_ids, shares.column_ids, totals),
+                                    options.export)
         write_coords(options.out / "coords.parquet", coords)
         explained = pca.explained_variance_ratio
         plot_pca(options.out / "pca.png", pca_xy, names, followers, (explained[0], explained[1]))
