@@ -14,6 +14,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from analysis.errors import MapBuildError
+from analysis.spill import ParkedArrays
 
 log = logging.getLogger("analysis")
 
@@ -43,6 +44,24 @@ class InteractionMatrix:
     @property
     def shape(self) -> tuple[int, int]:
         return self.scores.shape
+
+
+class ParkedMatrix:
+    """An InteractionMatrix moved to disk (analysis/spill.py) until ``restore()``."""
+
+    def __init__(self, matrix: InteractionMatrix) -> None:
+        scores = matrix.scores
+        arrays = {"data": scores.data, "indices": scores.indices, "indptr": scores.indptr,
+                  "row_ids": matrix.row_ids, "column_ids": matrix.column_ids}
+        if matrix.kinds is not None:
+            arrays["kinds"] = matrix.kinds
+        self._shape, self._kind_names = scores.shape, matrix.kind_names
+        self._parked = ParkedArrays(arrays)
+
+    def restore(self) -> InteractionMatrix:
+        arrays = self._parked.restore()
+        scores = sp.csr_matrix((arrays.pop("data"), arrays.pop("indices"), arrays.pop("indptr")), shape=self._shape)
+        return InteractionMatrix(scores, arrays["row_ids"], arrays["column_ids"], arrays.get("kinds"), self._kind_names)
 
 
 def parse_weights(text: str) -> dict[str, float]:

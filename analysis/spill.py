@@ -82,3 +82,25 @@ class SpilledParts:
                 columns = {name: np.ascontiguousarray(rows[name]) for name in self.record.names}
                 del rows
                 yield columns
+
+
+class ParkedArrays:
+    """Numpy arrays moved to disk while a stage that needs the memory runs (the score matrix
+    during t-SNE: ~2 GB at 1M accounts), read back by ``restore()``; the files go either way."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], directory: Path | None = None) -> None:
+        self._directory = Path(tempfile.mkdtemp(prefix="scmap-parked-", dir=directory))
+        self._names = []
+        try:
+            for name, array in arrays.items():
+                np.save(self._directory / f"{name}.npy", array, allow_pickle=False)
+                self._names.append(name)
+        except BaseException:
+            shutil.rmtree(self._directory, ignore_errors=True)
+            raise
+
+    def restore(self) -> dict[str, np.ndarray]:
+        try:
+            return {name: np.load(self._directory / f"{name}.npy", allow_pickle=False) for name in self._names}
+        finally:
+            shutil.rmtree(self._directory, ignore_errors=True)

@@ -16,13 +16,14 @@ from contextlib import contextmanager
 
 import numpy as np
 from openTSNE import TSNE, TSNEEmbedding
-from openTSNE.affinity import PerplexityBasedNN
+from openTSNE.affinity import PerplexityBasedNN, PrecomputedAffinities
 
 FFT_FROM_POINTS = 10_000
 # The large-data route (embed a sample, place the rest, optimise all from there) from this many
 # points: docs/analysis.md has the measurement behind it.
 LARGE_DATA_FROM_POINTS = 200_000
-LARGE_DATA_SAMPLE = 0.25          # share of the points embedded first (at least LARGE_DATA_FROM_POINTS / 4)
+LARGE_DATA_SAMPLE = 0.25          # share of the points embedded first
+LARGE_DATA_MIN_SAMPLE = 100
 LARGE_DATA_PLACEMENT_NEIGHBOURS = 10
 LARGE_DATA_FINAL_ITERATIONS = 300  # all points, no exaggeration, from the placed start
 logging.getLogger("openTSNE").setLevel(logging.WARNING)
@@ -94,7 +95,7 @@ def _embed_large(points: np.ndarray, perplexity: float, seed: int, n_jobs: int, 
     750 iterations. The start keeps the sample map's layout, spread by sqrt(n / sample) so the
     density matches the larger map."""
     n_points = len(points)
-    sample_size = min(n_points, max(int(n_points * LARGE_DATA_SAMPLE), LARGE_DATA_FROM_POINTS // 4))
+    sample_size = min(n_points, max(int(n_points * LARGE_DATA_SAMPLE), LARGE_DATA_MIN_SAMPLE))
     in_sample = np.zeros(n_points, dtype=bool)
     in_sample[np.random.default_rng(seed).choice(n_points, size=sample_size, replace=False)] = True
     sample_map = _tsne(sample_size, perplexity, seed, n_jobs, method, metric).fit(points[in_sample])
@@ -109,10 +110,12 @@ def _embed_large(points: np.ndarray, perplexity: float, seed: int, n_jobs: int, 
     del sample_map  # its neighbour index and affinities
     start -= start.mean(axis=0)
     start *= np.sqrt(n_points / sample_size)
-    affinities = PerplexityBasedNN(points, perplexity=usable_perplexity(perplexity, n_points), metric=metric,
-                                   n_jobs=n_jobs, random_state=seed)
+    # Only the affinity matrix is kept: the neighbour index, neighbours and distances openTSNE
+    # also holds are ~2.5 GB at 1M points and the final optimisation never queries them.
+    affinities = PrecomputedAffinities(PerplexityBasedNN(points, perplexity=usable_perplexity(perplexity, n_points),
+                                                         metric=metric, n_jobs=n_jobs, random_state=seed).P,
+                                       normalize=False)
     embedding = TSNEEmbedding(start, affinities, negative_gradient_method="fft", random_state=seed, n_jobs=n_jobs)
-    del affinities
     embedding.optimize(n_iter=LARGE_DATA_FINAL_ITERATIONS, exaggeration=1, momentum=0.8,
                        learning_rate=max(200.0, n_points / 12), inplace=True)
     return np.asarray(embedding, dtype=np.float64)

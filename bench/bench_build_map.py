@@ -178,6 +178,22 @@ def measure_page(path: Path, zoom_steps: int = 12) -> dict:
 LAST_CPU_SECONDS = {"value": 0.0}
 
 
+def print_stage_table(report: dict, wall: float, cpu: float, peak: float) -> None:
+    """Per stage: wall and CPU seconds and the peak RSS within the stage (sampled in build_map)."""
+    in_stage = report.get("peak_rss_mib_in_stage", {})
+    print(f"| stage | wall s | CPU s | peak RSS MiB |\n|---|---|---|---|")
+    for name, seconds in report["timings_seconds"].items():
+        if name == "total":
+            continue
+        print(f"| {name} | {seconds:,.1f} | {report['cpu_seconds'].get(name, 0):,.1f} | {in_stage.get(name, '')} |")
+    print(f"| **whole run** (child process) | {wall:,.1f} | {cpu:,.1f} | {peak:,.0f} |", flush=True)
+    quality = report.get("quality") or {}
+    if "tsne_neighbour_scene_agreement" in quality:
+        print(f"10-NN planted-scene agreement {quality['tsne_neighbour_scene_agreement']:.3f} "
+              f"(chance {quality['chance_neighbour_scene_agreement']:.3f}), {report['edges']['read']:,} edges read",
+              flush=True)
+
+
 def run_measured(command: list[str]) -> tuple[float, float, int]:
     """(wall seconds, peak RSS in MiB, exit code) of one child process; its CPU seconds (user +
     system, all threads: less sensitive to a loaded machine than wall time) in LAST_CPU_SECONDS."""
@@ -196,6 +212,7 @@ def main() -> int:
     parser.add_argument("--recipes", default="article,scenes", help="recipes to run, comma-separated (default %(default)s)")
     parser.add_argument("--page", action="store_true", help="also time the map page in Chromium (bytes, first paint, zoom)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the dense baseline (only run at small and article scale)")
+    parser.add_argument("--export", action="store_true", help="also write --export gexf,graphml (timed as its own stage)")
     parser.add_argument("--generate-only", action="store_true", help="only generate (and cache) the synthetic crawl")
     parser.add_argument("--dense-baseline", type=Path, metavar="DATA", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -218,8 +235,9 @@ def main() -> int:
     for recipe in args.recipes.split(","):
         out = data / f"map-{recipe}"
         print(f"-- recipe {recipe}", flush=True)
-        wall, peak, code = run_measured([python, "-m", "analysis.build_map", "--input", str(data), "--out", str(out),
-                                         "--recipe", recipe, "--truth", str(data / "truth.parquet")])
+        command = [python, "-m", "analysis.build_map", "--input", str(data), "--out", str(out),
+                   "--recipe", recipe, "--truth", str(data / "truth.parquet")]
+        wall, peak, code = run_measured(command + (["--export", "gexf,graphml"] if args.export else []))
         if code != 0:
             print(f"build_map --recipe {recipe} failed with exit code {code}")
             return 1
@@ -229,7 +247,13 @@ def main() -> int:
             "peak_rss_mib": round(peak), "stages_seconds": report["timings_seconds"],
             "stages_cpu_seconds": report["cpu_seconds"],
             "matrix_steps": report["matrix_steps"], "quality": report["quality"],
-            "map_html_bytes": (out / "map.html").stat().st_size}
+            "map_html_bytes": (out / "map.html").stat().st_size,
+            "stages_peak_rss_mib": report.get("peak_rss_mib_in_stage"),
+            "edges": report["edges"]["read"]}
+        if args.export:
+            figures[f"build_map {recipe}"]["export_bytes"] = {
+                name: (out / name).stat().st_size for name in ("graph.gexf", "graph.graphml")}
+        print_stage_table(report, wall, LAST_CPU_SECONDS["value"], peak)
         if args.page:
             figures[f"build_map {recipe}"]["page"] = measure_page(out / "map.html")
     walls = {k: v["wall_seconds"] for k, v in figures.items() if k.startswith("build_map ")}

@@ -51,7 +51,7 @@ def run_duckdb(data: Path, memory: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="scmap-duckdb-") as spill:
         connection = duckdb.connect(config={"memory_limit": memory, "temp_directory": spill,
                                             "preserve_insertion_order": False})
-        reader = connection.execute(DUCKDB_QUERY.format(edges=data / "edges")).to_arrow_reader(1 << 20)
+        reader = connection.sql(DUCKDB_QUERY.format(edges=data / "edges")).to_arrow_reader(1 << 20)
         parts: dict[str, list] = {}
         for batch in reader:  # per type: the numpy pair arrays count_edges returns
             types = batch.column(0).to_numpy(zero_copy_only=False)
