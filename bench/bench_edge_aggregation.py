@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench_graph_export import CHILD_CPU_SECONDS, child  # noqa: E402
 
 DUCKDB_QUERY = """
 SELECT interaction, src_id, dst_id, count(*)::INTEGER AS count
@@ -66,17 +65,6 @@ def run_duckdb(data: Path, memory: str) -> dict:
     return result
 
 
-def child(command: list[str]) -> tuple[float, float, float, dict]:
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"child failed: {command}")
-    return (time.perf_counter() - started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
-            json.loads(output.strip().splitlines()[-1]))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="a crawl directory holding edges/")
@@ -89,8 +77,9 @@ def main() -> int:
         return 0
     figures = {}
     for way in ("pyarrow", "duckdb"):
-        wall, cpu, rss, result = child([sys.executable, __file__, "--data", str(args.data), "--only", way,
-                                        "--duckdb-memory", args.duckdb_memory])
+        wall, rss, line = child([sys.executable, __file__, "--data", str(args.data), "--only", way,
+                                 "--duckdb-memory", args.duckdb_memory])
+        cpu, result = CHILD_CPU_SECONDS["value"], json.loads(line)
         figures[way] = {"wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1), "peak_rss_mib": round(rss),
                         "pairs": sum(r["pairs"] for r in result.values()),
                         "distinct_edges": sum(r["edges"] for r in result.values()), "result": result}

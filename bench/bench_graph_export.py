@@ -101,13 +101,18 @@ def run_stage(args: argparse.Namespace) -> int:
     return 0
 
 
+CHILD_CPU_SECONDS = {"value": 0.0}
+
+
 def child(command: list[str]) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MiB, last stdout line) of one child; its CPU seconds in CHILD_CPU_SECONDS."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"child failed: {command}")
+    CHILD_CPU_SECONDS["value"] = usage.ru_utime + usage.ru_stime
     return time.perf_counter() - started, usage.ru_maxrss / 1024, output.strip().splitlines()[-1]
 
 
