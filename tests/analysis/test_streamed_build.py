@@ -33,7 +33,9 @@ SEED = 42
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Path:
-    return write_world("planted", tmp_path_factory.mktemp("streamed") / "planted", sources=1500)
+    # 15 scenes of ~100 crawled accounts: the large-data route's 25 % sample then holds ~25 per
+    # scene (at 1M accounts: ~60), enough for the sample's map to separate them
+    return write_world("planted", tmp_path_factory.mktemp("streamed") / "planted", sources=1500, scenes=15)
 
 
 def matrix_of(counts, dtype):
