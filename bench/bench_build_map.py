@@ -3,15 +3,17 @@ dense method. Prints wall and CPU time per stage and peak RSS (each run in its o
 peak RSS from os.wait4's rusage of exactly that child).
 
     .venv/bin/python bench/bench_build_map.py --scale article      # 2,250 accounts, ~122,000 columns
-    .venv/bin/python bench/bench_build_map.py --scale 100k         # 100,000 accounts, ~2,000,000 columns
+    .venv/bin/python bench/bench_build_map.py --scale 100k         # 100,000 crawled, ~22 M edges (quick)
+    .venv/bin/python bench/bench_build_map.py --scale 1m --recipes article --export    # ~219 M edges
+    .venv/bin/python bench/bench_build_map.py --scale 300k-caps --recipes article      # ~400 M edges
     .venv/bin/python bench/bench_build_map.py --scale small        # quick check
 
 Each recipe (``--recipes article,scenes``) runs in its own child; the figures include the
 time ratio scenes / article and, from the map page each run wrote, its size and, with
 ``--page``, its time to first paint and time per zoom step in real Chromium.
 
-Synthetic data: planted scenes; each crawled account has ~500 interactions of each type,
-half in its own scene (popularity-skewed), some to globally popular accounts, the rest
+Synthetic data (SCALES): planted scenes; each active crawled account has a scale's number of
+interactions of each type, half in its own scene (popularity-skewed), some to globally popular accounts, the rest
 spread over the long tail; ~12% barely active accounts and ~8% self-likers (for the two
 filters); 3% of edges duplicated (as a re-crawl would). Dataset cached under --data-dir.
 """
