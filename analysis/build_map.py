@@ -25,9 +25,9 @@ from analysis.coords import write_coords
 from analysis.datasets import paths_text
 from analysis.errors import MapBuildError
 from analysis.generations import emerged_from_counts, emergence_from_edges, generation_of, plot_generations
-from analysis.graph_export import export_graph, graph_edges, parse_formats
+from analysis.graph_export import export_graph, iter_graph_edges, parse_formats
 from analysis.html_map import write_map_html
-from analysis.interaction_matrix import parse_weights
+from analysis.interaction_matrix import ParkedMatrix, parse_weights
 from analysis.map_page import generation_colouring, map_page, neighbour_ids, neighbours_of
 from analysis.generations import prefer_upload_dates
 from analysis.object_links import music_of_scenes
@@ -43,9 +43,10 @@ from analysis.sliced_map import SliceOptions, build_sliced_map, scene_sets_for_w
 from analysis.sliced_map import summary_lines as slice_summary_lines
 from analysis.static_plots import plot_map, plot_pca
 from analysis.time_slices import ALIGNMENTS, FOLLOWS_IN_SLICES, PERIODS, parse_date, window_filter
-from analysis.tsne import gradient_method, usable_perplexity
+from analysis.tsne import gradient_method, usable_perplexity, uses_large_data_route
 
 log = logging.getLogger("analysis")
+PARK_FROM_NONZEROS = 20_000_000
 
 
 @dataclass
@@ -109,7 +110,13 @@ def build_map(options: MapOptions) -> dict:
     pca_xy = pca.coordinates[:, :2]
 
     with timer.stage(f"t-SNE ({len(pca.coordinates):,} points)"):
+        # A large matrix waits on disk: t-SNE's affinities are the peak of a 1M-account build.
+        parked = ParkedMatrix(shares) if shares.scores.nnz >= PARK_FROM_NONZEROS else None
+        if parked is not None:
+            del shares
         map_xy = api.embed(pca.coordinates, recipe, options.seed, options.jobs, options.tsne_gradient)
+        if parked is not None:
+            shares = parked.restore()
 
     ids = shares.row_ids
     with timer.stage("read objects"):
@@ -168,10 +175,6 @@ def build_map(options: MapOptions) -> dict:
             coords = coords.join(emergence, on="id")
             coords["generation"] = generation_of(coords["emerged_at"])
             plot_generations(options.out / "generations.png", map_xy, coords["emerged_at"])
-        exported = []
-        if options.export:
-            exported = export_graph(options.out, "graph", coords,
-                                    graph_edges(shares.scores, shares.row_ids, shares.column_ids, totals), options.export)
         write_coords(options.out / "coords.parquet", coords)
         explained = pca.explained_variance_ratio
         plot_pca(options.out / "pca.png", pca_xy, names, followers, (explained[0], explained[1]))
@@ -183,6 +186,13 @@ def build_map(options: MapOptions) -> dict:
         write_map_html(options.out / "map.html", map_page(
             shares, mapped, map_xy, clusters, scenes, neighbours, labels, options.profile_url, colourings, hover,
             None if links is None else links.tying, objects))
+
+    exported = []
+    if options.export:
+        with timer.stage("graph export"):
+            exported = export_graph(options.out, "graph", coords,
+                                    iter_graph_edges(shares.scores, shares.row_ids, shares.column_ids, totals),
+                                    options.export)
 
     report = {
         "recipe": recipe.name,
@@ -201,7 +211,8 @@ def build_map(options: MapOptions) -> dict:
         "pca": {"components": int(pca.coordinates.shape[1]), "solver": pca.solver, "centred": True,
                 "explained_variance_ratio": [float(v) for v in explained]},
         "tsne": {"perplexity_used": usable_perplexity(recipe.perplexity, len(ids)), "metric": recipe.metric,
-                 "gradient": gradient_method(len(ids), options.tsne_gradient)},
+                 "gradient": gradient_method(len(ids), options.tsne_gradient),
+                 "large_data_route": uses_large_data_route(len(ids))},
         "clusters": [{"cluster": int(row.scene), "label": row.label, "size": int(row.size), "colour": row.colour,
                       "central": [names[i] for i in row.central], "tags": list(row.tags)}
                      for row in scenes.itertuples()],
@@ -209,6 +220,7 @@ def build_map(options: MapOptions) -> dict:
         "timings_seconds": timer.seconds,
         "cpu_seconds": timer.cpu_seconds,
         "peak_rss_mib_after_stage": timer.peak_rss_mib,
+        "peak_rss_mib_in_stage": timer.stage_peak_rss_mib,
         "outputs": {name: str(options.out / name) for name in
                     ("coords.parquet", "pca.png", "map.png", "map.html", "report.json")},
     }

@@ -17,6 +17,7 @@ edge dataset (all of it: an account's emergence does not depend on the time slic
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -27,37 +28,70 @@ import pyarrow.dataset as ds
 from analysis.atomic_write import write_atomically
 from analysis.datasets import scan_error
 from analysis.read_edges import open_edges
+from analysis.spill import SpilledParts
 
 EMERGENCE_QUANTILE = 0.15
 GENERATION_PERIODS = ("year", "quarter")
 
 
+# Rows of track dates per spilled part (analysis/spill.py): the part count follows the dataset's size.
+ROWS_PER_PART = 20_000_000
+_COMPACT_ROWS = 4_000_000
+
+
 def _minimum_per_key(dataset: ds.Dataset, row_filter: ds.Expression, keys: list[str]) -> pd.DataFrame:
-    """min(created_at) per ``keys`` over the filtered rows, reduced batch by batch (bounded memory)."""
-    parts = []
+    """min(created_at) per ``keys`` over the filtered rows, reduced batch by batch; the reductions
+    are merged whenever they add up to _COMPACT_ROWS, so memory follows the distinct keys."""
+    parts, pending_rows = [], 0
     for batch in dataset.scanner(columns=[*keys, "created_at"], filter=row_filter, batch_size=1 << 20).to_batches():
         if batch.num_rows:
-            parts.append(pa.Table.from_batches([batch]).group_by(keys).aggregate([("created_at", "min")]))
+            parts.append(pa.Table.from_batches([batch]).group_by(keys).aggregate([("created_at", "min")])
+                         .rename_columns([*keys, "created_at"]))
+            pending_rows += parts[-1].num_rows
+            if pending_rows > _COMPACT_ROWS and len(parts) > 1:
+                parts = [_merge_minimums(parts, keys)]
+                pending_rows = parts[0].num_rows
     if not parts:
         return pd.DataFrame({**{k: pd.Series(dtype="int64") for k in keys},
                              "created_at": pd.Series(dtype="datetime64[us, UTC]")})
-    merged = pa.concat_tables(parts).group_by(keys).aggregate([("created_at_min", "min")])
-    return merged.rename_columns([*keys, "created_at"]).to_pandas()
+    return _merge_minimums(parts, keys).to_pandas()
+
+
+def _merge_minimums(parts: list[pa.Table], keys: list[str]) -> pa.Table:
+    merged = pa.concat_tables(parts).group_by(keys).aggregate([("created_at", "min")])
+    return merged.rename_columns([*keys, "created_at"])
 
 
 def emergence_from_edges(edges_dir: Path, ids: np.ndarray, quantile: float = EMERGENCE_QUANTILE) -> pd.DataFrame:
-    """``emergence_dates`` for ``ids`` from what the edge dataset holds."""
+    """``emergence_dates`` for ``ids`` from what the edge dataset holds.
+
+    Streamed: each batch's (owner, track, first date) rows are split by owner into parts
+    spilled to disk (analysis/spill.py); each part gives its owners' quantiles alone, so memory
+    follows one part and the ids, not every track seen (1M accounts: ~100 M)."""
     dataset = open_edges(edges_dir)
     wanted = pa.array(np.asarray(ids, dtype=np.int64))
     dated = ds.field("created_at").is_valid()
+    track_filter = dated & ds.field("dst_id").isin(wanted) & (ds.field("object_kind") == "track")
+    by_tracks = []
     try:
-        tracks = _minimum_per_key(dataset, dated & ds.field("dst_id").isin(wanted)
-                                  & (ds.field("object_kind") == "track"), ["dst_id", "object_id"])
         own = _minimum_per_key(dataset, dated & ds.field("src_id").isin(wanted), ["src_id"])
+        n_parts = math.ceil(dataset.count_rows() / ROWS_PER_PART)
+        with SpilledParts({"id": np.int64, "object_id": np.int64, "first_seen": np.int64}, n_parts) as spilled:
+            for batch in dataset.scanner(columns=["dst_id", "object_id", "created_at"], filter=track_filter,
+                                         batch_size=1 << 20).to_batches():
+                if batch.num_rows:
+                    first = pa.Table.from_batches([batch]).group_by(["dst_id", "object_id"]).aggregate(
+                        [("created_at", "min")])
+                    owner = first["dst_id"].to_numpy()
+                    spilled.add(owner, {"id": owner, "object_id": first["object_id"].to_numpy(),
+                                        "first_seen": first["created_at_min"].cast(pa.int64()).to_numpy()})
+            for part in spilled.parts():
+                firsts = pa.table(part).group_by(["id", "object_id"]).aggregate([("first_seen", "min")])
+                by_tracks.append(_track_quantiles(firsts["id"].to_numpy(), firsts["first_seen_min"].to_numpy(), quantile))
     except (pa.ArrowException, OSError) as error:
         raise scan_error(edges_dir, "edge", error) from None
-    return emergence_dates(ids, tracks.rename(columns={"dst_id": "id", "created_at": "first_seen"}),
-                           own.set_index("src_id")["created_at"], quantile)
+    from_tracks = pd.concat(by_tracks) if by_tracks else pd.Series(dtype="float64")
+    return _emergence(ids, from_tracks, own.set_index("src_id")["created_at"])
 
 
 def emergence_dates(ids: np.ndarray, track_dates: pd.DataFrame, own_first: pd.Series,
@@ -67,9 +101,17 @@ def emergence_dates(ids: np.ndarray, track_dates: pd.DataFrame, own_first: pd.Se
     ``track_dates``: one row per (account ``id``, track) with its date ``first_seen`` (an upload
     date where one is known, else the first interaction seen on it); ``own_first``: id -> the
     account's own first dated interaction, used when none of its tracks has a date."""
+    microseconds = track_dates["first_seen"].astype("datetime64[us, UTC]").astype("int64").to_numpy()
+    return _emergence(ids, _track_quantiles(track_dates["id"].to_numpy(), microseconds, quantile), own_first)
+
+
+def _track_quantiles(owners: np.ndarray, microseconds: np.ndarray, quantile: float) -> pd.Series:
+    """owner -> the ``quantile`` of its tracks' dates (microseconds since the epoch)."""
+    return pd.Series(microseconds).groupby(owners).quantile(quantile, interpolation="linear")
+
+
+def _emergence(ids: np.ndarray, by_tracks: pd.Series, own_first: pd.Series) -> pd.DataFrame:
     index = pd.Index(np.asarray(ids, dtype=np.int64), name="id")
-    seconds = track_dates["first_seen"].astype("datetime64[us, UTC]").astype("int64")
-    by_tracks = seconds.groupby(track_dates["id"].to_numpy()).quantile(quantile, interpolation="linear")
     from_tracks = pd.to_datetime(by_tracks.round().astype("int64"), unit="us", utc=True).reindex(index)
     fallback = own_first.astype("datetime64[us, UTC]").reindex(index)
     emerged = from_tracks.where(from_tracks.notna(), fallback)

@@ -12,13 +12,18 @@ MAX_EDGES_PER_ACCOUNT of its strongest. The cap keeps a 100,000-account graph at
 edges, which Gephi can still lay out and the files stay in the hundreds of MB
 (bench/bench_graph_export.py measures it).
 
-Written with networkx (pinned in requirements.txt): its GEXF 1.2 and GraphML writers are what
-Gephi and networkx itself read, so the files are valid by construction. GraphML goes through
-networkx's lxml writer, which streams; GEXF builds the XML tree in memory (the bench says how much).
+Written as they go (analysis/graph_xml.py), in the layout networkx's own GEXF 1.2 and GraphML
+writers produce, so Gephi and networkx read them (tested: networkx reads back the same graph its
+writers would have written). networkx's writers need the whole graph as a networkx object first
+(~1 KB per edge: 20 GB for the 20 M edges of a 1M-account map) and its GEXF writer also builds
+the whole XML tree, so they cannot stream; they are kept for notebooks (:func:`build_graph`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import networkx as nx
@@ -26,14 +31,16 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from analysis.atomic_write import write_atomically
 from analysis.errors import MapBuildError
+from analysis.graph_xml import GexfStream, GraphmlStream
 
 EXPORT_FORMATS = ("gexf", "graphml")
 EDGE_MIN_SCORE = 3.0
 MAX_EDGES_PER_ACCOUNT = 20
+ROWS_PER_CHUNK = 50_000
 NODE_ATTRIBUTES = {"username": "label", "permalink": "permalink", "followers_count": "followers",
                    "cluster_label": "scene", "x": "x", "y": "y", "generation": "generation", "slice": "slice"}
+_STREAM_WRITERS = {"gexf": GexfStream, "graphml": GraphmlStream}
 
 
 def parse_formats(text: str) -> list[str]:
@@ -51,25 +58,54 @@ def graph_edges(shares: sp.csr_matrix, row_ids: np.ndarray, column_ids: np.ndarr
     ``shares``: the row-normalised score matrix (rows ``row_ids``, columns ``column_ids``);
     ``row_totals``: each row's score sum before normalising (weight = share x total); None when the
     matrix holds raw scores already (weight = the value, share = value / row sum)."""
-    coo = shares.tocoo()
-    values = coo.data.astype(np.float64)
-    sums = np.asarray(shares.sum(axis=1)).ravel()
-    if row_totals is None:
-        weight, share = values, values / sums[coo.row]
-    else:
-        # share x total is the score up to rounding: round it back (scores are sums of small weights)
-        weight, share = np.round(values * np.asarray(row_totals, np.float64)[coo.row], 6), values
-    source, target = row_ids[coo.row], column_ids[coo.col]
-    keep = np.isin(target, row_ids) & (source != target) & (weight >= min_score)
-    edges = pd.DataFrame({"source": source[keep], "target": target[keep], "weight": weight[keep], "share": share[keep]})
-    edges = edges.sort_values(["source", "weight", "target"], ascending=[True, False, True], kind="stable")
-    edges = edges[edges.groupby("source", sort=False).cumcount() < max_per_account]
-    return edges.reset_index(drop=True)
+    chunks = list(iter_graph_edges(shares, row_ids, column_ids, row_totals, min_score, max_per_account))
+    if not chunks:
+        return pd.DataFrame({"source": pd.Series(dtype="int64"), "target": pd.Series(dtype="int64"),
+                             "weight": pd.Series(dtype="float64"), "share": pd.Series(dtype="float64")})
+    return pd.concat(chunks, ignore_index=True)
+
+
+def iter_graph_edges(shares: sp.csr_matrix, row_ids: np.ndarray, column_ids: np.ndarray,
+                     row_totals: np.ndarray | None, min_score: float = EDGE_MIN_SCORE,
+                     max_per_account: int = MAX_EDGES_PER_ACCOUNT,
+                     rows_per_chunk: int = ROWS_PER_CHUNK) -> Iterator[pd.DataFrame]:
+    """:func:`graph_edges` a block of source rows at a time (sorted by source, strongest first):
+    memory follows one block, not the matrix's ~150 M entries at 1M accounts."""
+    order = np.argsort(row_ids, kind="stable")
+    sorted_rows = row_ids[order]
+    # Which columns are mapped accounts: a lookup per column, done once.
+    position = np.clip(np.searchsorted(sorted_rows, column_ids), 0, max(len(row_ids) - 1, 0))
+    column_is_mapped = sorted_rows[position] == column_ids if len(row_ids) else np.zeros(len(column_ids), bool)
+    for start in range(0, shares.shape[0], rows_per_chunk):
+        block = shares[start:start + rows_per_chunk]
+        counts = np.diff(block.indptr)
+        rows = np.repeat(np.arange(start, start + block.shape[0]), counts)
+        values = block.data.astype(np.float64)
+        if row_totals is None:
+            sums = np.asarray(block.sum(axis=1, dtype=np.float64)).ravel()
+            weight, share = values, values / np.repeat(sums, counts)
+        else:
+            # share x total is the score up to float32 rounding (~1e-7 of the total): rounded back
+            # to 3 decimals, integer scores come out exact
+            weight, share = np.round(values * np.asarray(row_totals, np.float64)[rows], 3), values
+        source, target = row_ids[rows], column_ids[block.indices]
+        keep = column_is_mapped[block.indices] & (source != target) & (weight >= min_score)
+        source, target, weight, share = source[keep], target[keep], weight[keep], share[keep]
+        strongest = np.lexsort((target, -weight, source))
+        source, target, weight, share = source[strongest], target[strongest], weight[strongest], share[strongest]
+        # rank within each source's run: position minus the run's first position
+        first = np.flatnonzero(np.concatenate([[True], source[1:] != source[:-1]])) if len(source) else np.array([], int)
+        rank = np.arange(len(source)) - np.repeat(first, np.diff(np.append(first, len(source))))
+        top = rank < max_per_account
+        if top.any():
+            yield pd.DataFrame({"source": source[top], "target": target[top], "weight": weight[top],
+                                "share": share[top]})
 
 
 def build_graph(nodes: pd.DataFrame, edges: pd.DataFrame) -> nx.DiGraph:
     """A networkx DiGraph; ``nodes`` has ``id`` and any of NODE_ATTRIBUTES' columns (missing values
-    are left out of a node's attributes rather than written as empty)."""
+    are left out of a node's attributes rather than written as empty). For notebooks and tests:
+    the export itself streams (:func:`export_graph`)."""
     graph = nx.DiGraph()
     columns = [c for c in NODE_ATTRIBUTES if c in nodes]
     for row in nodes[["id", *columns]].itertuples(index=False):
@@ -85,21 +121,28 @@ def build_graph(nodes: pd.DataFrame, edges: pd.DataFrame) -> nx.DiGraph:
     return graph
 
 
-def write_graph(path: Path, graph: nx.DiGraph, fmt: str) -> None:
-    if fmt == "gexf":
-        write_atomically(path, lambda temp: nx.write_gexf(graph, temp))
-    elif fmt == "graphml":
-        write_atomically(path, lambda temp: nx.write_graphml(graph, temp))
-    else:
-        raise MapBuildError(f"unknown export format {fmt!r}")
-
-
-def export_graph(out_dir: Path, stem: str, nodes: pd.DataFrame, edges: pd.DataFrame, formats: list[str]) -> list[Path]:
-    """Write ``out_dir/stem.<format>`` for each format; returns the paths."""
-    graph = build_graph(nodes, edges)
-    paths = []
+def export_graph(out_dir: Path, stem: str, nodes: pd.DataFrame, edges: pd.DataFrame | Iterable[pd.DataFrame],
+                 formats: list[str]) -> list[Path]:
+    """Write ``out_dir/stem.<format>`` for each format, streamed: nodes, then ``edges`` (a frame,
+    or chunks of one as :func:`iter_graph_edges` yields them) written as they come, every
+    format in the same pass. Returns the paths."""
     for fmt in formats:
-        path = out_dir / f"{stem}.{fmt}"
-        write_graph(path, graph, fmt)
-        paths.append(path)
+        if fmt not in EXPORT_FORMATS:
+            raise MapBuildError(f"unknown export format {fmt!r}")
+    paths = [out_dir / f"{stem}.{fmt}" for fmt in formats]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    temps = [path.with_name(f".{path.name}.tmp-{os.getpid()}") for path in paths]
+    chunks = [edges] if isinstance(edges, pd.DataFrame) else edges
+    try:
+        with contextlib.ExitStack() as stack:
+            writers = [stack.enter_context(_STREAM_WRITERS[fmt](temp, nodes)) for fmt, temp in zip(formats, temps)]
+            for chunk in chunks:
+                for writer in writers:
+                    writer.edges(chunk)
+        for temp, path in zip(temps, paths):
+            os.replace(temp, path)
+    finally:
+        for temp in temps:
+            if temp.exists():
+                temp.unlink()
     return paths

@@ -14,6 +14,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from analysis.errors import MapBuildError
+from analysis.spill import ParkedArrays
 
 log = logging.getLogger("analysis")
 
@@ -21,6 +22,11 @@ log = logging.getLogger("analysis")
 # uses the same weights (FRONTIER_WEIGHTS in scmap/settings.py); the analysis cannot import the
 # crawler, so tests/analysis/test_writer_to_reader.py holds the two equal.
 DEFAULT_WEIGHTS = {"likes": 1.0, "comments": 3.0, "reposts": 3.0, "follows": 3.0}
+# Scores are stored in float32: half the bytes of the largest object of a build (1M accounts:
+# ~150 M entries), exact for the integer scores of the default weights, and shares keep 7
+# significant digits, far below what moves a map. Row sums are taken in float64.
+SCORE_DTYPE = np.float32
+_ROWS_PER_CHUNK = 1 << 16  # row blocks for in-place scaling: no temporary as long as the matrix
 
 
 @dataclass
@@ -38,6 +44,24 @@ class InteractionMatrix:
     @property
     def shape(self) -> tuple[int, int]:
         return self.scores.shape
+
+
+class ParkedMatrix:
+    """An InteractionMatrix moved to disk (analysis/spill.py) until ``restore()``."""
+
+    def __init__(self, matrix: InteractionMatrix) -> None:
+        scores = matrix.scores
+        arrays = {"data": scores.data, "indices": scores.indices, "indptr": scores.indptr,
+                  "row_ids": matrix.row_ids, "column_ids": matrix.column_ids}
+        if matrix.kinds is not None:
+            arrays["kinds"] = matrix.kinds
+        self._shape, self._kind_names = scores.shape, matrix.kind_names
+        self._parked = ParkedArrays(arrays)
+
+    def restore(self) -> InteractionMatrix:
+        arrays = self._parked.restore()
+        scores = sp.csr_matrix((arrays.pop("data"), arrays.pop("indices"), arrays.pop("indptr")), shape=self._shape)
+        return InteractionMatrix(scores, arrays["row_ids"], arrays["column_ids"], arrays.get("kinds"), self._kind_names)
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -58,7 +82,7 @@ def parse_weights(text: str) -> dict[str, float]:
 
 
 def build_score_matrix(counts_by_type: dict[str, Mapping], weights: dict[str, float],
-                       consume: bool = False, track_kinds: bool = False) -> InteractionMatrix:
+                       consume: bool = False, track_kinds: bool = False, dtype: type = SCORE_DTYPE) -> InteractionMatrix:
     """Score = sum over types of count x weight, per (src_id, dst_id).
 
     ``counts_by_type``: interaction type -> columns ``src_id, dst_id, count`` (a dict of arrays
@@ -74,13 +98,13 @@ def build_score_matrix(counts_by_type: dict[str, Mapping], weights: dict[str, fl
     row_ids = _sorted_union(counts_by_type[t]["src_id"] for t in used)
     column_ids = _sorted_union(counts_by_type[t]["dst_id"] for t in used)
     shape = (len(row_ids), len(column_ids))
-    total = sp.csr_matrix(shape, dtype=np.float64)
+    total = sp.csr_matrix(shape, dtype=dtype)
     kinds = sp.csr_matrix(shape, dtype=np.uint8)
     for bit, interaction in enumerate(used):
         frame = counts_by_type.pop(interaction) if consume else counts_by_type[interaction]
         rows = np.searchsorted(row_ids, np.asarray(frame["src_id"])).astype(np.int32)
         columns = np.searchsorted(column_ids, np.asarray(frame["dst_id"])).astype(np.int32)
-        values = np.asarray(frame["count"], dtype=np.float64) * weights[interaction]
+        values = (np.asarray(frame["count"], dtype=np.float64) * weights[interaction]).astype(dtype)
         del frame
         part = sp.csr_matrix((values, (rows, columns)), shape=shape)  # COO -> CSR sums repeats
         del rows, columns, values
@@ -124,7 +148,25 @@ def keep_rows(matrix: InteractionMatrix, keep: np.ndarray) -> InteractionMatrix:
 
 
 def row_totals(matrix: InteractionMatrix) -> np.ndarray:
-    return np.asarray(matrix.scores.sum(axis=1)).ravel()
+    """Each row's sum, in float64 whatever the matrix's precision."""
+    return np.asarray(matrix.scores.sum(axis=1, dtype=np.float64)).ravel()
+
+
+def divide_rows(scores: sp.csr_matrix, divisors: np.ndarray) -> None:
+    """``scores[i] /= divisors[i]`` in place, a block of rows at a time (``np.repeat`` over all
+    entries would be a float64 temporary as large as the matrix)."""
+    indptr = scores.indptr
+    for start in range(0, scores.shape[0], _ROWS_PER_CHUNK):
+        end = min(start + _ROWS_PER_CHUNK, scores.shape[0])
+        low, high = indptr[start], indptr[end]
+        scores.data[low:high] /= np.repeat(divisors[start:end], np.diff(indptr[start:end + 1]))
+
+
+def divide_columns(scores: sp.csr_matrix, divisors: np.ndarray) -> None:
+    """``scores[:, j] /= divisors[j]`` in place, a block of entries at a time."""
+    step = _ROWS_PER_CHUNK * 64
+    for low in range(0, scores.nnz, step):
+        scores.data[low:low + step] /= divisors[scores.indices[low:low + step]]
 
 
 def drop_low_total(matrix: InteractionMatrix, min_total: float) -> InteractionMatrix:
@@ -140,7 +182,7 @@ def normalize_rows(matrix: InteractionMatrix, in_place: bool = False) -> Interac
     if np.any(totals <= 0):
         raise MapBuildError("cannot normalise an account with no interactions (is --min-total 0?)")
     scores = matrix.scores if in_place else matrix.scores.copy()
-    scores.data /= np.repeat(totals, np.diff(scores.indptr))
+    divide_rows(scores, totals)
     return InteractionMatrix(scores, matrix.row_ids, matrix.column_ids, matrix.kinds, matrix.kind_names)
 
 
@@ -152,8 +194,10 @@ def largest_shares(matrix: InteractionMatrix) -> np.ndarray:
 
 def drop_dominated(matrix: InteractionMatrix, max_share: float) -> InteractionMatrix:
     """Drop accounts whose largest share is over ``max_share`` (e.g. accounts that mostly
-    like their own tracks). Works on raw or normalised rows."""
-    return keep_rows(matrix, largest_shares(matrix) <= max_share)
+    like their own tracks). Works on raw or normalised rows: on float32 shares a row at exactly
+    ``max_share`` reads up to a few 1e-8 over it, so the test allows float32's rounding."""
+    slack = 4 * np.finfo(matrix.scores.dtype).eps if matrix.scores.dtype == np.float32 else 0.0
+    return keep_rows(matrix, largest_shares(matrix) <= max_share + slack)
 
 
 def drop_rare_columns(matrix: InteractionMatrix, min_accounts: int) -> InteractionMatrix:
@@ -205,7 +249,7 @@ def l2_normalize_rows(matrix: InteractionMatrix, in_place: bool = False) -> Inte
     if len(filled):  # reduceat over the non-empty rows only (an empty row would read the next one)
         lengths[filled] = np.sqrt(np.add.reduceat(np.square(scores.data), scores.indptr[filled]))
     lengths[lengths == 0] = 1
-    scores.data /= np.repeat(lengths, np.diff(scores.indptr))
+    divide_rows(scores, lengths)
     return InteractionMatrix(scores, matrix.row_ids, matrix.column_ids, matrix.kinds, matrix.kind_names)
 
 
@@ -219,5 +263,5 @@ def scale_columns_by_intensity(matrix: InteractionMatrix, in_place: bool = False
     mass = np.bincount(scores.indices, weights=scores.data, minlength=scores.shape[1])
     intensity = mass / np.maximum(accounts, 1)
     intensity[intensity <= 0] = 1
-    scores.data /= intensity[scores.indices]
+    divide_columns(scores, intensity)
     return InteractionMatrix(scores, matrix.row_ids, matrix.column_ids)

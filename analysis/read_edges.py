@@ -1,14 +1,16 @@
 """Step 1: read the edge dataset, drop duplicate edges, count interactions per
 (source account, target account, interaction type).
 
-Memory stays bounded at 100,000 crawled accounts (~200 million edges): each interaction
-type is scanned on its own, only its numeric key columns are kept, and the rows are split
-into buckets by source id (duplicates always share the source) so the hash-based
-deduplication never holds more than one bucket's table at a time.
+Memory follows the account pairs kept, not the edges read (300,000 crawled accounts at the
+crawl's caps are ~400 million edges): each interaction type is scanned on its own, batch by
+batch; only its numeric key columns are kept, split into buckets by source id (duplicates
+always share the source) and spilled to disk (analysis/spill.py), and each bucket is
+deduplicated alone.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -22,11 +24,14 @@ import pyarrow.dataset as ds
 
 from analysis.account_labels import LabelCollector
 from analysis.datasets import EDGE_PARTITIONING, EDGE_SCHEMA, DatasetPaths, open_dataset, scan_error
+from analysis.spill import SpilledParts
 
 log = logging.getLogger("analysis")
 
 # An edge's identity (docs/architecture.md); `interaction` is handled by scanning one type at a time.
 EDGE_KEY = ["src_id", "dst_id", "object_kind", "object_id", "created_at"]
+KEY_DTYPES = {"src_id": np.int64, "dst_id": np.int64, "object_kind": np.int8, "object_id": np.int64,
+              "created_at": np.int64}
 KNOWN_OBJECT_KINDS = pa.array(["track", "playlist", "user"])
 UNKNOWN_KIND, MISSING = -1, np.iinfo(np.int64).min
 ROWS_PER_BUCKET = 4_000_000
@@ -65,7 +70,11 @@ def interaction_types(dataset: ds.Dataset) -> list[str]:
 def count_edges(edges_dir: DatasetPaths, rows_per_bucket: int = ROWS_PER_BUCKET,
                 row_filter: ds.Expression | None = None) -> EdgeCounts:
     """Deduplicated interaction counts per (src_id, dst_id, interaction); ``row_filter`` keeps only
-    matching rows (a time window: analysis/time_slices.py), and then every count is of those rows."""
+    matching rows (a time window: analysis/time_slices.py), and then every count is of those rows.
+
+    Streamed: each type's key columns are split by source id into buckets of about
+    ``rows_per_bucket`` rows (on disk when there are several, analysis/spill.py), and each bucket
+    is deduplicated and counted alone, so memory follows the account pairs kept, not the edges read."""
     dataset = open_edges(edges_dir)
     result = EdgeCounts()
     try:
@@ -75,14 +84,11 @@ def count_edges(edges_dir: DatasetPaths, rows_per_bucket: int = ROWS_PER_BUCKET,
                 of_type = of_type & row_filter
             total = dataset.count_rows(filter=of_type)
             with_ids = of_type & ds.field("src_id").is_valid() & ds.field("dst_id").is_valid()
-            buckets = _bucketed_keys(dataset, with_ids, max(1, math.ceil(total / rows_per_bucket)))
-            kept = sum(len(part) for bucket in buckets for part in bucket["src_id"])
+            with SpilledParts(KEY_DTYPES, math.ceil(total / rows_per_bucket)) as buckets:
+                kept = _split_keys(dataset, with_ids, buckets)
+                pair_counts = _count_buckets(buckets)
             result.edges_read += total
             result.rows_without_ids += total - kept
-            # Buckets are independent and Arrow / numpy release the GIL: one thread per core.
-            with ThreadPoolExecutor(max_workers=min(len(buckets), os.cpu_count() or 1)) as pool:
-                    pair_counts = [part for part in pool.map(_count_bucket, buckets) if len(part["src_id"])]
-            del buckets
             if not pair_counts:
                 continue
             pairs = {name: np.concatenate([part.pop(name) for part in pair_counts]) for name in PAIR_COLUMNS}
@@ -96,45 +102,47 @@ def count_edges(edges_dir: DatasetPaths, rows_per_bucket: int = ROWS_PER_BUCKET,
     return result
 
 
-def _bucketed_keys(dataset: ds.Dataset, row_filter: ds.Expression, n_buckets: int) -> list[dict[str, list]]:
-    """The identity-key columns as numpy arrays, split by ``src_id % n_buckets``."""
-    buckets = [{name: [] for name in EDGE_KEY} for _ in range(n_buckets)]
+def _split_keys(dataset: ds.Dataset, row_filter: ds.Expression, buckets: SpilledParts) -> int:
+    """The identity-key columns of the matching rows, batch by batch, into ``buckets`` by source
+    id (duplicates always share it); returns the rows read."""
+    rows = 0
     scanner = dataset.scanner(columns=EDGE_KEY, filter=row_filter, batch_size=1 << 20)
     for batch in scanner.to_batches():
         if batch.num_rows == 0:
             continue
-        columns = {
-            "src_id": batch.column("src_id").to_numpy(),
+        rows += batch.num_rows
+        source = batch.column("src_id").to_numpy()
+        buckets.add(source, {
+            "src_id": source,
             "dst_id": batch.column("dst_id").to_numpy(),
             # Kinds as small codes: hashing strings would cost more than the rest of the key.
             "object_kind": pc.fill_null(pc.index_in(batch.column("object_kind"), value_set=KNOWN_OBJECT_KINDS),
-                                        UNKNOWN_KIND).to_numpy().astype(np.int8),
+                                        UNKNOWN_KIND).to_numpy(),
             "object_id": pc.fill_null(batch.column("object_id"), MISSING).to_numpy(),
             "created_at": pc.fill_null(batch.column("created_at").cast(pa.int64()), MISSING).to_numpy(),
-        }
-        if n_buckets == 1:
-            for name, values in columns.items():
-                buckets[0][name].append(values)
-            continue
-        bucket_of_row = columns["src_id"] % n_buckets
-        for index, bucket in enumerate(buckets):
-            in_bucket = bucket_of_row == index
-            for name, values in columns.items():
-                bucket[name].append(values[in_bucket])
-    return buckets
+        })
+    return rows
 
 
-def _count_bucket(bucket: dict[str, list]) -> dict[str, np.ndarray]:
+def _count_buckets(buckets: SpilledParts) -> list[dict[str, np.ndarray]]:
+    """Each bucket's pair counts. Buckets are independent and Arrow / numpy release the GIL: one
+    thread per core, so as many buckets as cores are in memory at once."""
+    threads = max(1, min(buckets.n_parts, os.cpu_count() or 1))
+    counted = []
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        loaded = iter(buckets.parts())
+        while window := list(itertools.islice(loaded, threads)):
+            counted += [part for part in pool.map(_count_bucket, window) if len(part["src_id"])]
+            del window
+    return counted
+
+
+def _count_bucket(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Distinct edges of one bucket, counted per (src_id, dst_id).
 
     Sort-based: after one multi-key sort (Arrow's, the fastest here: about 5x quicker than
     hash grouping twice) an edge is a duplicate when its whole key equals the previous row's,
     and each (src_id, dst_id) pair is one run of rows."""
-    if not bucket["src_id"]:
-        return {"src_id": np.array([], np.int64), "dst_id": np.array([], np.int64), "count": np.array([], np.int32)}
-    columns = {name: np.concatenate(parts) for name, parts in bucket.items()}
-    for parts in bucket.values():
-        parts.clear()  # free the bucket's arrays as soon as they are joined
     order = pc.sort_indices(pa.table(columns), sort_keys=[(name, "ascending") for name in EDGE_KEY]).to_numpy()
     differs_from_previous = {}
     for name in EDGE_KEY:

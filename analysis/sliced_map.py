@@ -32,7 +32,7 @@ from analysis.coords import write_coords
 from analysis.datasets import paths_text
 from analysis.errors import MapBuildError, TooFewAccounts
 from analysis.generations import emerged_from_counts, emergence_from_edges, generation_of, plot_generations
-from analysis.graph_export import export_graph, graph_edges
+from analysis.graph_export import export_graph, iter_graph_edges
 from analysis.html_map import SlicedMapPage, write_map_html
 from analysis.interaction_matrix import InteractionMatrix
 from analysis.map_page import carry_scene_colours, generation_colouring, map_page, neighbour_ids, neighbours_of
@@ -205,7 +205,7 @@ def build_sliced_map(options, recipe: Recipe, slicing: SliceOptions, export_form
         for data, result in zip(inputs, embedded):
             if export_formats:
                 nodes = coords[coords["slice"] == result.label]
-                edges = graph_edges(data.shares.scores, data.shares.row_ids, data.shares.column_ids, data.totals)
+                edges = iter_graph_edges(data.shares.scores, data.shares.row_ids, data.shares.column_ids, data.totals)
                 for path in export_graph(options.out, f"graph-{result.label}", nodes, edges, export_formats):
                     outputs[path.name] = str(path)
 

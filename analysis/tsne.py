@@ -15,9 +15,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-from openTSNE import TSNE
+from openTSNE import TSNE, TSNEEmbedding
+from openTSNE.affinity import PerplexityBasedNN, PrecomputedAffinities
 
 FFT_FROM_POINTS = 10_000
+# The large-data route (embed a sample, place the rest, optimise all from there) from this many
+# points: docs/analysis.md has the measurement behind it.
+LARGE_DATA_FROM_POINTS = 200_000
+LARGE_DATA_SAMPLE = 0.25          # share of the points embedded first
+LARGE_DATA_MIN_SAMPLE = 100
+LARGE_DATA_PLACEMENT_NEIGHBOURS = 10
+LARGE_DATA_FINAL_ITERATIONS = 300  # all points, no exaggeration, from the placed start
 logging.getLogger("openTSNE").setLevel(logging.WARNING)
 
 
@@ -32,9 +40,17 @@ def gradient_method(n_points: int, requested: str = "auto") -> str:
     return "fft" if n_points >= FFT_FROM_POINTS else "bh"
 
 
+def uses_large_data_route(n_points: int, large_data: str = "auto", initialization: np.ndarray | None = None) -> bool:
+    """``large_data``: "auto" (from LARGE_DATA_FROM_POINTS points), "on" or "off"; never with
+    given start positions (aligned slices have their own start)."""
+    if initialization is not None or large_data == "off":
+        return False
+    return large_data == "on" or n_points >= LARGE_DATA_FROM_POINTS
+
+
 def embed_with_tsne(points: np.ndarray, perplexity: float, seed: int, n_jobs: int | None = None,
                     method: str = "auto", metric: str = "euclidean",
-                    initialization: np.ndarray | None = None) -> np.ndarray:
+                    initialization: np.ndarray | None = None, large_data: str = "auto") -> np.ndarray:
     """2-D t-SNE embedding, PCA-initialised (keeps the global layout stable) and seeded.
     ``metric``: the distance between points that defines who is whose neighbour (openTSNE
     finds the neighbours with it; "cosine" compares directions, not lengths).
@@ -47,7 +63,17 @@ def embed_with_tsne(points: np.ndarray, perplexity: float, seed: int, n_jobs: in
     n_points = len(points)
     if n_jobs is None:
         n_jobs = -1 if n_points >= FFT_FROM_POINTS else 1
-    tsne = TSNE(
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    if uses_large_data_route(n_points, large_data, initialization):
+        return _embed_large(points, perplexity, seed, n_jobs, method, metric)
+    with _quiet_about_initial_scale(initialization is not None):
+        embedding = _tsne(n_points, perplexity, seed, n_jobs, method, metric, initialization).fit(points)
+    return np.asarray(embedding, dtype=np.float64)
+
+
+def _tsne(n_points: int, perplexity: float, seed: int, n_jobs: int, method: str, metric: str,
+          initialization: np.ndarray | None = None) -> TSNE:
+    return TSNE(
         n_components=2,
         perplexity=usable_perplexity(perplexity, n_points),
         metric=metric,
@@ -57,8 +83,41 @@ def embed_with_tsne(points: np.ndarray, perplexity: float, seed: int, n_jobs: in
         n_jobs=n_jobs,
         verbose=False,
     )
-    with _quiet_about_initial_scale(initialization is not None):
-        embedding = tsne.fit(np.ascontiguousarray(points, dtype=np.float64))
+
+
+def _embed_large(points: np.ndarray, perplexity: float, seed: int, n_jobs: int, method: str,
+                 metric: str) -> np.ndarray:
+    """openTSNE's large-data route: a seeded sample is embedded as usual (PCA start, early
+    exaggeration, 500 iterations), every other point starts at the median place of its nearest
+    sampled points (``prepare_partial``, a query of the sample's own neighbour index), and then
+    all points are optimised together from there with the full affinities: the structure is
+    already in place, so LARGE_DATA_FINAL_ITERATIONS without exaggeration replace the full run's
+    750 iterations. The start keeps the sample map's layout, spread by sqrt(n / sample) so the
+    density matches the larger map."""
+    n_points = len(points)
+    sample_size = min(n_points, max(int(n_points * LARGE_DATA_SAMPLE), LARGE_DATA_MIN_SAMPLE))
+    in_sample = np.zeros(n_points, dtype=bool)
+    in_sample[np.random.default_rng(seed).choice(n_points, size=sample_size, replace=False)] = True
+    sample_map = _tsne(sample_size, perplexity, seed, n_jobs, method, metric).fit(points[in_sample])
+    start = np.empty((n_points, 2))
+    start[in_sample] = sample_map
+    if sample_size < n_points:
+        placed = sample_map.prepare_partial(points[~in_sample], initialization="median",
+                                            k=LARGE_DATA_PLACEMENT_NEIGHBOURS,
+                                            perplexity=LARGE_DATA_PLACEMENT_NEIGHBOURS / 3)
+        start[~in_sample] = placed
+        del placed
+    del sample_map  # its neighbour index and affinities
+    start -= start.mean(axis=0)
+    start *= np.sqrt(n_points / sample_size)
+    # Only the affinity matrix is kept: the neighbour index, neighbours and distances openTSNE
+    # also holds are ~2.5 GB at 1M points and the final optimisation never queries them.
+    affinities = PrecomputedAffinities(PerplexityBasedNN(points, perplexity=usable_perplexity(perplexity, n_points),
+                                                         metric=metric, n_jobs=n_jobs, random_state=seed).P,
+                                       normalize=False)
+    embedding = TSNEEmbedding(start, affinities, negative_gradient_method="fft", random_state=seed, n_jobs=n_jobs)
+    embedding.optimize(n_iter=LARGE_DATA_FINAL_ITERATIONS, exaggeration=1, momentum=0.8,
+                       learning_rate=max(200.0, n_points / 12), inplace=True)
     return np.asarray(embedding, dtype=np.float64)
 
 

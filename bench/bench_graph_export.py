@@ -1,6 +1,7 @@
 """Benchmark: --export gexf,graphml (analysis/graph_export.py) at map scale. Prints, per format,
 wall time, file size and peak RSS, each in its own child process (peak RSS from os.wait4), and
 the ratio to a baseline run the same way: the same edges written as a plain CSV edge list by pandas.
+``networkx-gexf`` / ``networkx-graphml``: the previous export (a networkx graph, networkx's writers).
 
     .venv/bin/python bench/bench_graph_export.py                     # 100,000 mapped accounts
     .venv/bin/python bench/bench_graph_export.py --accounts 5000     # quick check
@@ -27,7 +28,11 @@ import scipy.sparse as sp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.graph_export import build_graph, graph_edges, write_graph  # noqa: E402
+import networkx as nx  # noqa: E402
+
+from analysis.graph_export import build_graph, export_graph, graph_edges, iter_graph_edges  # noqa: E402
+
+STAGES = ("csv", "gexf", "graphml", "networkx-gexf", "networkx-graphml")
 
 
 def synthetic_map(accounts: int, pairs: int, seed: int = 7):
@@ -67,30 +72,47 @@ def synthetic_map(accounts: int, pairs: int, seed: int = 7):
 
 
 def run_stage(args: argparse.Namespace) -> int:
+    """One way of writing the graph: ``csv`` (the baseline), ``gexf`` / ``graphml`` (the streamed
+    export build_map runs: edges selected and written a block of rows at a time) or
+    ``networkx-*`` (the previous export: the whole edge table, a networkx graph, networkx's writer)."""
     started = time.perf_counter()
     matrix, row_ids, column_ids, totals, nodes = synthetic_map(args.accounts, args.pairs)
     prepared = time.perf_counter()
-    edges = graph_edges(matrix, row_ids, column_ids, totals)
-    del matrix
-    path = Path(args.out) / f"graph.{args.stage}"
-    selected = time.perf_counter()
-    if args.stage == "csv":
-        edges.to_csv(path, index=False)
+    out = Path(args.out)
+    if args.stage in ("gexf", "graphml"):  # selection and writing interleave: timed together
+        path = export_graph(out, "graph", nodes, iter_graph_edges(matrix, row_ids, column_ids, totals), [args.stage])[0]
+        selected = prepared
+        edges = sum(1 for line in path.open() if "<edge " in line)
     else:
-        write_graph(path, build_graph(nodes, edges), args.stage)
+        frame = graph_edges(matrix, row_ids, column_ids, totals)
+        edges = len(frame)
+        del matrix
+        selected = time.perf_counter()
+        if args.stage == "csv":
+            path = out / "graph.csv"
+            frame.to_csv(path, index=False)
+        else:
+            fmt = args.stage.split("-")[1]
+            path = out / f"graph-networkx.{fmt}"
+            (nx.write_gexf if fmt == "gexf" else nx.write_graphml)(build_graph(nodes, frame), path)
     done = time.perf_counter()
-    print(f"STAGE {args.stage} edges={len(edges)} synth={prepared - started:.1f} select={selected - prepared:.1f} "
+    print(f"STAGE {args.stage} edges={edges} synth={prepared - started:.1f} select={selected - prepared:.1f} "
           f"write={done - selected:.1f} bytes={path.stat().st_size}", flush=True)
     return 0
 
 
+CHILD_CPU_SECONDS = {"value": 0.0}
+
+
 def child(command: list[str]) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MiB, last stdout line) of one child; its CPU seconds in CHILD_CPU_SECONDS."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"child failed: {command}")
+    CHILD_CPU_SECONDS["value"] = usage.ru_utime + usage.ru_stime
     return time.perf_counter() - started, usage.ru_maxrss / 1024, output.strip().splitlines()[-1]
 
 
@@ -98,14 +120,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=100_000, help="mapped accounts (default 100,000)")
     parser.add_argument("--pairs", type=int, default=300, help="interaction pairs per account (default 300)")
-    parser.add_argument("--stage", choices=["csv", "gexf", "graphml"], help=argparse.SUPPRESS)
+    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
+    parser.add_argument("--stages", default=",".join(STAGES), help="which ways to run (default: all)")
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
         return run_stage(args)
     with tempfile.TemporaryDirectory() as out:
         results = {}
-        for stage in ("csv", "gexf", "graphml"):
+        for stage in args.stages.split(","):
             seconds, rss, line = child([sys.executable, __file__, "--accounts", str(args.accounts),
                                         "--pairs", str(args.pairs), "--stage", stage, "--out", out])
             fields = dict(item.split("=") for item in line.split()[2:])
@@ -114,7 +137,7 @@ def main() -> int:
                   f"(synthetic map {fields['synth']} s, edge selection {fields['select']} s)  "
                   f"file {int(fields['bytes']) / 2**20:8.1f} MiB  peak RSS {rss:8.0f} MiB  child wall {seconds:6.1f} s")
         base_write, base_rss = float(results["csv"][2]["write"]), results["csv"][1]
-        for stage in ("gexf", "graphml"):
+        for stage in [s for s in results if s != "csv"]:
             write = float(results[stage][2]["write"])
             print(f"{stage}: {write / max(base_write, 1e-9):.1f}x the CSV baseline's write time, "
                   f"{results[stage][1] / base_rss:.2f}x its peak RSS, "

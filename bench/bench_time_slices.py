@@ -22,10 +22,10 @@ from bench_build_map import SCALES, generate, run_measured  # noqa: E402
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=[s for s in SCALES if s != "100k"], default="article")
+    parser.add_argument("--scale", choices=[s for s in SCALES if s in ("small", "article", "100k")], default="article")
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "scmap-bench")
     args = parser.parse_args()
-    data = args.data_dir / f"{args.scale}-v2"  # shared with bench_build_map.py
+    data = args.data_dir / f"{args.scale}-v3"  # shared with bench_build_map.py
     if not (data / "done").exists():
         print(f"generating {args.scale} dataset in {data} ...", flush=True)
         began = time.perf_counter()

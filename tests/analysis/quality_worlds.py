@@ -115,9 +115,9 @@ def make_world(kind: str, sources: int = 600, scenes: int | None = None, seed: i
     return edges, truth
 
 
-def write_world(kind: str, out: Path, sources: int = 600, seed: int = 0) -> Path:
+def write_world(kind: str, out: Path, sources: int = 600, seed: int = 0, scenes: int | None = None) -> Path:
     """``out/edges``, ``out/accounts`` and ``out/truth.parquet`` for one world kind."""
-    edges, truth = make_world(kind, sources=sources, seed=seed)
+    edges, truth = make_world(kind, sources=sources, scenes=scenes, seed=seed)
     edges["src_permalink"] = [f"{kind}-{(i - 5_000) // 11}" for i in edges["src_id"]]
     write_edges(out / "edges", edges, files_per_type=2)
     crawled = truth[truth["id"].isin(edges["src_id"].unique())]

@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 from analysis.errors import MapBuildError
-from analysis.graph_export import build_graph, export_graph, graph_edges, parse_formats
+from analysis.graph_export import build_graph, export_graph, graph_edges, iter_graph_edges, parse_formats
 
 
 def small_map():
@@ -66,3 +66,45 @@ def test_parse_formats() -> None:
     for bad in ("", "png", "gexf,dot"):
         with pytest.raises(MapBuildError):
             parse_formats(bad)
+
+
+def graph_as_data(graph: nx.DiGraph) -> tuple[dict, dict]:
+    return ({node: dict(data) for node, data in graph.nodes(data=True)},
+            {(s, t): dict(data) for s, t, data in graph.edges(data=True)})
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml"])
+def test_streamed_files_read_back_as_the_graph_networkx_writes(tmp_path: Path, fmt: str) -> None:
+    """The streamed writer against networkx's own (the previous export), through networkx's reader:
+    hostile names, missing values, isolated accounts, edges in several chunks."""
+    rng = np.random.default_rng(3)
+    n = 120
+    ids = np.arange(n, dtype=np.int64) * 11 + 5
+    names = [f"user {i}" for i in range(n)]
+    names[:6] = ["</node><x>", 'quote " & amp', "emoji \U0001F3B6 \u2800", "", "tab\there", "line\nbreak"]
+    nodes = pd.DataFrame({"id": ids, "username": names, "permalink": [f"p-{i}" for i in range(n)],
+                          "followers_count": pd.array([None if i % 7 == 0 else i * 100 for i in range(n)], dtype="Int64"),
+                          "cluster_label": [None if i % 5 == 0 else f"scene <{i % 3}>" for i in range(n)],
+                          "x": rng.normal(size=n), "y": rng.normal(size=n),
+                          "generation": [None if i % 4 == 0 else str(2015 + i % 9) for i in range(n)]})
+    dense = rng.choice([0, 0, 0, 1, 2, 3, 5, 9], size=(n, n + 40)).astype(float)
+    totals = dense.sum(axis=1)
+    shares = sp.csr_matrix(dense / totals[:, None])
+    columns = np.concatenate([ids, np.arange(40, dtype=np.int64) + 10_000])
+    whole = graph_edges(shares, ids, columns, totals)
+    chunked = list(iter_graph_edges(shares, ids, columns, totals, rows_per_chunk=7))
+    assert len(chunked) > 5 and pd.concat(chunked, ignore_index=True).equals(whole)
+    networkx_file = tmp_path / f"networkx.{fmt}"
+    (nx.write_gexf if fmt == "gexf" else nx.write_graphml)(build_graph(nodes, whole), networkx_file)
+    streamed = export_graph(tmp_path, "graph", nodes, iter(chunked), [fmt])[0]
+    read = (lambda p: nx.read_gexf(p, node_type=int)) if fmt == "gexf" else (lambda p: nx.read_graphml(p, node_type=int))
+    expected, got = read(networkx_file), read(streamed)
+    assert list(got.nodes) == list(expected.nodes) and graph_as_data(got) == graph_as_data(expected)
+    assert got.nodes[int(ids[0])]["label"] == "</node><x>" and got.number_of_edges() == len(whole) > 100
+
+
+def test_characters_xml_cannot_hold_are_dropped(tmp_path: Path) -> None:
+    nodes = pd.DataFrame({"id": [1, 2], "username": ["bell\x07name", "ok"]})
+    for path in export_graph(tmp_path, "graph", nodes, graph_edges(*small_map()).iloc[:0], ["gexf", "graphml"]):
+        graph = nx.read_gexf(path, node_type=int) if path.suffix == ".gexf" else nx.read_graphml(path, node_type=int)
+        assert graph.nodes[1]["label"] == "bellname"

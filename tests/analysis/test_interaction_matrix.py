@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from analysis.errors import MapBuildError
-from analysis.interaction_matrix import (DEFAULT_WEIGHTS, build_score_matrix, drop_dominated, drop_low_total,
-                                         normalize_rows, parse_weights)
+from analysis.interaction_matrix import (DEFAULT_WEIGHTS, ParkedMatrix, build_score_matrix, drop_dominated,
+                                         drop_low_total, normalize_rows, parse_weights)
 
 
 def counts(rows: list[tuple[int, int, str, int]]) -> dict[str, pd.DataFrame]:
@@ -92,3 +92,15 @@ def test_normalising_an_empty_row_is_an_error() -> None:
     matrix = build_score_matrix(counts([(1, 10, "likes", 0)]), DEFAULT_WEIGHTS)
     with pytest.raises(MapBuildError):
         normalize_rows(matrix)
+
+
+def test_a_parked_matrix_comes_back_the_same_and_leaves_no_files(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    matrix = build_score_matrix(counts([(1, 10, "likes", 4), (1, 20, "comments", 1), (2, 10, "follows", 1)]),
+                                DEFAULT_WEIGHTS, track_kinds=True)
+    parked = ParkedMatrix(matrix)
+    assert any(tmp_path.iterdir())
+    back = parked.restore()
+    assert not any(tmp_path.iterdir())
+    assert (back.scores != matrix.scores).nnz == 0 and back.scores.dtype == np.float32
+    assert list(back.row_ids) == [1, 2] and list(back.kinds) == list(matrix.kinds) and back.kind_names == matrix.kind_names
