@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import statistics
@@ -37,7 +36,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,11 +162,6 @@ def run_spider(spider: str, site, seeds: list[str], out_dir: Path, limit: int, c
     return elapsed, sampler.trace, log
 
 
-def sandbox_counts(site) -> dict:
-    with urllib.request.urlopen(site.web_url + "/__sandbox/stats", timeout=10) as response:
-        return json.loads(response.read())["counts"]
-
-
 def sandbox_cpu(site) -> float:
     times = psutil.Process(site.process.pid).cpu_times()
     return times.user + times.system
@@ -178,10 +171,10 @@ def crawl_mode(name: str, mode: str, spiders: list[str], site, seeds: list[str],
                extra: dict[str, str], concurrency: int | None = None, repo: Path = REPO) -> ModeRun:
     run = ModeRun(name)
     for spider in spiders:
-        cpu_before, counts_before = sandbox_cpu(site), sandbox_counts(site)
+        cpu_before, counts_before = sandbox_cpu(site), site.counts()
         elapsed, trace, _log = run_spider(spider, site, seeds, work / name / spider, args.limit,
                                           concurrency or args.concurrency, mode, extra, repo)
-        counts = sandbox_counts(site)
+        counts = site.counts()
         edges = read_edges(work / name / spider)
         count = 0 if edges is None else len(edges)
         api = counts.get("api_requests", 0) - counts_before.get("api_requests", 0)

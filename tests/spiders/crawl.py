@@ -5,12 +5,10 @@ A subprocess gives every crawl a fresh Twisted reactor and a real Chromium, like
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,7 +97,3 @@ def run_crawl(spider: str, sandbox: Any, seeds: list[str], out_dir: Path, *, lim
     return collect_result(spider, out_dir, process.returncode, process.stderr)
 
 
-def sandbox_counts(sandbox: Any) -> dict[str, int]:
-    """Faults the sandbox really served (GET /__sandbox/stats)."""
-    with urllib.request.urlopen(sandbox.web_url + "/__sandbox/stats", timeout=10) as response:
-        return json.loads(response.read())["counts"]

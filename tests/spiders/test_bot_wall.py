@@ -26,7 +26,7 @@ from tests.bot_wall_helpers import (
     xvfb_display,
 )
 
-from .crawl import CRAWL_ENV, REPO, TEST_SETTINGS, collect_result, run_crawl, sandbox_counts
+from .crawl import CRAWL_ENV, REPO, TEST_SETTINGS, collect_result, run_crawl
 from .test_e2e import assert_exact_lists, permalink_of, quirky_ids
 
 LIMIT = 30
@@ -56,11 +56,11 @@ def api_wall_sandbox(wall_sandbox: SandboxInfo) -> Iterator[SandboxInfo]:
 def test_cookies_txt_from_the_persons_browser_passes_the_wall(truth, wall_sandbox, tmp_path):
     cookies = write_cookies_txt(tmp_path / "cookies.txt", wall_sandbox.web_url,
                                 {"datadome": pass_wall_cookie(wall_sandbox.web_url), "unrelated": "1"})
-    before = sandbox_counts(wall_sandbox)
+    before = wall_sandbox.counts()
     ids, seeds = _seeds(truth)
     result = run_crawl("likes", wall_sandbox, seeds, tmp_path / "run", limit=LIMIT,
                        settings={"SCMAP_COOKIES": str(cookies)})
-    after = sandbox_counts(wall_sandbox)
+    after = wall_sandbox.counts()
     assert result.returncode == 0, result.log[-3000:]
     assert_exact_lists(truth, result, "likes", ids, LIMIT)
     assert result.stat("scmap/likes/lists_done") == len(ids)
@@ -78,10 +78,10 @@ def test_a_profile_made_by_the_login_flow_passes_the_wall(truth, wall_sandbox, t
                                    person=press_i_am_human_and_accept))
     assert result.passed and result.challenged and result.consent, result
     ids, seeds = _seeds(truth)
-    before = sandbox_counts(wall_sandbox)
+    before = wall_sandbox.counts()
     crawl = run_crawl("follows", wall_sandbox, seeds, tmp_path / "run", limit=LIMIT,
                       settings={"SCMAP_BROWSER_PROFILE": str(profile)})
-    after = sandbox_counts(wall_sandbox)
+    after = wall_sandbox.counts()
     assert crawl.returncode == 0, crawl.log[-3000:]
     assert_exact_lists(truth, crawl, "follows", ids, LIMIT)
     assert crawl.stat("playwright/context_count/persistent/True") == 1
@@ -107,11 +107,11 @@ def assert_handed_to_the_browser(result, interaction: str) -> None:
 def test_without_cookies_the_crawl_stops_with_the_plain_message_and_fails_nothing(truth, wall_sandbox, tmp_path,
                                                                                    mode):
     ids, seeds = _seeds(truth, 6)
-    before = sandbox_counts(wall_sandbox)
+    before = wall_sandbox.counts()
     result = run_crawl("likes", wall_sandbox, seeds, tmp_path / "run", limit=LIMIT, mode=mode,
                        settings={"SCMAP_CHALLENGES_BEFORE_STOP": "2", "SCMAP_CHALLENGE_PAUSE": "0.2",
                                  "CONCURRENT_REQUESTS": "1"})
-    after = sandbox_counts(wall_sandbox)
+    after = wall_sandbox.counts()
     if mode == "http":
         assert_handed_to_the_browser(result, "likes")
         assert result.stat("scmap/http/bootstrap_challenged") == 1  # its home page was walled too

@@ -18,7 +18,7 @@ from tests.bot_wall_helpers import write_cookies_txt
 
 from .browser_probe import BROWSERS_WHILE_READING, CHILDREN_WHILE_READING, PROBED
 from .browser_probe import PATH as BROWSER_PROBE
-from .crawl import run_crawl, sandbox_counts
+from .crawl import run_crawl
 from .objects_truth import assert_exact_objects, expected_objects
 
 LIMIT = 30
@@ -75,10 +75,10 @@ def test_every_spider_stores_exactly_the_most_recent_interactions(spider, mode, 
     seeds[0] = f"https://soundcloud.com/{seeds[0]}/{spider}"
     seeds += [users.loc[renamed, "old_permalink"], MALFORMED_SEED]
 
-    before = sandbox_counts(clean_sandbox)
+    before = clean_sandbox.counts()
     probe = {"EXTENSIONS": f'{{"{BROWSER_PROBE}": 500}}'} if mode != "scroll" else {}
     result = run_crawl(spider, clean_sandbox, seeds, tmp_path, limit=LIMIT, mode=mode, settings=probe)
-    after = sandbox_counts(clean_sandbox)
+    after = clean_sandbox.counts()
     served = after.get("api_requests", 0) - before.get("api_requests", 0)
 
     assert result.returncode == 0, result.log[-3000:]

@@ -9,7 +9,7 @@ import time
 import psutil
 import pytest
 
-from .crawl import CRAWL_ENV, REPO, collect_result, crawl_command, run_crawl, sandbox_counts
+from .crawl import CRAWL_ENV, REPO, collect_result, crawl_command, run_crawl
 from .test_e2e import assert_exact_lists, edge_keys
 
 LIMIT = 60  # three to four pages of 24 per account
@@ -53,7 +53,7 @@ def test_fault_is_survived_with_nothing_lost(fault, truth, fault_sandbox, tmp_pa
         with fault_sandbox(seeded) as site:
             result = run_crawl("likes", site, permalinks(truth, user_ids), tmp_path / f"run{attempt}",
                                limit=LIMIT, settings=FAST)
-            counts = sandbox_counts(site)
+            counts = site.counts()
         fired = sum(counts.get(name, 0) for name in ((counter,) if isinstance(counter, str) else counter))
         if fired > 0:
             break
@@ -74,7 +74,7 @@ def test_rate_limit_429_is_waited_out_per_retry_after(truth, fault_sandbox, tmp_
         # 5 calls a minute: a call may meet several 429s, each one of Scrapy's retries.
         result = run_crawl("likes", site, permalinks(truth, user_ids), tmp_path, limit=LIMIT,
                            settings={**FAST, "RETRY_TIMES": "30"}, timeout=380)
-        counts = sandbox_counts(site)
+        counts = site.counts()
     assert counts.get("rate_limited", 0) > 0
     assert result.returncode == 0, result.log[-3000:]
     assert_exact_lists(truth, result, "likes", user_ids, LIMIT)
@@ -88,7 +88,7 @@ def test_stalled_page_keeps_what_was_read_and_logs_it(truth, fault_sandbox, tmp_
     user_ids = busy_likers(truth)
     with fault_sandbox({"stall_after": 1, "stall_seconds": 120}) as site:
         result = run_crawl("likes", site, permalinks(truth, user_ids), tmp_path, limit=LIMIT, settings=FAST)
-        counts = sandbox_counts(site)
+        counts = site.counts()
     assert counts.get("stalls", 0) > 0
     assert result.returncode == 0, result.log[-3000:]
     for user_id in user_ids:
@@ -129,7 +129,7 @@ def test_killed_browser_is_restarted_and_its_lists_redone(mode, truth, fault_san
         while time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.1)
             browsers = _browser_processes(crawl)
-            if browsers and sandbox_counts(site).get("api_requests", 0) >= 1:
+            if browsers and site.counts().get("api_requests", 0) >= 1:
                 break
         assert browsers, "Chromium never started"
         for browser in browsers:

@@ -15,7 +15,7 @@ import time
 import psutil
 import pytest
 
-from .crawl import CRAWL_ENV, REPO, TEST_SETTINGS, collect_result, run_crawl, sandbox_counts
+from .crawl import CRAWL_ENV, REPO, TEST_SETTINGS, collect_result, run_crawl
 from .test_e2e import assert_exact_lists, permalink_of
 from .test_faults import _browser_processes
 
@@ -30,10 +30,10 @@ def long_likers(truth, count: int) -> list[int]:
 
 
 def crawl_counted(site, truth, user_ids, tmp_path, settings):
-    before = sandbox_counts(site)
+    before = site.counts()
     result = run_crawl("likes", site, [permalink_of(truth, u) for u in user_ids], tmp_path, limit=LIMIT,
                        settings={"SCMAP_API_PAGE_SIZE": "20", **settings})
-    after = sandbox_counts(site)
+    after = site.counts()
     served = {name: after.get(name, 0) - before.get(name, 0) for name in after}
     return result, served
 

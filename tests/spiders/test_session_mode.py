@@ -9,7 +9,7 @@ import pytest
 from scmap.sandbox.drift import LIST_ROUTE_MOVED
 from scmap.sandbox.runner import run_sandbox
 
-from .crawl import run_crawl, sandbox_counts
+from .crawl import run_crawl
 from .test_e2e import assert_exact_lists, permalink_of
 
 CALLS_IN_FLIGHT = 4
@@ -31,7 +31,7 @@ def test_429_storm_pauses_every_page_and_loses_nothing(truth, fault_sandbox, tmp
                            settings={"CONCURRENT_REQUESTS_PER_DOMAIN": CALLS_IN_FLIGHT,
                                      # a 429 uses up one of Scrapy's retries (RetryMiddleware)
                                      "RETRY_TIMES": 20, "SCMAP_API_PAGE_SIZE": 50})
-        served = sandbox_counts(site)
+        served = site.counts()
     assert result.returncode == 0, result.log[-3000:]
     assert served.get("rate_limited", 0) >= 3  # really a storm
     assert result.stat("scmap/api/rate_limited") == served["rate_limited"]
