@@ -39,6 +39,7 @@ from analysis.palette import stable_scene_colours
 from analysis.pca import PcaResult, reduce_with_pca
 from analysis.quality import load_scene_sets, neighbour_scene_agreement, sampled_trustworthiness
 from analysis.read_accounts import collect_account_labels
+from analysis.edge_scores import score_edges
 from analysis.read_edges import EdgeCounts, collect_edge_labels, count_edges, open_edges
 from analysis.recipes import Recipe, get_recipe
 from analysis.tsne import embed_with_tsne
@@ -104,15 +105,20 @@ def _require_rows(matrix: InteractionMatrix, after: str, steps: list[dict], min_
         raise TooFewAccounts(f"{left} left after {after}: nothing to map (relax the filter)", steps)
 
 
-def build_matrix_stages(counts: pd.DataFrame | EdgeCounts | Mapping, recipe: str | Recipe = "article",
+def build_matrix_stages(counts: pd.DataFrame | EdgeCounts | Mapping | InteractionMatrix, recipe: str | Recipe = "article",
                         consume: bool = False, track_kinds: bool = False, min_rows: int = 1) -> MatrixStages:
     """Weights, row filters, rare-column filter and the recipe's weighting. ``consume`` frees
     each interaction type's counts once used (``counts`` must then be an EdgeCounts or dict);
+    ``counts`` may also be the score matrix made with the recipe's weights
+    (:func:`analysis.edge_scores.score_edges`: the streamed path), which the stages then consume;
     ``track_kinds`` keeps, in ``shares.kinds``, which interaction types make up each entry.
     Raises :class:`TooFewAccounts` when a row filter leaves fewer than ``min_rows`` accounts."""
     recipe = get_recipe(recipe)
     steps = []
-    matrix = build_score_matrix(_counts_by_type(counts), recipe.weights, consume=consume, track_kinds=track_kinds)
+    if isinstance(counts, InteractionMatrix):  # scored already (analysis/edge_scores.py)
+        matrix = counts
+    else:
+        matrix = build_score_matrix(_counts_by_type(counts), recipe.weights, consume=consume, track_kinds=track_kinds)
     steps.append(_step(matrix, "crawled (sources)"))
     _require_rows(matrix, "weighting (every interaction type has weight 0?)", steps, min_rows)
     matrix = drop_low_total(matrix, recipe.min_total)
@@ -262,7 +268,7 @@ def make_map(edges: DatasetPaths | pd.DataFrame | EdgeCounts, recipe: str | Reci
     recipe = get_recipe(recipe)
     seconds = {}
     began = time.perf_counter()
-    counts = edges if isinstance(edges, (pd.DataFrame, EdgeCounts)) else count_edges(edges)
+    counts = edges if isinstance(edges, (pd.DataFrame, EdgeCounts)) else score_edges(edges, recipe.weights).matrix
     seconds["read"] = time.perf_counter() - began
     mark = time.perf_counter()
     stages = build_matrix_stages(counts, recipe)

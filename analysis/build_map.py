@@ -23,6 +23,7 @@ from analysis import api
 from analysis.clusters import UNCLUSTERED
 from analysis.coords import write_coords
 from analysis.datasets import paths_text
+from analysis.edge_scores import score_edges
 from analysis.errors import MapBuildError
 from analysis.generations import emerged_from_counts, emergence_from_edges, generation_of, plot_generations
 from analysis.graph_export import export_graph, iter_graph_edges, parse_formats
@@ -33,7 +34,6 @@ from analysis.generations import prefer_upload_dates
 from analysis.object_links import music_of_scenes
 from analysis.progress import StageTimer
 from analysis.quality import map_quality
-from analysis.read_edges import count_edges
 from analysis.read_objects import objects_dirs, read_objects, tag_owners
 from analysis.recipes import DEFAULT_RECIPE, RECIPES, Recipe, get_recipe
 from analysis.reduced_clusters import CLUSTER_METHODS, DEFAULT_CLUSTER_METHOD, find_scenes_by
@@ -95,13 +95,15 @@ def build_map(options: MapOptions) -> dict:
         window = window_filter(options.slicing.since, options.slicing.until, options.slicing.follows)
     timer = StageTimer()
 
-    with timer.stage("read edges"):
-        edge_counts = count_edges(options.edges, row_filter=window)
+    with timer.stage("read edges + scores"):
+        scored = score_edges(options.edges, recipe.weights, row_filter=window)
+    edge_counts = scored.counts
     if edge_counts.unique_edges == 0:
         raise MapBuildError(f"edge dataset {options.edges} holds no edges with account ids")
 
-    with timer.stage("score matrix + filters"):
-        stages = api.build_matrix_stages(edge_counts, recipe, consume=True, track_kinds=True)
+    with timer.stage("filters + weighting"):
+        stages = api.build_matrix_stages(scored.matrix, recipe)
+        del scored
     shares, totals, steps = stages.shares, stages.totals, stages.steps
 
     with timer.stage(f"PCA ({stages.reduced_input.shape[0]:,} x {stages.reduced_input.shape[1]:,} sparse)"):

@@ -2,10 +2,11 @@
 (source account, target account, interaction type).
 
 Memory follows the account pairs kept, not the edges read (300,000 crawled accounts at the
-crawl's caps are ~400 million edges): each interaction type is scanned on its own, batch by
-batch; only its numeric key columns are kept, split into buckets by source id (duplicates
-always share the source) and spilled to disk (analysis/spill.py), and each bucket is
-deduplicated alone.
+crawl's caps are ~400 million edges): the dataset is scanned once, batch by batch; only the
+numeric key columns are kept, split into buckets by source id (duplicates always share the
+source) and spilled to disk (analysis/spill.py), and each bucket is deduplicated alone into
+(src_id, dst_id, interaction, count) triples. :func:`count_edges` gathers the triples per
+interaction type; analysis/edge_scores.py folds them straight into the score matrix.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import itertools
 import logging
 import math
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -28,10 +30,11 @@ from analysis.spill import SpilledParts
 
 log = logging.getLogger("analysis")
 
-# An edge's identity (docs/architecture.md); `interaction` is handled by scanning one type at a time.
-EDGE_KEY = ["src_id", "dst_id", "object_kind", "object_id", "created_at"]
-KEY_DTYPES = {"src_id": np.int64, "dst_id": np.int64, "object_kind": np.int8, "object_id": np.int64,
-              "created_at": np.int64}
+# An edge's identity (docs/architecture.md), the interaction type (as its index in the sorted
+# types present) right after the account pair, so each (src, dst, type) is one run of rows.
+EDGE_KEY = ["src_id", "dst_id", "interaction", "object_kind", "object_id", "created_at"]
+KEY_DTYPES = {"src_id": np.int64, "dst_id": np.int64, "interaction": np.int8, "object_kind": np.int8,
+              "object_id": np.int64, "created_at": np.int64}
 KNOWN_OBJECT_KINDS = pa.array(["track", "playlist", "user"])
 UNKNOWN_KIND, MISSING = -1, np.iinfo(np.int64).min
 ROWS_PER_BUCKET = 4_000_000
@@ -43,14 +46,16 @@ PAIR_COLUMNS = ("src_id", "dst_id", "count")
 @dataclass
 class EdgeCounts:
     """``by_interaction``: type -> arrays ``src_id``, ``dst_id`` (int64), ``count`` (int32 number
-    of distinct edges), one entry per account pair. Plain numpy arrays: at 100,000 accounts
-    these are ~150 million pairs, and a DataFrame round trip would copy them."""
+    of distinct edges), one entry per account pair (filled by :func:`count_edges`; the score
+    matrix path keeps only the figures). Plain numpy arrays: at 100,000 accounts these are
+    ~150 million pairs, and a DataFrame round trip would copy them."""
 
     by_interaction: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     edges_read: int = 0
     unique_edges: int = 0
     rows_without_ids: int = 0
     per_interaction: dict[str, int] = field(default_factory=dict)
+    pairs_per_interaction: dict[str, int] = field(default_factory=dict)
 
 
 def open_edges(edges_dir: DatasetPaths) -> ds.Dataset:
@@ -71,41 +76,60 @@ def count_edges(edges_dir: DatasetPaths, rows_per_bucket: int = ROWS_PER_BUCKET,
                 row_filter: ds.Expression | None = None) -> EdgeCounts:
     """Deduplicated interaction counts per (src_id, dst_id, interaction); ``row_filter`` keeps only
     matching rows (a time window: analysis/time_slices.py), and then every count is of those rows.
+    Streamed (see the module): the result holds the pairs, never the edges."""
+    counts = EdgeCounts()
+    per_type: dict[int, list[dict[str, np.ndarray]]] = {}
+    types = []
+    for types, triples in edge_triples(edges_dir, counts, rows_per_bucket, row_filter):
+        for code in np.unique(triples["interaction"]):
+            of_type = triples["interaction"] == code
+            per_type.setdefault(int(code), []).append({name: triples[name][of_type] for name in PAIR_COLUMNS})
+    for code, parts in sorted(per_type.items()):
+        counts.by_interaction[types[code]] = {name: np.concatenate([part.pop(name) for part in parts])
+                                              for name in PAIR_COLUMNS}
+    return counts
 
-    Streamed: each type's key columns are split by source id into buckets of about
-    ``rows_per_bucket`` rows (on disk when there are several, analysis/spill.py), and each bucket
-    is deduplicated and counted alone, so memory follows the account pairs kept, not the edges read."""
+
+def edge_triples(edges_dir: DatasetPaths, counts: EdgeCounts, rows_per_bucket: int = ROWS_PER_BUCKET,
+                 row_filter: ds.Expression | None = None) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
+    """Per bucket of source accounts: ``(types, triples)``, ``triples`` the arrays ``src_id``,
+    ``dst_id``, ``interaction`` (index into ``types``), ``count`` (distinct edges, int32), sorted
+    by (src_id, dst_id, interaction); every source account lies in exactly one bucket. Fills the
+    figures of ``counts`` (edges read, distinct, per type) as it goes; they are complete once the
+    iterator is exhausted."""
     dataset = open_edges(edges_dir)
-    result = EdgeCounts()
     try:
-        for interaction in interaction_types(dataset):
-            of_type = ds.field("interaction") == interaction
-            if row_filter is not None:
-                of_type = of_type & row_filter
-            total = dataset.count_rows(filter=of_type)
-            with_ids = of_type & ds.field("src_id").is_valid() & ds.field("dst_id").is_valid()
-            with SpilledParts(KEY_DTYPES, math.ceil(total / rows_per_bucket)) as buckets:
-                kept = _split_keys(dataset, with_ids, buckets)
-                pair_counts = _count_buckets(buckets)
-            result.edges_read += total
-            result.rows_without_ids += total - kept
-            if not pair_counts:
-                continue
-            pairs = {name: np.concatenate([part.pop(name) for part in pair_counts]) for name in PAIR_COLUMNS}
-            unique = int(pairs["count"].sum())
-            result.unique_edges += unique
-            result.per_interaction[interaction] = unique
-            result.by_interaction[interaction] = pairs
-            log.info("  %s: %d edges, %d distinct, %d account pairs", interaction, total, unique, len(pairs["src_id"]))
+        types = interaction_types(dataset)
+        total = dataset.count_rows(filter=row_filter) if row_filter is not None else dataset.count_rows()
+        with_ids = ds.field("src_id").is_valid() & ds.field("dst_id").is_valid()
+        if row_filter is not None:
+            with_ids = row_filter & with_ids
+        distinct = np.zeros(len(types), dtype=np.int64)
+        pairs = np.zeros(len(types), dtype=np.int64)
+        with SpilledParts(KEY_DTYPES, math.ceil(total / rows_per_bucket)) as buckets:
+            kept = _split_keys(dataset, with_ids, types, buckets)
+            counts.edges_read += total
+            counts.rows_without_ids += total - kept
+            for triples in _dedup_buckets(buckets):
+                distinct += np.bincount(triples["interaction"], weights=triples["count"],
+                                        minlength=len(types)).astype(np.int64)
+                pairs += np.bincount(triples["interaction"], minlength=len(types))
+                yield types, triples
     except (pa.ArrowException, OSError) as error:
         raise scan_error(edges_dir, "edge", error) from None
-    return result
+    for code, interaction in enumerate(types):
+        if pairs[code]:
+            counts.unique_edges += int(distinct[code])
+            counts.per_interaction[interaction] = int(distinct[code])
+            counts.pairs_per_interaction[interaction] = int(pairs[code])
+            log.info("  %s: %d distinct edges, %d account pairs", interaction, distinct[code], pairs[code])
 
 
-def _split_keys(dataset: ds.Dataset, row_filter: ds.Expression, buckets: SpilledParts) -> int:
+def _split_keys(dataset: ds.Dataset, row_filter: ds.Expression, types: list[str], buckets: SpilledParts) -> int:
     """The identity-key columns of the matching rows, batch by batch, into ``buckets`` by source
     id (duplicates always share it); returns the rows read."""
     rows = 0
+    type_names = pa.array(types, pa.string())
     scanner = dataset.scanner(columns=EDGE_KEY, filter=row_filter, batch_size=1 << 20)
     for batch in scanner.to_batches():
         if batch.num_rows == 0:
@@ -115,7 +139,8 @@ def _split_keys(dataset: ds.Dataset, row_filter: ds.Expression, buckets: Spilled
         buckets.add(source, {
             "src_id": source,
             "dst_id": batch.column("dst_id").to_numpy(),
-            # Kinds as small codes: hashing strings would cost more than the rest of the key.
+            # Types and kinds as small codes: hashing strings would cost more than the rest of the key.
+            "interaction": pc.index_in(batch.column("interaction"), value_set=type_names).to_numpy(),
             "object_kind": pc.fill_null(pc.index_in(batch.column("object_kind"), value_set=KNOWN_OBJECT_KINDS),
                                         UNKNOWN_KIND).to_numpy(),
             "object_id": pc.fill_null(batch.column("object_id"), MISSING).to_numpy(),
@@ -124,42 +149,43 @@ def _split_keys(dataset: ds.Dataset, row_filter: ds.Expression, buckets: Spilled
     return rows
 
 
-def _count_buckets(buckets: SpilledParts) -> list[dict[str, np.ndarray]]:
-    """Each bucket's pair counts. Buckets are independent and Arrow / numpy release the GIL: one
+def _dedup_buckets(buckets: SpilledParts) -> Iterator[dict[str, np.ndarray]]:
+    """Each bucket's triples. Buckets are independent and Arrow / numpy release the GIL: one
     thread per core, so as many buckets as cores are in memory at once."""
     threads = max(1, min(buckets.n_parts, os.cpu_count() or 1))
-    counted = []
     with ThreadPoolExecutor(max_workers=threads) as pool:
         loaded = iter(buckets.parts())
         while window := list(itertools.islice(loaded, threads)):
-            counted += [part for part in pool.map(_count_bucket, window) if len(part["src_id"])]
+            for triples in pool.map(_dedup_bucket, window):
+                if len(triples["src_id"]):
+                    yield triples
             del window
-    return counted
 
 
-def _count_bucket(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Distinct edges of one bucket, counted per (src_id, dst_id).
+def _dedup_bucket(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Distinct edges of one bucket, counted per (src_id, dst_id, interaction).
 
     Sort-based: after one multi-key sort (Arrow's, the fastest here: about 5x quicker than
     hash grouping twice) an edge is a duplicate when its whole key equals the previous row's,
-    and each (src_id, dst_id) pair is one run of rows."""
+    and each (src_id, dst_id, interaction) is one run of rows."""
     order = pc.sort_indices(pa.table(columns), sort_keys=[(name, "ascending") for name in EDGE_KEY]).to_numpy()
     differs_from_previous = {}
+    kept = {}
     for name in EDGE_KEY:
         values = columns.pop(name)[order]
         changed = np.empty(len(values), dtype=bool)
         changed[0] = True
         np.not_equal(values[1:], values[:-1], out=changed[1:])
         differs_from_previous[name] = changed
-        if name in ("src_id", "dst_id"):
-            columns[name] = values
-    new_pair = differs_from_previous["src_id"] | differs_from_previous["dst_id"]
-    new_edge = new_pair.copy()
-    for name in EDGE_KEY[2:]:
+        if name in ("src_id", "dst_id", "interaction"):
+            kept[name] = values
+    new_triple = differs_from_previous["src_id"] | differs_from_previous["dst_id"] | differs_from_previous["interaction"]
+    new_edge = new_triple.copy()
+    for name in EDGE_KEY[3:]:
         new_edge |= differs_from_previous[name]
-    pair_starts = np.flatnonzero(new_pair)
-    counts = np.add.reduceat(new_edge.astype(np.int32), pair_starts)
-    return {"src_id": columns["src_id"][pair_starts], "dst_id": columns["dst_id"][pair_starts], "count": counts}
+    starts = np.flatnonzero(new_triple)
+    counts = np.add.reduceat(new_edge.astype(np.int32), starts)
+    return {name: values[starts] for name, values in kept.items()} | {"count": counts}
 
 
 def collect_edge_labels(edges_dir: DatasetPaths, ids: np.ndarray, labels: LabelCollector,

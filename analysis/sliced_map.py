@@ -38,7 +38,8 @@ from analysis.interaction_matrix import InteractionMatrix
 from analysis.map_page import carry_scene_colours, generation_colouring, map_page, neighbour_ids, neighbours_of
 from analysis.progress import StageTimer
 from analysis.quality import load_scene_sets, map_quality, scene_sets_from_table
-from analysis.read_edges import count_edges, open_edges
+from analysis.edge_scores import score_edges
+from analysis.read_edges import open_edges
 from analysis.read_objects import objects_dirs, read_objects
 from analysis.generations import prefer_upload_dates
 from analysis.recipes import Recipe
@@ -75,13 +76,13 @@ def slice_matrix(edges_dir: Path, window: Window, follows: str,
                  recipe: Recipe) -> tuple[api.MatrixStages | None, list[dict], dict]:
     """The recipe's matrix stages for one window (None when fewer than MIN_ACCOUNTS_PER_SLICE
     accounts pass the filters), the matrix steps and the edge counts."""
-    counts = count_edges(edges_dir, row_filter=window_filter(window.since, window.until, follows))
+    scored = score_edges(edges_dir, recipe.weights, row_filter=window_filter(window.since, window.until, follows))
+    counts = scored.counts
     edges = {"read": counts.edges_read, "distinct": counts.unique_edges, "per_interaction": counts.per_interaction}
     if counts.unique_edges == 0:
         return None, [], edges
     try:
-        stages = api.build_matrix_stages(counts, recipe, consume=True, track_kinds=True,
-                                         min_rows=MIN_ACCOUNTS_PER_SLICE)
+        stages = api.build_matrix_stages(scored.matrix, recipe, min_rows=MIN_ACCOUNTS_PER_SLICE)
     except TooFewAccounts as thin:
         return None, thin.steps, edges
     return stages, stages.steps, edges

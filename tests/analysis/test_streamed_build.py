@@ -23,7 +23,9 @@ from analysis import api
 from analysis.generations import emergence_from_edges
 from analysis.interaction_matrix import build_score_matrix, drop_dominated, drop_low_total, normalize_rows
 from analysis.pca import reduce_with_pca
+from analysis.edge_scores import score_edges
 from analysis.read_edges import count_edges
+from analysis.time_slices import window_filter
 from analysis.tsne import embed_with_tsne
 from quality_worlds import write_world
 
@@ -70,6 +72,30 @@ def test_streamed_edge_counts_are_identical(both_paths) -> None:
         order_b = np.lexsort((other["dst_id"], other["src_id"]))
         for column in ("src_id", "dst_id", "count"):
             assert np.array_equal(pairs[column][order_a], other[column][order_b])
+
+
+@pytest.mark.parametrize("weights, window", [
+    ({"likes": 1.0, "comments": 3.0, "reposts": 3.0, "follows": 3.0}, None),    # the article's
+    ({"likes": 0.7, "comments": 0.0, "reposts": 2.3, "follows": 1.1}, None),    # fractional, one type off
+    ({"likes": 1.0, "comments": 3.0, "reposts": 3.0, "follows": 3.0}, ("2024-02-01", "2024-03-01")),  # a window
+])
+def test_scored_in_one_pass_equals_pairs_then_matrix(world: Path, both_paths, weights, window) -> None:
+    """score_edges (buckets of sources straight into matrix rows) against count_edges' pair lists
+    summed type by type (build_score_matrix): the same matrix to the bit, kinds and figures."""
+    import pandas as pd
+    row_filter = None if window is None else window_filter(*(pd.Timestamp(day, tz="UTC") for day in window))
+    pairs = count_edges(world / "edges", rows_per_bucket=10**12, row_filter=row_filter)
+    expected = build_score_matrix(dict(pairs.by_interaction), weights, track_kinds=True)
+    scored = score_edges(world / "edges", weights, row_filter=row_filter, rows_per_bucket=5_000)
+    got = scored.matrix
+    assert got.scores.nnz > 1000 and got.scores.dtype == expected.scores.dtype
+    assert np.array_equal(got.row_ids, expected.row_ids) and np.array_equal(got.column_ids, expected.column_ids)
+    assert np.array_equal(got.scores.indptr, expected.scores.indptr)
+    assert np.array_equal(got.scores.indices, expected.scores.indices)
+    assert np.array_equal(got.scores.data, expected.scores.data)
+    assert np.array_equal(got.kinds, expected.kinds) and got.kind_names == expected.kind_names
+    assert (scored.counts.edges_read, scored.counts.unique_edges, scored.counts.per_interaction) == (
+        pairs.edges_read, pairs.unique_edges, pairs.per_interaction)
 
 
 def test_float32_scores_and_pca_agree_with_float64(both_paths) -> None:
