@@ -121,11 +121,12 @@ def build_matrix_stages(counts: pd.DataFrame | EdgeCounts | Mapping | Interactio
         matrix = build_score_matrix(_counts_by_type(counts), recipe.weights, consume=consume, track_kinds=track_kinds)
     steps.append(_step(matrix, "crawled (sources)"))
     _require_rows(matrix, "weighting (every interaction type has weight 0?)", steps, min_rows)
-    matrix = drop_low_total(matrix, recipe.min_total)
+    # The matrix is this function's own (built here, or handed over to be consumed): filter in place.
+    matrix = drop_low_total(matrix, recipe.min_total, in_place=True)
     steps.append(_step(matrix, f"score sum >= {recipe.min_total:g}"))
     _require_rows(matrix, f"--min-total {recipe.min_total:g}", steps, min_rows)
     # The share filter reads max / sum, so it runs before normalising: one copy fewer.
-    matrix = drop_dominated(matrix, recipe.max_share)
+    matrix = drop_dominated(matrix, recipe.max_share, in_place=True)
     steps.append(_step(matrix, f"largest share <= {recipe.max_share:g}"))
     _require_rows(matrix, f"--max-share {recipe.max_share:g}", steps, min_rows)
     if recipe.min_column_accounts > 1:

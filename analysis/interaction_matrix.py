@@ -27,6 +27,7 @@ DEFAULT_WEIGHTS = {"likes": 1.0, "comments": 3.0, "reposts": 3.0, "follows": 3.0
 # significant digits, far below what moves a map. Row sums are taken in float64.
 SCORE_DTYPE = np.float32
 _ROWS_PER_CHUNK = 1 << 16  # row blocks for in-place scaling: no temporary as long as the matrix
+_ENTRIES_PER_CHUNK = 1 << 22
 
 
 @dataclass
@@ -130,21 +131,59 @@ def _sorted_union(id_columns) -> np.ndarray:
     return np.unique(np.concatenate(unique)).astype(np.int64)
 
 
-def keep_rows(matrix: InteractionMatrix, keep: np.ndarray) -> InteractionMatrix:
-    """The matrix restricted to rows where ``keep``, without the columns left empty."""
-    kinds = None
-    if matrix.kinds is not None:  # sliced the same way as the scores, so they stay aligned
-        kinds = sp.csr_matrix((matrix.kinds, matrix.scores.indices, matrix.scores.indptr),
-                              shape=matrix.shape)[keep].data
-    scores = matrix.scores[keep]
+def keep_rows(matrix: InteractionMatrix, keep: np.ndarray, in_place: bool = False) -> InteractionMatrix:
+    """The matrix restricted to rows where ``keep``, without the columns left empty. ``in_place``
+    moves the kept entries to the front of the matrix's own arrays (which it then consumes):
+    at 300,000 accounts at the caps a copy of the matrix is 3 GB more."""
+    if in_place:
+        scores, kinds = _compact_rows_in_place(matrix.scores, matrix.kinds, keep)
+    else:
+        kinds = None
+        if matrix.kinds is not None:  # sliced the same way as the scores, so they stay aligned
+            kinds = sp.csr_matrix((matrix.kinds, matrix.scores.indices, matrix.scores.indptr),
+                                  shape=matrix.shape)[keep].data
+        scores = matrix.scores[keep]
     used = np.zeros(scores.shape[1], dtype=bool)
     used[scores.indices] = True
     if not used.all():
-        # Renumber the column indices in place: much cheaper than CSR column slicing.
+        # Renumber the column indices in place, a block at a time: much cheaper than CSR column slicing.
         new_index = (np.cumsum(used, dtype=np.int64) - 1).astype(scores.indices.dtype)
-        scores = sp.csr_matrix((scores.data, new_index[scores.indices], scores.indptr),
-                               shape=(scores.shape[0], int(used.sum())))
+        indices = scores.indices if in_place else scores.indices.copy()
+        for low in range(0, len(indices), _ENTRIES_PER_CHUNK):
+            indices[low:low + _ENTRIES_PER_CHUNK] = new_index[indices[low:low + _ENTRIES_PER_CHUNK]]
+        scores = sp.csr_matrix((scores.data, indices, scores.indptr), shape=(scores.shape[0], int(used.sum())))
     return InteractionMatrix(scores, matrix.row_ids[keep], matrix.column_ids[used], kinds, matrix.kind_names)
+
+
+def _compact_rows_in_place(scores: sp.csr_matrix, kinds: np.ndarray | None,
+                           keep: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray | None]:
+    """Kept rows' entries moved left over the dropped ones, a block of rows at a time (the
+    destination never passes the source), then the arrays cut to size."""
+    lengths = np.diff(scores.indptr)
+    arrays = [scores.data, scores.indices] + ([] if kinds is None else [kinds])
+    written = 0
+    for start in range(0, scores.shape[0], _ROWS_PER_CHUNK):
+        end = min(start + _ROWS_PER_CHUNK, scores.shape[0])
+        low, high = scores.indptr[start], scores.indptr[end]
+        entry_kept = np.repeat(keep[start:end], lengths[start:end])
+        count = int(entry_kept.sum())
+        for array in arrays:
+            array[written:written + count] = array[low:high][entry_kept]
+        written += count
+    arrays = [_cut(array, written) for array in arrays]
+    indptr = np.zeros(int(keep.sum()) + 1, dtype=scores.indptr.dtype)
+    np.cumsum(lengths[keep], out=indptr[1:])
+    compacted = sp.csr_matrix((arrays[0], arrays[1], indptr), shape=(len(indptr) - 1, scores.shape[1]))
+    return compacted, (arrays[2] if kinds is not None else None)
+
+
+def _cut(array: np.ndarray, size: int) -> np.ndarray:
+    """The first ``size`` items, giving the rest of the memory back when the array owns it."""
+    try:
+        array.resize(size, refcheck=False)
+        return array
+    except ValueError:  # a view: copy the part kept
+        return array[:size].copy()
 
 
 def row_totals(matrix: InteractionMatrix) -> np.ndarray:
@@ -169,10 +208,10 @@ def divide_columns(scores: sp.csr_matrix, divisors: np.ndarray) -> None:
         scores.data[low:low + step] /= divisors[scores.indices[low:low + step]]
 
 
-def drop_low_total(matrix: InteractionMatrix, min_total: float) -> InteractionMatrix:
+def drop_low_total(matrix: InteractionMatrix, min_total: float, in_place: bool = False) -> InteractionMatrix:
     """Drop accounts whose summed score is under ``min_total`` (inactive, or big accounts that
     rarely interact)."""
-    return keep_rows(matrix, row_totals(matrix) >= min_total)
+    return keep_rows(matrix, row_totals(matrix) >= min_total, in_place)
 
 
 def normalize_rows(matrix: InteractionMatrix, in_place: bool = False) -> InteractionMatrix:
@@ -192,12 +231,12 @@ def largest_shares(matrix: InteractionMatrix) -> np.ndarray:
         return np.nan_to_num(matrix.scores.max(axis=1).toarray().ravel() / row_totals(matrix))
 
 
-def drop_dominated(matrix: InteractionMatrix, max_share: float) -> InteractionMatrix:
+def drop_dominated(matrix: InteractionMatrix, max_share: float, in_place: bool = False) -> InteractionMatrix:
     """Drop accounts whose largest share is over ``max_share`` (e.g. accounts that mostly
     like their own tracks). Works on raw or normalised rows: on float32 shares a row at exactly
     ``max_share`` reads up to a few 1e-8 over it, so the test allows float32's rounding."""
     slack = 4 * np.finfo(matrix.scores.dtype).eps if matrix.scores.dtype == np.float32 else 0.0
-    return keep_rows(matrix, largest_shares(matrix) <= max_share + slack)
+    return keep_rows(matrix, largest_shares(matrix) <= max_share + slack, in_place)
 
 
 def drop_rare_columns(matrix: InteractionMatrix, min_accounts: int) -> InteractionMatrix:

@@ -38,6 +38,7 @@ KEY_DTYPES = {"src_id": np.int64, "dst_id": np.int64, "interaction": np.int8, "o
 KNOWN_OBJECT_KINDS = pa.array(["track", "playlist", "user"])
 UNKNOWN_KIND, MISSING = -1, np.iinfo(np.int64).min
 ROWS_PER_BUCKET = 4_000_000
+SCAN_BATCH_READAHEAD, SCAN_FRAGMENT_READAHEAD = 4, 2
 
 
 PAIR_COLUMNS = ("src_id", "dst_id", "count")
@@ -130,7 +131,10 @@ def _split_keys(dataset: ds.Dataset, row_filter: ds.Expression, types: list[str]
     id (duplicates always share it); returns the rows read."""
     rows = 0
     type_names = pa.array(types, pa.string())
-    scanner = dataset.scanner(columns=EDGE_KEY, filter=row_filter, batch_size=1 << 20)
+    # Arrow's default read-ahead (16 batches of 4 files) would hold ~2.6 GB of key columns at 1M;
+    # a little is enough to keep both cores busy.
+    scanner = dataset.scanner(columns=EDGE_KEY, filter=row_filter, batch_size=1 << 20,
+                              batch_readahead=SCAN_BATCH_READAHEAD, fragment_readahead=SCAN_FRAGMENT_READAHEAD)
     for batch in scanner.to_batches():
         if batch.num_rows == 0:
             continue

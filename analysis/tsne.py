@@ -22,8 +22,10 @@ FFT_FROM_POINTS = 10_000
 # The large-data route (embed a sample, place the rest, optimise all from there) from this many
 # points: docs/analysis.md has the measurement behind it.
 LARGE_DATA_FROM_POINTS = 200_000
-LARGE_DATA_SAMPLE = 0.25          # share of the points embedded first
+LARGE_DATA_SAMPLE = 0.25          # share of the points embedded first ...
 LARGE_DATA_MIN_SAMPLE = 100
+LARGE_DATA_MAX_SAMPLE = 100_000   # ... up to this many: ~25 per planted scene of the 1M bench, and
+                                  # its full run (750 iterations) costs what 250 of all 1M points do
 LARGE_DATA_PLACEMENT_NEIGHBOURS = 10
 LARGE_DATA_FINAL_ITERATIONS = 300  # all points, no exaggeration, from the placed start
 logging.getLogger("openTSNE").setLevel(logging.WARNING)
@@ -95,7 +97,8 @@ def _embed_large(points: np.ndarray, perplexity: float, seed: int, n_jobs: int, 
     750 iterations. The start keeps the sample map's layout, spread by sqrt(n / sample) so the
     density matches the larger map."""
     n_points = len(points)
-    sample_size = min(n_points, max(int(n_points * LARGE_DATA_SAMPLE), LARGE_DATA_MIN_SAMPLE))
+    sample_size = min(n_points, max(min(int(n_points * LARGE_DATA_SAMPLE), LARGE_DATA_MAX_SAMPLE),
+                                    LARGE_DATA_MIN_SAMPLE))
     in_sample = np.zeros(n_points, dtype=bool)
     in_sample[np.random.default_rng(seed).choice(n_points, size=sample_size, replace=False)] = True
     sample_map = _tsne(sample_size, perplexity, seed, n_jobs, method, metric).fit(points[in_sample])

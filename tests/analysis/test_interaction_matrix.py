@@ -104,3 +104,26 @@ def test_a_parked_matrix_comes_back_the_same_and_leaves_no_files(tmp_path, monke
     assert not any(tmp_path.iterdir())
     assert (back.scores != matrix.scores).nnz == 0 and back.scores.dtype == np.float32
     assert list(back.row_ids) == [1, 2] and list(back.kinds) == list(matrix.kinds) and back.kind_names == matrix.kind_names
+
+
+def test_filtering_in_place_equals_filtering_a_copy(monkeypatch) -> None:
+    """keep_rows(in_place=True) moves kept entries over the dropped ones block by block: same
+    matrix, kinds and ids as the copying path, with blocks smaller than the matrix."""
+    import analysis.interaction_matrix as interaction_matrix
+    from analysis.interaction_matrix import keep_rows
+
+    monkeypatch.setattr(interaction_matrix, "_ROWS_PER_CHUNK", 7)
+    monkeypatch.setattr(interaction_matrix, "_ENTRIES_PER_CHUNK", 11)
+    rng = np.random.default_rng(3)
+    rows = [(int(s), int(d), t, int(c)) for s, d, t, c in zip(
+        rng.integers(0, 60, 2_000), rng.integers(0, 300, 2_000),
+        rng.choice(["likes", "comments", "follows"], 2_000), rng.integers(1, 9, 2_000))]
+    rows = list({(s, d, t): (s, d, t, c) for s, d, t, c in rows}.values())
+    keep = rng.random(60) < 0.6
+    copied = keep_rows(build_score_matrix(counts(rows), DEFAULT_WEIGHTS, track_kinds=True), keep)
+    moved = keep_rows(build_score_matrix(counts(rows), DEFAULT_WEIGHTS, track_kinds=True), keep, in_place=True)
+    assert copied.shape[0] == keep.sum() and copied.shape[1] < 300
+    assert dense(moved) == dense(copied)
+    assert np.array_equal(moved.row_ids, copied.row_ids) and np.array_equal(moved.column_ids, copied.column_ids)
+    assert np.array_equal(moved.scores.indptr, copied.scores.indptr)
+    assert np.array_equal(moved.kinds, copied.kinds) and len(moved.scores.data) == moved.scores.nnz
