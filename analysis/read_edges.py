@@ -118,6 +118,8 @@ def edge_triples(edges_dir: DatasetPaths, counts: EdgeCounts, rows_per_bucket: i
                 yield types, triples
     except (pa.ArrowException, OSError) as error:
         raise scan_error(edges_dir, "edge", error) from None
+    # Arrow's allocator keeps what the scan freed for reuse (GBs at 1M); the stages after it are numpy.
+    pa.default_memory_pool().release_unused()
     for code, interaction in enumerate(types):
         if pairs[code]:
             counts.unique_edges += int(distinct[code])

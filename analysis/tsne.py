@@ -19,9 +19,11 @@ from openTSNE import TSNE, TSNEEmbedding
 from openTSNE.affinity import PerplexityBasedNN, PrecomputedAffinities
 
 FFT_FROM_POINTS = 10_000
-# The large-data route (embed a sample, place the rest, optimise all from there) from this many
-# points: docs/analysis.md has the measurement behind it.
-LARGE_DATA_FROM_POINTS = 200_000
+# Annoy's trees for the neighbour search from this many points: openTSNE's (FIt-SNE's) 50 trees
+# find all 90 neighbours; 15 find 0.98 of them for 0.45x the CPU (bench/bench_tsne_route.py
+# --neighbours), and at 1M the search took a third of t-SNE.
+FEWER_TREES_FROM_POINTS = 100_000
+ANNOY_TREES_LARGE = 15
 LARGE_DATA_SAMPLE = 0.25          # share of the points embedded first ...
 LARGE_DATA_MIN_SAMPLE = 100
 LARGE_DATA_MAX_SAMPLE = 100_000   # ... up to this many: ~25 per planted scene of the 1M bench, and
@@ -42,17 +44,16 @@ def gradient_method(n_points: int, requested: str = "auto") -> str:
     return "fft" if n_points >= FFT_FROM_POINTS else "bh"
 
 
-def uses_large_data_route(n_points: int, large_data: str = "auto", initialization: np.ndarray | None = None) -> bool:
-    """``large_data``: "auto" (from LARGE_DATA_FROM_POINTS points), "on" or "off"; never with
+def uses_large_data_route(n_points: int, large_data: str = "off", initialization: np.ndarray | None = None) -> bool:
+    """``large_data``: "on", or "off" / "auto" (the same: measured at 886,344 points, the route
+    took 37.5 minutes where one t-SNE over all points takes ~21, docs/analysis.md); never with
     given start positions (aligned slices have their own start)."""
-    if initialization is not None or large_data == "off":
-        return False
-    return large_data == "on" or n_points >= LARGE_DATA_FROM_POINTS
+    return large_data == "on" and initialization is None
 
 
 def embed_with_tsne(points: np.ndarray, perplexity: float, seed: int, n_jobs: int | None = None,
                     method: str = "auto", metric: str = "euclidean",
-                    initialization: np.ndarray | None = None, large_data: str = "auto") -> np.ndarray:
+                    initialization: np.ndarray | None = None, large_data: str = "off") -> np.ndarray:
     """2-D t-SNE embedding, PCA-initialised (keeps the global layout stable) and seeded.
     ``metric``: the distance between points that defines who is whose neighbour (openTSNE
     finds the neighbours with it; "cosine" compares directions, not lengths).
@@ -81,6 +82,7 @@ def _tsne(n_points: int, perplexity: float, seed: int, n_jobs: int, method: str,
         metric=metric,
         initialization="pca" if initialization is None else np.asarray(initialization, dtype=np.float64),
         negative_gradient_method=gradient_method(n_points, method),
+        knn_kwargs={"n_trees": ANNOY_TREES_LARGE} if n_points >= FEWER_TREES_FROM_POINTS else None,
         random_state=seed,
         n_jobs=n_jobs,
         verbose=False,
