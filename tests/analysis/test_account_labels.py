@@ -1,5 +1,6 @@
 """Label choice: newest display name / permalink / followers by scraped_at, with fallbacks."""
 
+import numpy as np
 import pandas as pd
 
 from analysis.account_labels import LabelCollector
@@ -36,3 +37,28 @@ def test_fallbacks_permalink_then_id() -> None:
     result = labels.labels(pd.Index([1, 2]))
     assert result.loc[1, "username"] == "only-slug"
     assert result.loc[2, "username"] == "2" and pd.isna(result.loc[2, "followers_count"])
+
+
+def test_merges_stay_few_when_the_ids_outnumber_the_threshold(monkeypatch) -> None:
+    """With more distinct ids than ``compact_rows`` (1M accounts: 2M ids wanted), a fixed
+    threshold merged after every batch; merging at twice the last result keeps merges
+    logarithmic, with the same labels."""
+    import analysis.account_labels as account_labels
+
+    calls = []
+    real = account_labels.newest_value_per_id
+    monkeypatch.setattr(account_labels, "newest_value_per_id", lambda table, field: calls.append(field) or real(table, field))
+    batches = [pd.DataFrame({"id": np.arange(50 * b, 50 * b + 50) % 4_000, "username": [f"n{b}-{i}" for i in range(50)],
+                             "scraped_at": pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(seconds=b)})
+               for b in range(200)]
+    collector = LabelCollector(compact_rows=10)
+    for batch in batches:
+        collector.add(batch)
+    merges = len(calls) - len(batches)  # one reduction per batch (one field given), the rest are merges
+    assert 0 < merges <= 12
+    result = collector.labels(pd.Index(np.arange(4_000)))
+    reference = LabelCollector(compact_rows=10**9)
+    for batch in batches:
+        reference.add(batch)
+    assert result.equals(reference.labels(pd.Index(np.arange(4_000))))
+    assert result.loc[0, "username"] == "n160-0"  # id 0 is in batches 0, 80 and 160: the newest wins
