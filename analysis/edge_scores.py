@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from analysis.datasets import DatasetPaths
 from analysis.interaction_matrix import SCORE_DTYPE, InteractionMatrix
+from analysis.memory import give_back_freed_memory
 from analysis.read_edges import ROWS_PER_BUCKET, EdgeCounts, edge_triples
 
 log = logging.getLogger("analysis")
@@ -137,6 +138,8 @@ def _assemble(blocks: list[_RowBlock], column_ids: np.ndarray, types: list[str],
         data[destination] = block.scores
         kinds[destination] = block.kinds
         del block, destination
+        if len(blocks) % _MERGE_TARGETS_EVERY == 0:
+            give_back_freed_memory()  # the placed blocks' pages, or the matrix would sit on top of them
     scores = sp.csr_matrix((data, indices, indptr.astype(index_dtype)), shape=(len(row_ids), len(column_ids)))
     scores.has_sorted_indices = True  # each row's targets came sorted, and columns are in id order
     # Kind bits by type index -> by index among the weighted types present (build_score_matrix's).

@@ -11,6 +11,8 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
+from analysis.memory import give_back_freed_memory
+
 log = logging.getLogger("analysis")
 
 
@@ -72,6 +74,7 @@ class StageTimer:
         try:
             yield
         finally:
+            give_back_freed_memory()  # what the stage freed must not count against the next ones
             elapsed = time.perf_counter() - begin
             self.seconds[name] = round(elapsed, 3)
             self.cpu_seconds[name] = round(time.process_time() - cpu_begin, 3)

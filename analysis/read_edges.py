@@ -26,6 +26,7 @@ import pyarrow.dataset as ds
 
 from analysis.account_labels import LabelCollector
 from analysis.datasets import EDGE_PARTITIONING, EDGE_SCHEMA, DatasetPaths, open_dataset, scan_error
+from analysis.memory import give_back_freed_memory
 from analysis.spill import SpilledParts
 
 log = logging.getLogger("analysis")
@@ -118,8 +119,7 @@ def edge_triples(edges_dir: DatasetPaths, counts: EdgeCounts, rows_per_bucket: i
                 yield types, triples
     except (pa.ArrowException, OSError) as error:
         raise scan_error(edges_dir, "edge", error) from None
-    # Arrow's allocator keeps what the scan freed for reuse (GBs at 1M); the stages after it are numpy.
-    pa.default_memory_pool().release_unused()
+    give_back_freed_memory()  # the scan's and the buckets' memory, before the caller builds on it
     for code, interaction in enumerate(types):
         if pairs[code]:
             counts.unique_edges += int(distinct[code])
