@@ -6,7 +6,7 @@ account they interacted with; nothing here ever builds the dense matrix.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +26,8 @@ DEFAULT_WEIGHTS = {"likes": 1.0, "comments": 3.0, "reposts": 3.0, "follows": 3.0
 # ~150 M entries), exact for the integer scores of the default weights, and shares keep 7
 # significant digits, far below what moves a map. Row sums are taken in float64.
 SCORE_DTYPE = np.float32
-_ROWS_PER_CHUNK = 1 << 16  # row blocks for in-place scaling: no temporary as long as the matrix
+# Blocks for in-place work: no temporary as large as the matrix. Blocks of rows are cut by their
+# entries (at the caps a row holds ~1,100: 65,536 rows made float64 temporaries of 0.6 GB).
 _ENTRIES_PER_CHUNK = 1 << 22
 
 
@@ -162,8 +163,7 @@ def _compact_rows_in_place(scores: sp.csr_matrix, kinds: np.ndarray | None,
     lengths = np.diff(scores.indptr)
     arrays = [scores.data, scores.indices] + ([] if kinds is None else [kinds])
     written = 0
-    for start in range(0, scores.shape[0], _ROWS_PER_CHUNK):
-        end = min(start + _ROWS_PER_CHUNK, scores.shape[0])
+    for start, end in _row_chunks(scores.indptr):
         low, high = scores.indptr[start], scores.indptr[end]
         entry_kept = np.repeat(keep[start:end], lengths[start:end])
         count = int(entry_kept.sum())
@@ -186,6 +186,16 @@ def _cut(array: np.ndarray, size: int) -> np.ndarray:
         return array[:size].copy()
 
 
+def _row_chunks(indptr: np.ndarray) -> Iterator[tuple[int, int]]:
+    """Row ranges of at most _ENTRIES_PER_CHUNK entries each (a longer row is a range alone)."""
+    n_rows, start = len(indptr) - 1, 0
+    while start < n_rows:
+        end = int(np.searchsorted(indptr, indptr[start] + _ENTRIES_PER_CHUNK, side="right")) - 1
+        end = min(max(end, start + 1), n_rows)
+        yield start, end
+        start = end
+
+
 def row_totals(matrix: InteractionMatrix) -> np.ndarray:
     """Each row's sum, in float64 whatever the matrix's precision."""
     return np.asarray(matrix.scores.sum(axis=1, dtype=np.float64)).ravel()
@@ -195,15 +205,14 @@ def divide_rows(scores: sp.csr_matrix, divisors: np.ndarray) -> None:
     """``scores[i] /= divisors[i]`` in place, a block of rows at a time (``np.repeat`` over all
     entries would be a float64 temporary as large as the matrix)."""
     indptr = scores.indptr
-    for start in range(0, scores.shape[0], _ROWS_PER_CHUNK):
-        end = min(start + _ROWS_PER_CHUNK, scores.shape[0])
+    for start, end in _row_chunks(indptr):
         low, high = indptr[start], indptr[end]
         scores.data[low:high] /= np.repeat(divisors[start:end], np.diff(indptr[start:end + 1]))
 
 
 def divide_columns(scores: sp.csr_matrix, divisors: np.ndarray) -> None:
     """``scores[:, j] /= divisors[j]`` in place, a block of entries at a time."""
-    step = _ROWS_PER_CHUNK * 64
+    step = _ENTRIES_PER_CHUNK
     for low in range(0, scores.nnz, step):
         scores.data[low:low + step] /= divisors[scores.indices[low:low + step]]
 

@@ -112,7 +112,6 @@ def test_filtering_in_place_equals_filtering_a_copy(monkeypatch) -> None:
     import analysis.interaction_matrix as interaction_matrix
     from analysis.interaction_matrix import keep_rows
 
-    monkeypatch.setattr(interaction_matrix, "_ROWS_PER_CHUNK", 7)
     monkeypatch.setattr(interaction_matrix, "_ENTRIES_PER_CHUNK", 11)
     rng = np.random.default_rng(3)
     rows = [(int(s), int(d), t, int(c)) for s, d, t, c in zip(
@@ -127,3 +126,5 @@ def test_filtering_in_place_equals_filtering_a_copy(monkeypatch) -> None:
     assert np.array_equal(moved.row_ids, copied.row_ids) and np.array_equal(moved.column_ids, copied.column_ids)
     assert np.array_equal(moved.scores.indptr, copied.scores.indptr)
     assert np.array_equal(moved.kinds, copied.kinds) and len(moved.scores.data) == moved.scores.nnz
+    shares = normalize_rows(moved, in_place=True)  # divided in blocks of <= 11 entries (a longer row alone)
+    assert np.allclose(shares.scores.toarray(), copied.scores.toarray() / copied.scores.toarray().sum(axis=1, keepdims=True))
