@@ -168,7 +168,7 @@ def embed(points: np.ndarray, recipe: str | Recipe = "article", seed: int = 42, 
           gradient: str = "auto", initialization: np.ndarray | None = None, large_data: str = "off") -> np.ndarray:
     """t-SNE of the PCA coordinates to 2-D (accounts x 2), with the recipe's metric and perplexity;
     ``initialization``: start positions (accounts x 2) instead of PCA's, e.g. a previous map's;
-    ``large_data="on"``: openTSNE's sample-then-all route (analysis/tsne.py; slower at 1M, measured)."""
+    ``large_data="on"``: openTSNE's sample-then-all route (analysis/tsne.py; no faster at 1M, measured)."""
     recipe = get_recipe(recipe)
     return embed_with_tsne(points, recipe.perplexity, seed, jobs, gradient, metric=recipe.metric,
                            initialization=initialization, large_data=large_data)

@@ -45,9 +45,9 @@ def gradient_method(n_points: int, requested: str = "auto") -> str:
 
 
 def uses_large_data_route(n_points: int, large_data: str = "off", initialization: np.ndarray | None = None) -> bool:
-    """``large_data``: "on", or "off" / "auto" (the same: measured at 886,344 points, the route
-    took 37.5 minutes where one t-SNE over all points takes ~21, docs/analysis.md); never with
-    given start positions (aligned slices have their own start)."""
+    """``large_data``: "on", or "off" / "auto" (the same: at 886,344 points the route was no
+    faster than one t-SNE over all points, docs/analysis.md); never with given start positions
+    (aligned slices have their own start)."""
     return large_data == "on" and initialization is None
 
 
