@@ -102,7 +102,7 @@ def edge_triples(edges_dir: DatasetPaths, counts: EdgeCounts, rows_per_bucket: i
     dataset = open_edges(edges_dir)
     try:
         types = interaction_types(dataset)
-        total = dataset.count_rows(filter=row_filter) if row_filter is not None else dataset.count_rows()
+        total = dataset.count_rows(filter=row_filter)
         with_ids = ds.field("src_id").is_valid() & ds.field("dst_id").is_valid()
         if row_filter is not None:
             with_ids = row_filter & with_ids
