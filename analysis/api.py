@@ -40,7 +40,8 @@ from analysis.pca import PcaResult, reduce_with_pca
 from analysis.quality import load_scene_sets, neighbour_scene_agreement, sampled_trustworthiness
 from analysis.read_accounts import collect_account_labels
 from analysis.edge_scores import score_edges
-from analysis.read_edges import EdgeCounts, collect_edge_labels, count_edges, open_edges
+from analysis.edge_labels import collect_edge_labels
+from analysis.read_edges import EdgeCounts, count_edges, open_edges
 from analysis.recipes import Recipe, get_recipe
 from analysis.tsne import embed_with_tsne
 
@@ -165,10 +166,11 @@ def reduce_with_details(matrix: InteractionMatrix, recipe: str | Recipe = "artic
 
 
 def embed(points: np.ndarray, recipe: str | Recipe = "article", seed: int = 42, jobs: int | None = None,
-          gradient: str = "auto", initialization: np.ndarray | None = None, large_data: str = "off") -> np.ndarray:
+          gradient: str = "auto", initialization: np.ndarray | None = None, large_data: str = "auto") -> np.ndarray:
     """t-SNE of the PCA coordinates to 2-D (accounts x 2), with the recipe's metric and perplexity;
     ``initialization``: start positions (accounts x 2) instead of PCA's, e.g. a previous map's;
-    ``large_data="on"``: openTSNE's sample-then-all route (analysis/tsne.py; no faster at 1M, measured)."""
+    ``large_data``: the large-map settings (uniform 15-neighbour affinities, a coarser FFT grid;
+    analysis/tsne.py) "auto" (from 500,000 accounts), "on" or "off"."""
     recipe = get_recipe(recipe)
     return embed_with_tsne(points, recipe.perplexity, seed, jobs, gradient, metric=recipe.metric,
                            initialization=initialization, large_data=large_data)
