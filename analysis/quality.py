@@ -48,17 +48,24 @@ def scene_sets_from_table(table: pd.DataFrame) -> pd.Series:
 
 
 def neighbour_scene_agreement(coordinates: np.ndarray, scene_sets: list[frozenset], k: int = 10) -> float:
-    """Mean share of each point's k nearest map neighbours that share a scene with it."""
+    """Mean share of each point's k nearest map neighbours that share a scene with it.
+
+    Vectorised over the distinct (own scenes, neighbour's scenes) pairs: a loop over 886k points'
+    10 neighbours took about 30 s per call."""
     n_points = len(coordinates)
     k = min(k, n_points - 1)
     if k < 1:
         return float("nan")
     _, neighbours = NearestNeighbors(n_neighbors=k + 1).fit(coordinates).kneighbors(coordinates)
-    shares = np.empty(n_points)
-    for point in range(n_points):
-        others = [j for j in neighbours[point] if j != point][:k]
-        shares[point] = np.mean([bool(scene_sets[point] & scene_sets[j]) for j in others])
-    return float(shares.mean())
+    # Drop each point itself; where duplicates pushed it out of the list, drop the farthest instead.
+    dropped = neighbours == np.arange(n_points)[:, None]
+    dropped[~dropped.any(axis=1), -1] = True
+    others = neighbours[~dropped].reshape(n_points, k)
+    codes, distinct = pd.factorize(pd.Series(scene_sets, dtype=object))
+    pairs = codes[:, None].astype(np.int64) * len(distinct) + codes[others]
+    unique_pairs, inverse = np.unique(pairs, return_inverse=True)
+    shares = np.array([bool(distinct[pair // len(distinct)] & distinct[pair % len(distinct)]) for pair in unique_pairs])
+    return float(shares[inverse.reshape(n_points, k)].mean(axis=1).mean())
 
 
 def sampled_trustworthiness(high_dim: np.ndarray, low_dim: np.ndarray, seed: int, k: int = 10,
@@ -76,7 +83,7 @@ def sampled_trustworthiness(high_dim: np.ndarray, low_dim: np.ndarray, seed: int
 def map_quality(ids: np.ndarray, map_xy: np.ndarray, pca_xy: np.ndarray, pca_50: np.ndarray,
                 truth: pd.Series, seed: int) -> dict:
     """Quality figures for the mapped accounts that the truth table knows."""
-    known = np.array([account in truth.index for account in ids])
+    known = np.isin(ids, truth.index.to_numpy())
     result: dict = {"accounts_with_truth": int(known.sum()), "accounts_mapped": int(len(ids))}
     if known.sum() < 3:
         result["note"] = "too few mapped accounts in the truth table"

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from analysis.quality import load_scene_sets, map_quality, neighbour_scene_agreement, sampled_trustworthiness
 
@@ -44,3 +45,15 @@ def test_map_quality_only_counts_accounts_in_the_truth() -> None:
     xy = np.random.default_rng(1).normal(size=(7, 2))
     result = map_quality(ids, xy, xy, np.hstack([xy, xy]), truth, seed=0)
     assert result["accounts_with_truth"] == 5 and result["tsne_neighbour_scene_agreement"] == 1.0
+
+
+def test_vectorised_agreement_equals_the_loop_over_points() -> None:
+    """Duplicate positions (a point missing from its own neighbour list) and overlapping scenes."""
+    from sklearn.neighbors import NearestNeighbors
+    rng = np.random.default_rng(0)
+    xy = rng.normal(size=(3_000, 2)).round(1)
+    sets = [frozenset(rng.choice(list("abcdef"), size=rng.integers(1, 3), replace=False)) for _ in range(len(xy))]
+    _, neighbours = NearestNeighbors(n_neighbors=11).fit(xy).kneighbors(xy)
+    loop = np.mean([np.mean([bool(sets[i] & sets[j]) for j in [j for j in row if j != i][:10]])
+                    for i, row in enumerate(neighbours)])
+    assert neighbour_scene_agreement(xy, sets) == pytest.approx(loop, abs=1e-12)
