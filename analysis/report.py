@@ -31,7 +31,10 @@ def summary_lines(report: dict) -> list[str]:
     pca = report["pca"]
     lines.append(f"PCA: {pca['components']} components explain {sum(pca['explained_variance_ratio']):.1%}; "
                  f"PC1 {pca['explained_variance_ratio'][0]:.1%}, PC2 {pca['explained_variance_ratio'][1]:.1%}")
-    lines.append(f"t-SNE ({report['tsne']['gradient']}, {report['tsne'].get('metric', 'euclidean')}): perplexity {report['tsne']['perplexity_used']:g}, seed {report['parameters']['seed']}")
+    tsne = report["tsne"]
+    affinities = (f"perplexity {tsne['perplexity_used']:g}" if "perplexity_used" in tsne
+                  else f"affinities {tsne['affinities']}")
+    lines.append(f"t-SNE ({tsne['gradient']}, {tsne.get('metric', 'euclidean')}): {affinities}, seed {report['parameters']['seed']}")
     if report.get("clusters"):
         lines.append(f"scenes: {len(report['clusters'])} neighbourhoods labelled")
     quality = report.get("quality")

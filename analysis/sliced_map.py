@@ -119,7 +119,8 @@ def build_sliced_map(options, recipe: Recipe, slicing: SliceOptions, export_form
         raise MapBuildError("no time slice has enough accounts to map (widen the slices or lower --min-total)")
 
     def embed(points: np.ndarray, start: np.ndarray | None) -> np.ndarray:
-        return api.embed(points, recipe, options.seed, options.jobs, options.tsne_gradient, initialization=start)
+        return api.embed(points, recipe, options.seed, options.jobs, options.tsne_gradient, initialization=start,
+                         large_data=options.tsne_large_map)
 
     with timer.stage(f"t-SNE ({len(inputs)} slices, alignment {slicing.alignment})"):
         embedded = embed_slices([SliceEmbedding(s.window.label, s.shares.row_ids, s.pca_50) for s in inputs],

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-from openTSNE import TSNE, TSNEEmbedding
-from openTSNE.affinity import PerplexityBasedNN, PrecomputedAffinities
+import openTSNE.initialization
+from openTSNE import TSNE
+from openTSNE.affinity import Uniform
 
 FFT_FROM_POINTS = 10_000
 # Annoy's trees for the neighbour search from this many points: openTSNE's (FIt-SNE's) 50 trees
@@ -24,12 +25,17 @@ FFT_FROM_POINTS = 10_000
 # --neighbours), and at 1M the search took a third of t-SNE.
 FEWER_TREES_FROM_POINTS = 100_000
 ANNOY_TREES_LARGE = 15
-LARGE_DATA_SAMPLE = 0.25          # share of the points embedded first ...
-LARGE_DATA_MIN_SAMPLE = 100
-LARGE_DATA_MAX_SAMPLE = 100_000   # ... up to this many: ~25 per planted scene of the 1M bench, and
-                                  # its full run (750 iterations) costs what 250 of all 1M points do
-LARGE_DATA_PLACEMENT_NEIGHBOURS = 10
-LARGE_DATA_FINAL_ITERATIONS = 300  # all points, no exaggeration, from the placed start
+# Large maps (from LARGE_MAP_FROM_POINTS, or large_data="on"): each of t-SNE's 750 iterations
+# costs the attractive forces over every affinity plus the FFT grid of the repulsive ones, and at
+# 886,344 points perplexity 30's 137 M affinities took 2-4 s per iteration (docs/analysis.md).
+# So: uniform affinities over each point's 15 nearest neighbours (23 M), which Böhm, Berens &
+# Kobak (JMLR 2022) found to give embeddings hardly distinguishable from perplexity 30; an FFT
+# grid of one interval per 2 map units (openTSNE: 1), 3x cheaper at a 1M map's spread; and the
+# points taken in the Z-order of their start, so that neighbours sit near each other in memory
+# (the attractive forces read 1.8x faster).
+LARGE_MAP_FROM_POINTS = 500_000
+LARGE_MAP_NEIGHBOURS = 15
+LARGE_MAP_INTS_IN_INTERVAL = 2
 logging.getLogger("openTSNE").setLevel(logging.WARNING)
 
 
@@ -44,16 +50,26 @@ def gradient_method(n_points: int, requested: str = "auto") -> str:
     return "fft" if n_points >= FFT_FROM_POINTS else "bh"
 
 
-def uses_large_data_route(n_points: int, large_data: str = "off", initialization: np.ndarray | None = None) -> bool:
-    """``large_data``: "on", or "off" / "auto" (the same: at 886,344 points the route was no
-    faster than one t-SNE over all points, docs/analysis.md); never with given start positions
-    (aligned slices have their own start)."""
-    return large_data == "on" and initialization is None
+def uses_large_map_settings(n_points: int, large_data: str = "auto") -> bool:
+    """``large_data``: "auto" (from LARGE_MAP_FROM_POINTS), "on" or "off"."""
+    if large_data not in ("auto", "on", "off"):
+        raise ValueError(f"large_data must be auto, on or off, not {large_data!r}")
+    return large_data == "on" or (large_data == "auto" and n_points >= LARGE_MAP_FROM_POINTS)
+
+
+def tsne_settings(n_points: int, perplexity: float, metric: str, method: str = "auto",
+                  large_data: str = "auto") -> dict:
+    """What :func:`embed_with_tsne` does with these arguments at this size (for report.json)."""
+    if uses_large_map_settings(n_points, large_data):
+        return {"affinities": f"uniform, {LARGE_MAP_NEIGHBOURS} nearest neighbours", "metric": metric,
+                "gradient": "fft", "ints_in_interval": LARGE_MAP_INTS_IN_INTERVAL, "large_map_settings": True}
+    return {"affinities": "perplexity", "perplexity_used": usable_perplexity(perplexity, n_points),
+            "metric": metric, "gradient": gradient_method(n_points, method), "large_map_settings": False}
 
 
 def embed_with_tsne(points: np.ndarray, perplexity: float, seed: int, n_jobs: int | None = None,
                     method: str = "auto", metric: str = "euclidean",
-                    initialization: np.ndarray | None = None, large_data: str = "off") -> np.ndarray:
+                    initialization: np.ndarray | None = None, large_data: str = "auto") -> np.ndarray:
     """2-D t-SNE embedding, PCA-initialised (keeps the global layout stable) and seeded.
     ``metric``: the distance between points that defines who is whose neighbour (openTSNE
     finds the neighbours with it; "cosine" compares directions, not lengths).
@@ -62,13 +78,16 @@ def embed_with_tsne(points: np.ndarray, perplexity: float, seed: int, n_jobs: in
     slices start from the previous map). They are deliberately not rescaled to openTSNE's
     recommended 1e-4 standard deviation: a map shrunk that far collapses and re-expands, which
     rearranges its scenes (history world: stable accounts moved 0.30 of the map's radius per year
-    rescaled, 0.14 not rescaled), so openTSNE's warning about it is silenced."""
+    rescaled, 0.14 not rescaled), so openTSNE's warning about it is silenced.
+
+    ``large_data``: the large-map settings (the constants above) "on", "off", or "auto": from
+    LARGE_MAP_FROM_POINTS; they leave ``perplexity`` and ``method`` unused."""
     n_points = len(points)
     if n_jobs is None:
         n_jobs = -1 if n_points >= FFT_FROM_POINTS else 1
     points = np.ascontiguousarray(points, dtype=np.float64)
-    if uses_large_data_route(n_points, large_data, initialization):
-        return _embed_large(points, perplexity, seed, n_jobs, method, metric)
+    if uses_large_map_settings(n_points, large_data):
+        return _embed_large(points, seed, n_jobs, metric, initialization)
     with _quiet_about_initial_scale(initialization is not None):
         embedding = _tsne(n_points, perplexity, seed, n_jobs, method, metric, initialization).fit(points)
     return np.asarray(embedding, dtype=np.float64)
@@ -82,48 +101,52 @@ def _tsne(n_points: int, perplexity: float, seed: int, n_jobs: int, method: str,
         metric=metric,
         initialization="pca" if initialization is None else np.asarray(initialization, dtype=np.float64),
         negative_gradient_method=gradient_method(n_points, method),
-        knn_kwargs={"n_trees": ANNOY_TREES_LARGE} if n_points >= FEWER_TREES_FROM_POINTS else None,
+        knn_kwargs=_neighbour_search(n_points),
         random_state=seed,
         n_jobs=n_jobs,
         verbose=False,
     )
 
 
-def _embed_large(points: np.ndarray, perplexity: float, seed: int, n_jobs: int, method: str,
-                 metric: str) -> np.ndarray:
-    """openTSNE's large-data route: a seeded sample is embedded as usual (PCA start, early
-    exaggeration, 500 iterations), every other point starts at the median place of its nearest
-    sampled points (``prepare_partial``, a query of the sample's own neighbour index), and then
-    all points are optimised together from there with the full affinities: the structure is
-    already in place, so LARGE_DATA_FINAL_ITERATIONS without exaggeration replace the full run's
-    750 iterations. The start keeps the sample map's layout, spread by sqrt(n / sample) so the
-    density matches the larger map."""
-    n_points = len(points)
-    sample_size = min(n_points, max(min(int(n_points * LARGE_DATA_SAMPLE), LARGE_DATA_MAX_SAMPLE),
-                                    LARGE_DATA_MIN_SAMPLE))
-    in_sample = np.zeros(n_points, dtype=bool)
-    in_sample[np.random.default_rng(seed).choice(n_points, size=sample_size, replace=False)] = True
-    sample_map = _tsne(sample_size, perplexity, seed, n_jobs, method, metric).fit(points[in_sample])
-    start = np.empty((n_points, 2))
-    start[in_sample] = sample_map
-    if sample_size < n_points:
-        placed = sample_map.prepare_partial(points[~in_sample], initialization="median",
-                                            k=LARGE_DATA_PLACEMENT_NEIGHBOURS,
-                                            perplexity=LARGE_DATA_PLACEMENT_NEIGHBOURS / 3)
-        start[~in_sample] = placed
-        del placed
-    del sample_map  # its neighbour index and affinities
-    start -= start.mean(axis=0)
-    start *= np.sqrt(n_points / sample_size)
-    # Only the affinity matrix is kept: the neighbour index, neighbours and distances openTSNE
-    # also holds are ~2.5 GB at 1M points and the final optimisation never queries them.
-    affinities = PrecomputedAffinities(PerplexityBasedNN(points, perplexity=usable_perplexity(perplexity, n_points),
-                                                         metric=metric, n_jobs=n_jobs, random_state=seed).P,
-                                       normalize=False)
-    embedding = TSNEEmbedding(start, affinities, negative_gradient_method="fft", random_state=seed, n_jobs=n_jobs)
-    embedding.optimize(n_iter=LARGE_DATA_FINAL_ITERATIONS, exaggeration=1, momentum=0.8,
-                       learning_rate=max(200.0, n_points / 12), inplace=True)
-    return np.asarray(embedding, dtype=np.float64)
+def _neighbour_search(n_points: int) -> dict | None:
+    return {"n_trees": ANNOY_TREES_LARGE} if n_points >= FEWER_TREES_FROM_POINTS else None
+
+
+def _embed_large(points: np.ndarray, seed: int, n_jobs: int, metric: str,
+                 initialization: np.ndarray | None) -> np.ndarray:
+    """The large-map settings (above): the same start (openTSNE's PCA start, or the given one),
+    optimisation and iterations as :func:`_tsne`, over the points in Z-order; returned in the
+    caller's order."""
+    start = (pca_start(points, seed) if initialization is None
+             else np.asarray(initialization, dtype=np.float64))
+    order = z_order(start)
+    points, start = np.ascontiguousarray(points[order]), np.ascontiguousarray(start[order])
+    affinities = Uniform(points, k_neighbors=min(LARGE_MAP_NEIGHBOURS, len(points) - 1), metric=metric,
+                         n_jobs=n_jobs, random_state=seed, knn_kwargs=_neighbour_search(len(points)))
+    tsne = TSNE(n_components=2, metric=metric, negative_gradient_method="fft",
+                ints_in_interval=LARGE_MAP_INTS_IN_INTERVAL, random_state=seed, n_jobs=n_jobs, verbose=False)
+    with _quiet_about_initial_scale(initialization is not None):
+        embedding = tsne.fit(affinities=affinities, initialization=start)
+    xy = np.empty((len(order), 2))
+    xy[order] = embedding
+    return xy
+
+
+def pca_start(points: np.ndarray, seed: int) -> np.ndarray:
+    """openTSNE's PCA start (what ``initialization="pca"`` computes inside ``TSNE.fit``)."""
+    return openTSNE.initialization.pca(points, n_components=2, random_state=seed)
+
+
+def z_order(xy: np.ndarray) -> np.ndarray:
+    """The permutation that sorts 2-D points along a Z-order (Morton) curve on a 2^16 grid:
+    points near each other on the map end up near each other in the order."""
+    span = np.ptp(xy, axis=0)
+    cells = ((xy - xy.min(axis=0)) / np.where(span > 0, span, 1) * 65535).astype(np.uint64)
+    code = np.zeros(len(xy), dtype=np.uint64)
+    for bit in range(16):
+        for dim in range(2):
+            code |= ((cells[:, dim] >> np.uint64(bit)) & np.uint64(1)) << np.uint64(2 * bit + dim)
+    return np.argsort(code, kind="stable")
 
 
 @contextmanager

@@ -1,5 +1,6 @@
-"""Benchmark: where openTSNE's large-data route (a sample first, then all points) starts to pay
-against one t-SNE over all points (analysis/tsne.py LARGE_DATA_FROM_POINTS).
+"""Benchmark: the large-map t-SNE settings (uniform 15-neighbour affinities, a coarser FFT grid,
+Z-ordered points) against the standard run (perplexity 30), per map size: where they pay
+(analysis/tsne.py LARGE_MAP_FROM_POINTS).
 
     .venv/bin/python bench/bench_tsne_route.py --data /tmp/scmap-bench/1m-v3 --sizes 50000,100000,200000
     .venv/bin/python bench/bench_tsne_route.py --neighbours     # Annoy trees: time and recall
@@ -7,8 +8,8 @@ against one t-SNE over all points (analysis/tsne.py LARGE_DATA_FROM_POINTS).
 ``--data``: a dataset written by bench/bench_build_map.py (edges/ and truth.parquet, planted
 scenes). Its PCA-50 coordinates (the article recipe, as build_map makes them) are computed once
 and cached beside it; each size is a seeded sample of those rows, embedded both ways in this
-process. Per size and route: wall and CPU seconds (all threads) and the 10-NN planted-scene
-agreement of the map, with the ratio large-data / full.
+process. Per size and settings: wall and CPU seconds (all threads) and the 10-NN planted-scene
+agreement of the map, with the ratio large-map / standard.
 """
 
 from __future__ import annotations
@@ -83,8 +84,8 @@ def main() -> int:
         parser.error("--data is required (a dataset of bench/bench_build_map.py)")
     ids, points = pca_rows(args.data)
     truth = api.load_truth(args.data / "truth.parquet")
-    print("| points | full: wall s | CPU s | 10-NN agreement | large-data: wall s | CPU s | 10-NN agreement "
-          "| CPU large / full |\n|---|---|---|---|---|---|---|---|", flush=True)
+    print("| points | standard: wall s | CPU s | 10-NN agreement | large-map: wall s | CPU s | 10-NN agreement "
+          "| CPU large-map / standard |\n|---|---|---|---|---|---|---|---|", flush=True)
     for size in (int(text) for text in args.sizes.split(",")):
         rows = np.sort(np.random.default_rng(7).choice(len(points), size=min(size, len(points)), replace=False))
         figures = []

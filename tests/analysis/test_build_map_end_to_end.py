@@ -145,3 +145,16 @@ def test_scene_colours_are_the_same_on_a_second_run_of_the_same_data(crawl: Path
                      for out in (crawl / "output" / "map", tmp_path))
     assert [(s["label"], s["colour"]) for s in first] == [(s["label"], s["colour"]) for s in second]
     assert len({s["colour"] for s in first}) == len(first)  # distinct while the palette lasts
+
+
+def test_large_map_settings_on_a_small_world_keep_the_scenes(crawl: Path, default_run, world, capsys) -> None:
+    """--tsne-large-map on (what 500,000+ accounts get): uniform 15-neighbour affinities, coarser
+    grid, Z-ordered points; the map still groups the scenes and the report says what ran."""
+    truth, _ = world
+    out = crawl / "large-map"
+    assert main(["--input", str(crawl / "output"), "--out", str(out), "--tsne-large-map", "on",
+                 "--no-generations"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["tsne"]["large_map_settings"] is True and "perplexity_used" not in report["tsne"]
+    assert "affinities uniform, 15 nearest neighbours" in capsys.readouterr().out
+    assert agreement(pd.read_parquet(out / "coords.parquet"), truth) >= 0.8

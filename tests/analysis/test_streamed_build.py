@@ -118,7 +118,7 @@ def test_tsne_of_float32_input_keeps_the_neighbourhoods(world: Path, both_paths)
     assert abs(after["neighbour_scene_agreement"] - before["neighbour_scene_agreement"]) <= 0.02
 
 
-def test_large_data_route_keeps_the_scenes(world: Path, both_paths) -> None:
+def test_large_map_settings_keep_the_scenes(world: Path, both_paths) -> None:
     old, _ = both_paths["matrices"]
     pca_old, _ = both_paths["pca"]
     truth = api.load_truth(world / "truth.parquet")
