@@ -275,7 +275,8 @@ def parse_args(argv: list[str] | None) -> MapOptions:
                         help="t-SNE gradient: FFT (FIt-SNE) or Barnes-Hut; auto = FFT from 10,000 points")
     parser.add_argument("--tsne-large-map", choices=["auto", "on", "off"], default="auto",
                         help="t-SNE with uniform 15-neighbour affinities and a coarser FFT grid, 6x faster at 1M "
-                             "accounts; auto = from 500,000 mapped accounts (docs/analysis.md)")
+                             "accounts; auto = from 500,000 mapped accounts unless --perplexity is given "
+                             "(docs/analysis.md)")
     parser.add_argument("--jobs", type=int, help="threads for t-SNE (default: all cores from 10,000 points, else 1)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--since", help="map only interactions on or after this date (UTC, e.g. 2021-06-01)")
@@ -309,7 +310,9 @@ def parse_args(argv: list[str] | None) -> MapOptions:
         max_share=args.max_share, normalize=args.normalize, pca_components=args.pca_components,
         perplexity=args.perplexity, seed=args.seed, clusters=args.clusters, truth=args.truth,
         profile_url=args.profile_url, jobs=args.jobs,
-        tsne_gradient=args.tsne_gradient, tsne_large_map=args.tsne_large_map,
+        tsne_gradient=args.tsne_gradient,
+        # an explicit --perplexity asks for perplexity affinities, which the large-map settings replace
+        tsne_large_map="off" if args.tsne_large_map == "auto" and args.perplexity is not None else args.tsne_large_map,
         slicing=_slicing(args), slices=args.slices is not None, generations=args.generations,
         export=parse_formats(args.export) if args.export else [], cluster_method=args.cluster_method)
 

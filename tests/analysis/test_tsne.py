@@ -63,3 +63,11 @@ def test_large_map_settings_return_the_callers_order() -> None:
     assert (labels[distances.argmin(axis=1)] == labels).mean() == 1.0
     with pytest.raises(ValueError, match="large_data"):
         embed_with_tsne(points, 30, seed=1, large_data="yes")
+
+
+@pytest.mark.parametrize("argv, expected", [
+    ([], "auto"), (["--perplexity", "50"], "off"), (["--perplexity", "50", "--tsne-large-map", "on"], "on"),
+    (["--tsne-large-map", "off"], "off")])
+def test_an_explicit_perplexity_keeps_perplexity_affinities(argv: list[str], expected: str) -> None:
+    from analysis.build_map import parse_args
+    assert parse_args(["--input", "somewhere", *argv]).tsne_large_map == expected
