@@ -58,13 +58,6 @@ class LabelCollector:
             if sum(table.num_rows for table in pending) > max(self._compact_rows, 2 * self._merged_rows[field]):
                 self._compact(field)
 
-    def add_newest(self, field: str, newest: pa.Table) -> None:
-        """``newest``: table ``id, value, scraped_at`` already reduced to one row per id (as
-        analysis/edge_labels.py aggregates the edges)."""
-        if newest.num_rows:
-            self._pending[field].append(newest.select(["id", "value", "scraped_at"]))
-            self._compact(field)
-
     def _compact(self, field: str) -> pa.Table | None:
         pending = self._pending[field]
         if not pending:

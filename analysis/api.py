@@ -40,8 +40,7 @@ from analysis.pca import PcaResult, reduce_with_pca
 from analysis.quality import load_scene_sets, neighbour_scene_agreement, sampled_trustworthiness
 from analysis.read_accounts import collect_account_labels
 from analysis.edge_scores import score_edges
-from analysis.edge_labels import collect_edge_labels
-from analysis.read_edges import EdgeCounts, count_edges, open_edges
+from analysis.read_edges import EdgeCounts, collect_edge_labels, count_edges, open_edges
 from analysis.recipes import Recipe, get_recipe
 from analysis.tsne import embed_with_tsne
 

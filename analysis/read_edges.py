@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from analysis.account_labels import LabelCollector
 from analysis.datasets import EDGE_PARTITIONING, EDGE_SCHEMA, DatasetPaths, open_dataset, scan_error
 from analysis.memory import give_back_freed_memory
 from analysis.spill import SpilledParts
@@ -192,3 +193,27 @@ def _dedup_bucket(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     counts = np.add.reduceat(new_edge.astype(np.int32), starts)
     return {name: values[starts] for name, values in kept.items()} | {"count": counts}
 
+
+def collect_edge_labels(edges_dir: DatasetPaths, ids: np.ndarray, labels: LabelCollector,
+                        source_permalinks_for: np.ndarray | None = None) -> None:
+    """Fold into ``labels`` what the edges say about ``ids`` as targets (name, permalink,
+    followers) and, for ``source_permalinks_for``, their permalinks as sources."""
+    dataset = open_edges(edges_dir)
+    wanted = pa.array(np.asarray(ids, dtype=np.int64))
+    try:
+        scanner = dataset.scanner(
+            columns=["dst_id", "dst_permalink", "dst_username", "dst_followers_count", "scraped_at"],
+            filter=ds.field("dst_id").isin(wanted), batch_size=1 << 20)
+        for batch in scanner.to_batches():
+            if batch.num_rows:
+                labels.add(pa.Table.from_batches([batch]).rename_columns(
+                    ["id", "permalink", "username", "followers_count", "scraped_at"]))
+        if source_permalinks_for is not None and len(source_permalinks_for):
+            sources = pa.array(np.asarray(source_permalinks_for, dtype=np.int64))
+            scanner = dataset.scanner(columns=["src_id", "src_permalink", "scraped_at"],
+                                      filter=ds.field("src_id").isin(sources), batch_size=1 << 20)
+            for batch in scanner.to_batches():
+                if batch.num_rows:
+                    labels.add(pa.Table.from_batches([batch]).rename_columns(["id", "permalink", "scraped_at"]))
+    except (pa.ArrowException, OSError) as error:
+        raise scan_error(edges_dir, "edge", error) from None

@@ -1,5 +1,6 @@
-"""Labels from the edges (DuckDB's aggregate) choose exactly what folding every edge row through
-the collector chooses: newest scraped_at, ties to the smallest value, nulls skipped."""
+"""Labels from the edges, read file by file and batch by batch, choose exactly what folding every
+edge row through the collector at once chooses: newest scraped_at, ties to the smallest value,
+nulls skipped; targets' fields and sources' permalinks."""
 
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.account_labels import LabelCollector
-from analysis.edge_labels import collect_edge_labels
+from analysis.read_edges import collect_edge_labels
 from analysis.errors import MapBuildError
 from tests.analysis.edge_dataset import write_edges
 
