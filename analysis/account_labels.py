@@ -9,6 +9,7 @@ the choice never depends on the order files were read in.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,10 +29,30 @@ def newest_value_per_id(observations: pa.Table, field: str) -> pa.Table:
     # (a cheap hash grouping), so the sort below only sees distinct values.
     collapsed = table.group_by(["id", "value"]).aggregate([("scraped_at", "max")])
     table = pa.table({"id": collapsed["id"], "value": collapsed["value"], "scraped_at": collapsed["scraped_at_max"]})
+    # Most ids now have one row (one value seen): they are done. Only ids with several values
+    # (renames) need the ordered choice below, a sort by time and value: at 1M accounts sorting
+    # every row by its string value was most of the label stage.
+    several = _repeated(table["id"].to_numpy())
+    if not several.any():
+        return table
+    contested = table.filter(several)
     # Ordered aggregation: after sorting oldest-first (ties: largest value first), "last" is the winner.
-    ordered = table.sort_by([("scraped_at", "ascending"), ("value", "descending")])
+    ordered = contested.sort_by([("scraped_at", "ascending"), ("value", "descending")])
     newest = pa.TableGroupBy(ordered, "id", use_threads=False).aggregate([("value", "last"), ("scraped_at", "last")])
-    return newest.rename_columns(["id", "value", "scraped_at"])
+    return pa.concat_tables([table.filter(~several), newest.rename_columns(["id", "value", "scraped_at"])])
+
+
+def _repeated(ids: np.ndarray) -> np.ndarray:
+    """Mask of the entries whose id occurs more than once."""
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    same_as_next = ordered[1:] == ordered[:-1]
+    repeated_in_order = np.zeros(len(ids), dtype=bool)
+    repeated_in_order[1:] |= same_as_next
+    repeated_in_order[:-1] |= same_as_next
+    repeated = np.empty(len(ids), dtype=bool)
+    repeated[order] = repeated_in_order
+    return repeated
 
 
 class LabelCollector:
