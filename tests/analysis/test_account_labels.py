@@ -62,3 +62,21 @@ def test_merges_stay_few_when_the_ids_outnumber_the_threshold(monkeypatch) -> No
         reference.add(batch)
     assert result.equals(reference.labels(pd.Index(np.arange(4_000))))
     assert result.loc[0, "username"] == "n160-0"  # id 0 is in batches 0, 80 and 160: the newest wins
+
+
+def test_same_time_ties_go_to_the_smallest_value_beside_uncontested_ids() -> None:
+    """Only ids with several values are sorted (the rest are done after the collapse): the tie
+    rule must hold for those, and the others must keep their one value."""
+    rows = [observation(1, "2025-03-01", "b-slug", "Bee", 5), observation(1, "2025-03-01", "a-slug", "Ay", 9),
+            observation(2, "2025-01-01", "only", "Only", 3), observation(1, "2025-01-01", "0-old", "Old", 1)]
+    for order in ([0, 1, 2, 3], [3, 2, 1, 0]):
+        for per_batch in (True, False):
+            labels = LabelCollector(compact_rows=0)
+            if per_batch:
+                for index in order:
+                    labels.add(pd.DataFrame([rows[index]]))
+            else:
+                labels.add(pd.DataFrame([rows[index] for index in order]))
+            got = labels.labels(pd.Index([1, 2]))
+            assert (got.loc[1, "permalink"], got.loc[1, "username"], got.loc[1, "followers_count"]) == ("a-slug", "Ay", 5)
+            assert (got.loc[2, "permalink"], got.loc[2, "username"]) == ("only", "Only")
