@@ -1,4 +1,4 @@
-"""The streamed build (edges spilled per source bucket, float32 scores, t-SNE's large-data route)
+"""The streamed build (edges spilled per source bucket, float32 scores, t-SNE's large-map settings)
 against the in-memory path it replaced (one bucket, float64 scores, one t-SNE over all points), on
 a held-out world with planted scenes (tests/analysis/quality_worlds.py).
 
@@ -6,9 +6,9 @@ Tolerances: the edge counts and the emergence dates are identical; float32 score
 float64 to 1e-6 relative, and so do the PCA coordinates (to 1e-4 of each component's spread);
 the t-SNE map of float32 input keeps >= 0.75 of each account's 10 nearest map neighbours
 (t-SNE reshuffles within scenes on any change of input) and its 10-NN scene agreement within
-0.02; the large-data route draws a different map (sample first, then all points: the scenes'
-places on the plane differ, as between any two t-SNE runs), so it is held to the scenes: 10-NN
-planted-scene agreement within 0.05 of the full run's and over 5x chance.
+0.02; the large-map settings draw a different map (uniform 15-neighbour affinities, a coarser
+grid: the scenes' places on the plane differ, as between any two t-SNE runs), so they are held
+to the scenes: 10-NN planted-scene agreement within 0.05 of the standard run's and over 5x chance.
 """
 
 from __future__ import annotations
@@ -34,8 +34,7 @@ SEED = 42
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Path:
-    # 15 scenes of ~100 crawled accounts: the large-data route's 25 % sample then holds ~25 per
-    # scene (at 1M accounts: ~60), enough for the sample's map to separate them
+    # 15 scenes of ~100 crawled accounts: enough for 15 nearest neighbours to stay within a scene
     return write_world("planted", tmp_path_factory.mktemp("streamed") / "planted", sources=1500, scenes=15)
 
 
